@@ -1,0 +1,1 @@
+"""The doors: native REST + WebSocket API (and, later, the Mastodon-compatible API)."""

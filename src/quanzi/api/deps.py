@@ -1,0 +1,112 @@
+"""What every native endpoint may ask for: the services, the caller, a page window, an
+idempotency key. Authentication accepts a bearer token, or the web session cookie; a cookie is
+only trusted on a state-changing request that comes from our own origin (CSRF)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.idempotency import MAX_KEY_LENGTH, Idempotency
+from quanzi.errors import Forbidden, Unauthorized
+from quanzi.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Window
+from quanzi.kit.wire import Id
+from quanzi.services import Services
+
+SESSION_COOKIE = "quanzi_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/sessions")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def same_origin(request: Request, services: Services) -> bool:
+    """True if the request says it comes from a page of this server."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin:
+        return False
+    own = {services.settings.public_base, f"{request.url.scheme}://{request.url.netloc}"}
+    return any(origin == o or origin.startswith(o + "/") for o in own)
+
+
+async def _principal(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    if credentials is not None:
+        principal = await services.auth.authenticate(credentials.credentials)
+        if principal is None:
+            raise Unauthorized(
+                "The token is not valid (expired, revoked or mistyped).", code="invalid_token"
+            )
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        return None
+    if request.method not in SAFE_METHODS and not same_origin(request, services):
+        raise Forbidden("Cross-site request refused.", code="csrf")
+    return await services.auth.authenticate(cookie)
+
+
+async def _require(principal: Annotated[Principal | None, Depends(_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized()
+    return principal
+
+
+Viewer = Annotated[Principal, Depends(_require)]
+MaybeViewer = Annotated[Principal | None, Depends(_principal)]
+
+
+def _window(
+    max_id: Annotated[Id | None, Query(description="Only items older than this id")] = None,
+    since_id: Annotated[Id | None, Query(description="Only items newer than this id")] = None,
+    min_id: Annotated[
+        Id | None, Query(description="Only items newer than this id, the oldest of them first")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Window:
+    return Window(max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+
+
+PageWindow = Annotated[Window, Depends(_window)]
+
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retrying a create with the same key returns the original object.",
+    ),
+]
+
+
+async def idempotency_of(
+    request: Request, key: str | None, principal: Principal | None
+) -> Idempotency | None:
+    """The idempotency record for this request, fingerprinted by method, path and body."""
+    if key is None:
+        return None
+    body = await request.body()
+    return Idempotency.of(
+        key,
+        [request.method.encode(), request.url.path.encode(), body],
+        principal.account_id if principal else 0,
+    )

@@ -1,0 +1,70 @@
+"""The ASGI application: one FastAPI app with every door mounted on the shared services."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from quanzi import __version__
+from quanzi.api import errors, native, ops
+from quanzi.api.middleware import Edge
+from quanzi.config import Settings
+from quanzi.db.migrate import pending
+from quanzi.obs.logging import get_logger
+from quanzi.services import Services
+from quanzi.web import views as web
+
+log = get_logger("quanzi.app")
+
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class SchemaNotCurrent(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    services = Services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        todo = await pending(services.db.writer)
+        if todo:
+            await services.db.dispose()
+            raise SchemaNotCurrent(
+                f"the database schema is behind by {len(todo)} migration(s): run `quanzi migrate`"
+            )
+        await services.start()
+        log.info("started", database=services.db.dialect, bus=services.bus.name)
+        try:
+            yield
+        finally:
+            await services.stop()
+            log.info("stopped")
+
+    app = FastAPI(
+        title="quanzi",
+        version=__version__,
+        summary="Chats, contacts, Moments and a public square on your own server.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    errors.install(app)
+
+    def body_limit(path: str) -> int:
+        if path.startswith(f"{native.PREFIX}/media"):
+            return settings.media_max_bytes + MULTIPART_OVERHEAD
+        return settings.max_json_bytes
+
+    app.add_middleware(Edge, body_limit=body_limit, log_requests=settings.access_log)
+    app.include_router(native.router)
+    app.include_router(native.files_router)
+    app.include_router(ops.router)
+    app.include_router(web.router)
+    return app

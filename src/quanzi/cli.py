@@ -1,0 +1,299 @@
+"""The `quanzi` command: serve | migrate | demo | user | doctor."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from quanzi import __version__
+from quanzi.config import Settings, describe_errors
+from quanzi.errors import QuanziError
+
+app = typer.Typer(
+    help="quanzi (圈子): a self-hostable social communication server.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; on a bad value, say which and stop."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err.print("[bold red]quanzi cannot start: the configuration has errors[/]")
+        for line in describe_errors(exc):
+            err.print(f"  • {line}")
+        err.print("See docs/configuration.md for every setting.")
+        raise typer.Exit(2) from None
+
+
+def run(settings: Settings, work: Callable[[object], Awaitable[T]]) -> T:
+    """Run `work(services)` with the services started, for one-shot commands."""
+    from quanzi.obs.logging import configure
+    from quanzi.services import Services
+
+    configure("warning", settings.log_format)
+
+    async def main() -> T:
+        services = Services(settings)
+        await services.start()
+        try:
+            return await work(services)
+        finally:
+            await services.stop()
+
+    try:
+        return asyncio.run(main())
+    except QuanziError as exc:
+        err.print(f"[bold red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int, typer.Option(help="Processes (more than 1 needs Redis)")] = 1,
+) -> None:
+    """Serve the web page, the API and the WebSocket stream."""
+    import uvicorn
+
+    from quanzi.obs.logging import configure
+
+    settings = load_settings(host=host, port=port)
+    configure(settings.log_level, settings.log_format)
+    if workers > 1 and not settings.redis_url:
+        err.print(
+            "[bold red]quanzi cannot start:[/] several workers need QUANZI_REDIS_URL "
+            "(the in-process event bus does not reach other processes)."
+        )
+        raise typer.Exit(2)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(
+        f"[bold green]quanzi {__version__}[/] on {settings.database_url.split('://')[0]}"
+        f"{' + Redis' if settings.redis_url else ''}"
+    )
+    console.print(f"  web page   {base}/")
+    console.print(f"  API docs   {base}/api/docs")
+    console.print(f"  stream     ws://{settings.host}:{settings.port}/api/v1/stream")
+    options: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "ws": "wsproto",  # ~25 KiB per idle socket, the least of uvicorn's implementations
+        "ws_max_size": 64 * 1024,
+        "ws_ping_interval": settings.ws_ping_interval,
+        "ws_ping_timeout": settings.ws_ping_timeout,
+        "lifespan": "on",
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+        "backlog": 4096,
+    }
+    if workers > 1:
+        os.environ["QUANZI_HOST"], os.environ["QUANZI_PORT"] = settings.host, str(settings.port)
+        uvicorn.run("quanzi.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    else:
+        from quanzi.app import create_app
+
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from quanzi.db.engine import Database
+    from quanzi.db.migrate import pending, upgrade
+
+    settings = load_settings()
+
+    async def main() -> list[str]:
+        db = Database(settings.database_url)
+        try:
+            todo = await pending(db.writer)
+            await upgrade(db.writer)
+            return todo
+        finally:
+            await db.dispose()
+
+    todo = asyncio.run(main())
+    console.print(f"Applied {len(todo)} migration(s)." if todo else "The schema is up to date.")
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only if there are no accounts")
+    ] = False,
+) -> None:
+    """Seed a small demo world and print how to log in."""
+    from quanzi.demo import seed
+
+    settings = load_settings()
+    people = run(settings, lambda services: seed(services, only_if_empty=if_empty))  # type: ignore[arg-type]
+    if not people:
+        console.print("The database already has accounts; no demo data added.")
+        return
+    table = Table(title="Demo accounts (password for all: see below)")
+    for column in ("handle", "number", "name"):
+        table.add_column(column)
+    for person in people:
+        table.add_row(person.handle, str(person.number), person.display_name)
+    console.print(table)
+    from quanzi.demo import DEMO_PASSWORD
+
+    console.print(f"Log in with any handle above and the password [bold]{DEMO_PASSWORD}[/].")
+
+
+@user_app.command("create")
+def user_create(
+    handle: str,
+    display_name: Annotated[str | None, typer.Option(help="Defaults to the handle")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Make an administrator")] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="QUANZI_NEW_PASSWORD", help="Asked for when not given", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Create an account (whatever the registration mode)."""
+    from quanzi.domain.accounts.actions import Registration, create_account
+
+    settings = load_settings()
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            err.print("The passwords differ.")
+            raise typer.Exit(1)
+    reg = Registration(
+        handle=handle, password=password, display_name=display_name or handle, email=email
+    )
+    account = run(settings, lambda s: create_account(s, reg, role="admin" if admin else "user"))  # type: ignore[arg-type]
+    console.print(f"Created {account.handle} (number {account.number}, id {account.id}).")
+
+
+@user_app.command("list")
+def user_list(
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 50,
+) -> None:
+    """List accounts, newest first."""
+    from sqlalchemy import select
+
+    from quanzi.db.models import Account
+
+    settings = load_settings()
+
+    async def fetch(services: object) -> list[Account]:
+        from quanzi.services import Services
+
+        assert isinstance(services, Services)
+        async with services.read() as tx:
+            query = select(Account).order_by(Account.id.desc()).limit(limit)
+            return list((await tx.session.execute(query)).scalars())
+
+    accounts = run(settings, fetch)
+    table = Table()
+    for column in ("number", "handle", "name", "role", "status", "created"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(
+            str(a.number),
+            a.handle,
+            a.display_name,
+            a.role,
+            a.status,
+            a.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+
+
+def _set_status(handle: str, status: str) -> None:
+    from sqlalchemy import select
+
+    from quanzi.db.models import Account
+    from quanzi.domain.accounts.actions import do_set_status
+    from quanzi.errors import NotFound
+    from quanzi.kit.text import handle_key
+
+    settings = load_settings()
+
+    async def change(services: object) -> None:
+        from quanzi.services import Services
+
+        assert isinstance(services, Services)
+        async with services.write() as tx:
+            account = (
+                await tx.session.execute(
+                    select(Account).where(Account.handle_key == handle_key(handle))
+                )
+            ).scalar_one_or_none()
+            if account is None:
+                raise NotFound(f"No account {handle!r}.")
+            await do_set_status(tx, account, status)
+
+    run(settings, change)
+    console.print(f"{handle} is now {status}.")
+
+
+@user_app.command("disable")
+def user_disable(handle: str) -> None:
+    """Disable an account: it cannot log in and its sessions end."""
+    _set_status(handle, "disabled")
+
+
+@user_app.command("enable")
+def user_enable(handle: str) -> None:
+    """Enable a disabled account again."""
+    _set_status(handle, "active")
+
+
+@app.command()
+def doctor() -> None:
+    """Check the configuration, database, Redis and media directory; say what is wrong."""
+    from quanzi.doctor import diagnose
+
+    settings = load_settings()
+    problems = 0
+    for ok, what, detail in asyncio.run(diagnose(settings)):
+        mark = "[green]✓[/]" if ok else "[red]✗[/]"
+        console.print(f"{mark} {what}: {detail}")
+        problems += not ok
+    if problems:
+        console.print(f"[red]{problems} problem(s) found.[/]")
+        raise typer.Exit(1)
+    console.print("[green]All good.[/]")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    app(prog_name="quanzi")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())  # type: ignore[func-returns-value]

@@ -1,0 +1,1 @@
+"""Storage: engines and sessions, table definitions, migrations. Never decides policy."""

@@ -1,0 +1,67 @@
+"""Accounts, their login sessions and registration invites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quanzi.db.models.base import Base, BigId, UTCDateTime
+
+
+class Account(Base):
+    """One person. A deleted account stays as a tombstone (id, number, handle) so that its
+    handle and number are never given to anyone else; everything else is erased."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(BigId, unique=True)
+    handle: Mapped[str] = mapped_column(String(30))
+    handle_key: Mapped[str] = mapped_column(String(30), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    gender: Mapped[str | None] = mapped_column(String(10))
+    avatar_id: Mapped[int | None] = mapped_column(BigId)
+    find_by_number: Mapped[bool] = mapped_column(Boolean, default=True)
+    find_by_handle: Mapped[bool] = mapped_column(Boolean, default=True)
+    find_in_search: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(String(10), default="user")  # user | admin
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | disabled | deleted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuthSession(Base):
+    """A logged-in device. The bearer token is never stored, only its SHA-256."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    device_name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # api | web
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,33 @@
+"""Uploaded media: a re-encoded original and a thumbnail, stored under server-chosen names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quanzi.db.models.base import Base, BigId, UTCDateTime
+
+
+class Media(Base):
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    owner_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    animated: Mapped[bool] = mapped_column(Boolean, default=False)
+    file_key: Mapped[str] = mapped_column(String(80), unique=True)
+    thumb_key: Mapped[str] = mapped_column(String(80), unique=True)
+    thumb_content_type: Mapped[str] = mapped_column(String(40))
+    thumb_width: Mapped[int] = mapped_column(Integer)
+    thumb_height: Mapped[int] = mapped_column(Integer)
+    # Where the media is used decides who may fetch it ("avatar" is public; unattached is
+    # the owner's alone). Later areas attach media to posts, Moments and messages.
+    attached_to: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Accounts: registration, log in, sessions, profiles, privacy, invites, deletion."""

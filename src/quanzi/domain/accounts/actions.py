@@ -1,0 +1,480 @@
+"""Writes on accounts.
+
+Most actions take the door's transaction (`do_*`). Registration, log in, password change and
+deletion hash or verify a password first, which takes tens of milliseconds of CPU: they take
+`services` and open their own transactions around the slow part, so no database write lock is
+held while argon2 runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from quanzi.db.models import Account, AuthSession, Counter, IdempotencyKey, Invite, Media
+from quanzi.domain.accounts.queries import find_for_login, get_own_account
+from quanzi.domain.accounts.sessions import Principal, new_token
+from quanzi.domain.accounts.views import AccountSelf
+from quanzi.domain.idempotency import Idempotency, create_once
+from quanzi.domain.tx import Tx
+from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from quanzi.kit.ids import new_id
+from quanzi.kit.text import RESERVED_HANDLES, clean_line, clean_text, handle_key, is_valid_handle
+from quanzi.realtime.events import SESSIONS_REVOKED
+
+if TYPE_CHECKING:
+    from quanzi.services import Services
+
+MAX_PASSWORD = 1024
+GENDERS = ("male", "female", "other")
+ACCOUNT_UPDATED = "account.updated"
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    handle: str
+    password: str
+    display_name: str
+    email: str | None = None
+    invite_code: str | None = None
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: _Unset = _Unset()
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChanges:
+    """Only the fields given are changed; None clears gender and avatar."""
+
+    display_name: str | _Unset = UNSET
+    bio: str | _Unset = UNSET
+    region: str | _Unset = UNSET
+    gender: str | _Unset | None = UNSET
+    avatar_id: int | _Unset | None = UNSET
+    find_by_number: bool | _Unset = UNSET
+    find_by_handle: bool | _Unset = UNSET
+    find_in_search: bool | _Unset = UNSET
+
+    def given(self) -> dict[str, object]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if not isinstance(getattr(self, f.name), _Unset)
+        }
+
+
+# Validation
+
+
+def _invalid(field: str, message: str, code: str) -> Invalid:
+    return Invalid(message, code=code, details={"field": field})
+
+
+def check_handle(handle: str) -> str:
+    if not is_valid_handle(handle):
+        raise _invalid(
+            "handle",
+            "A handle is 3 to 30 letters, digits or _, starting with a letter.",
+            "invalid_handle",
+        )
+    if handle_key(handle) in RESERVED_HANDLES:
+        raise Conflict("That handle is taken.", code="handle_taken", details={"field": "handle"})
+    return handle
+
+
+def check_password(password: str, handle: str, min_length: int) -> str:
+    if len(password) < min_length:
+        raise _invalid(
+            "password", f"A password needs at least {min_length} characters.", "weak_password"
+        )
+    if len(password.encode()) > MAX_PASSWORD:
+        raise _invalid("password", "That password is too long.", "invalid_password")
+    if password.lower() == handle.lower():
+        raise _invalid("password", "The password must not be the handle.", "weak_password")
+    return password
+
+
+def check_display_name(name: str, max_length: int) -> str:
+    name = clean_line(name)
+    if not 1 <= len(name) <= max_length:
+        raise _invalid(
+            "display_name",
+            f"A display name is 1 to {max_length} characters.",
+            "invalid_display_name",
+        )
+    return name
+
+
+def check_email(email: str) -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise _invalid("email", "That is not an email address.", "invalid_email") from None
+
+
+# Registration and accounts made by operators
+
+
+async def register(
+    services: Services,
+    reg: Registration,
+    *,
+    ip: str,
+    idempotency: Idempotency | None = None,
+) -> tuple[Account, bool]:
+    """Sign up through a door. Returns the account and whether this was a replayed request."""
+    settings = services.settings
+    if settings.registration == "closed":
+        raise Forbidden("Registration is closed on this server.", code="registration_closed")
+    if settings.registration == "invite" and not reg.invite_code:
+        raise _invalid("invite_code", "Registration needs an invite code.", "invite_required")
+    await services.limiter.hit(settings.rate_register_ip, "register-ip", ip)
+    reg = _validated(reg, settings.password_min_length, settings.display_name_max)
+    password_hash = await services.passwords.hash(reg.password)
+    need_invite = settings.registration == "invite"
+
+    async def create(tx: Tx) -> Account:
+        return await do_create_account(tx, reg, password_hash, use_invite=need_invite)
+
+    return await create_once(services, idempotency, "account", create, _load_account)
+
+
+async def create_account(services: Services, reg: Registration, *, role: str = "user") -> Account:
+    """Make an account without the door's checks (registration mode, rate limits): for
+    operators (`quanzi user create`) and the demo world."""
+    reg = _validated(reg, services.settings.password_min_length, services.settings.display_name_max)
+    password_hash = await services.passwords.hash(reg.password)
+    async with services.write() as tx:
+        return await do_create_account(tx, reg, password_hash, role=role)
+
+
+def _validated(reg: Registration, min_password: int, max_name: int) -> Registration:
+    handle = check_handle(reg.handle)
+    return Registration(
+        handle=handle,
+        password=check_password(reg.password, handle, min_password),
+        display_name=check_display_name(reg.display_name, max_name),
+        email=check_email(reg.email) if reg.email else None,
+        invite_code=reg.invite_code,
+    )
+
+
+async def _load_account(tx: Tx, account_id: int) -> Account:
+    account = await tx.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+async def do_create_account(
+    tx: Tx, reg: Registration, password_hash: str, *, role: str = "user", use_invite: bool = False
+) -> Account:
+    key = handle_key(reg.handle)
+    taken = await tx.session.scalar(select(Account.id).where(Account.handle_key == key))
+    if taken is not None:
+        raise Conflict("That handle is taken.", code="handle_taken", details={"field": "handle"})
+    email_key = reg.email.lower() if reg.email else None
+    if email_key is not None:
+        taken = await tx.session.scalar(select(Account.id).where(Account.email_key == email_key))
+        if taken is not None:
+            raise Conflict(
+                "That email address is in use.", code="email_taken", details={"field": "email"}
+            )
+    if use_invite:
+        await _use_invite(tx, reg.invite_code or "")
+    number = await _next_account_number(tx)
+    account = Account(
+        id=new_id(),
+        number=number,
+        handle=reg.handle,
+        handle_key=key,
+        email=reg.email,
+        email_key=email_key,
+        password_hash=password_hash,
+        display_name=reg.display_name,
+        bio="",
+        region="",
+        gender=None,
+        avatar_id=None,
+        find_by_number=True,
+        find_by_handle=True,
+        find_in_search=True,
+        role=role,
+        status="active",
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    tx.session.add(account)
+    try:
+        await tx.session.flush()
+    except IntegrityError:
+        raise Conflict("That handle or email address is taken.", code="handle_taken") from None
+    return account
+
+
+async def _next_account_number(tx: Tx) -> int:
+    """Numbers go up from 10001 and are never reused: the counter only ever grows."""
+    result = await tx.session.execute(
+        update(Counter)
+        .where(Counter.name == "account_number")
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    return int(result.scalar_one())
+
+
+async def _use_invite(tx: Tx, code: str) -> None:
+    used = await tx.session.execute(
+        update(Invite)
+        .where(
+            Invite.code == code,
+            Invite.uses < Invite.max_uses,
+            (Invite.expires_at.is_(None)) | (Invite.expires_at > tx.now),
+        )
+        .values(uses=Invite.uses + 1)
+        .returning(Invite.id)
+    )
+    if used.first() is None:
+        raise _invalid("invite_code", "That invite code is not valid.", "invalid_invite")
+
+
+# Logging in and out
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    token: str
+    session: AuthSession
+    account: Account
+
+
+async def log_in(
+    services: Services,
+    login: str,
+    password: str,
+    *,
+    device_name: str,
+    kind: str,
+    ip: str,
+) -> LoggedIn:
+    """Check a password and open a session. A wrong password and an unknown login get the same
+    answer, after the same work (an argon2 verification either way)."""
+    settings = services.settings
+    who = login.strip().lower()[:320]
+    await services.limiter.hit(settings.rate_login_ip, "login-ip", ip)
+    await services.limiter.check(settings.rate_login_account, "login-account", who)
+    async with services.read() as tx:
+        account = await find_for_login(tx, login)
+    password_hash = account.password_hash if account is not None else None
+    if not await services.passwords.verify(password_hash, password) or account is None:
+        await services.limiter.hit(settings.rate_login_account, "login-account", who)
+        raise Unauthorized("Wrong login or password.", code="invalid_credentials")
+    if account.status != "active":
+        raise Forbidden("This account is disabled.", code="account_disabled")
+    rehashed = None
+    if password_hash is not None and services.passwords.needs_rehash(password_hash):
+        rehashed = await services.passwords.hash(password)
+    token, digest = new_token()
+    async with services.write() as tx:
+        session = AuthSession(
+            id=new_id(),
+            account_id=account.id,
+            token_hash=digest,
+            device_name=clean_line(device_name)[:100] or "unknown device",
+            kind=kind,
+            created_at=tx.now,
+            last_used_at=tx.now,
+        )
+        tx.session.add(session)
+        if rehashed is not None:
+            await tx.session.execute(
+                update(Account).where(Account.id == account.id).values(password_hash=rehashed)
+            )
+    return LoggedIn(token, session, account)
+
+
+async def do_revoke_sessions(
+    tx: Tx, account_id: int, session_ids: list[int] | None = None, *, keep: int | None = None
+) -> int:
+    """End sessions of an account (all of them when `session_ids` is None), except `keep`.
+    Their tokens stop working in every process and their live sockets are closed."""
+    query = delete(AuthSession).where(AuthSession.account_id == account_id)
+    if session_ids is not None:
+        query = query.where(AuthSession.id.in_(session_ids))
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    ended = [row[0] for row in (await tx.session.execute(query.returning(AuthSession.id))).all()]
+    if ended:
+        tx.emit(SESSIONS_REVOKED, {"account_id": account_id, "session_ids": ended})
+    return len(ended)
+
+
+async def do_log_out(tx: Tx, viewer: Principal) -> None:
+    await do_revoke_sessions(tx, viewer.account_id, [viewer.session_id])
+
+
+async def do_revoke_session(tx: Tx, viewer: Principal, session_id: int) -> None:
+    if not await do_revoke_sessions(tx, viewer.account_id, [session_id]):
+        raise NotFound("No such session.")
+
+
+# Profile
+
+
+async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) -> Account:
+    account = await get_own_account(tx, viewer)
+    settings = tx.settings
+    given = changes.given()
+    for name, value in given.items():
+        if name == "display_name":
+            value = check_display_name(str(value), settings.display_name_max)
+        elif name == "bio":
+            value = clean_text(str(value))
+            if len(value) > settings.bio_max:
+                raise _invalid(
+                    "bio", f"A bio is at most {settings.bio_max} characters.", "invalid_bio"
+                )
+        elif name == "region":
+            value = clean_line(str(value))
+            if len(value) > 100:
+                raise _invalid("region", "A region is at most 100 characters.", "invalid_region")
+        elif name == "gender" and value is not None and value not in GENDERS:
+            raise _invalid("gender", "Gender is male, female, other or null.", "invalid_gender")
+        elif name == "avatar_id":
+            await _set_avatar(tx, account, value if isinstance(value, int) else None)
+            continue
+        setattr(account, name, value)
+    account.updated_at = tx.now
+    await tx.session.flush()
+    tx.emit(
+        ACCOUNT_UPDATED,
+        AccountSelf.of(account, settings.public_base).model_dump(mode="json"),
+        users=[account.id],
+    )
+    return account
+
+
+async def _set_avatar(tx: Tx, account: Account, media_id: int | None) -> None:
+    if media_id is not None:
+        media = await tx.session.get(Media, media_id)
+        if media is None or media.owner_id != account.id:
+            raise NotFound("No such media.")
+        if media.attached_to not in (None, "avatar"):
+            raise _invalid("avatar_id", "That media is already used elsewhere.", "media_in_use")
+        media.attached_to = "avatar"
+    if account.avatar_id is not None and account.avatar_id != media_id:
+        await tx.session.execute(
+            update(Media)
+            .where(Media.id == account.avatar_id, Media.attached_to == "avatar")
+            .values(attached_to=None)
+        )
+    account.avatar_id = media_id
+
+
+# Password and account lifecycle
+
+
+async def change_password(services: Services, viewer: Principal, current: str, new: str) -> None:
+    """Change the password after checking the current one; other sessions are logged out."""
+    async with services.read() as tx:
+        account = await get_own_account(tx, viewer)
+    if not await services.passwords.verify(account.password_hash, current):
+        raise _invalid("current_password", "The current password is wrong.", "wrong_password")
+    check_password(new, account.handle, services.settings.password_min_length)
+    new_hash = await services.passwords.hash(new)
+    async with services.write() as tx:
+        await tx.session.execute(
+            update(Account)
+            .where(Account.id == account.id)
+            .values(password_hash=new_hash, updated_at=tx.now)
+        )
+        await do_revoke_sessions(tx, account.id, keep=viewer.session_id)
+
+
+async def delete_account(services: Services, viewer: Principal, password: str) -> None:
+    """Erase an account. What stays is a tombstone (id, number, handle) so the handle and
+    number are never given to someone else."""
+    async with services.read() as tx:
+        account = await get_own_account(tx, viewer)
+    if not await services.passwords.verify(account.password_hash, password):
+        raise _invalid("password", "The password is wrong.", "wrong_password")
+    async with services.write() as tx:
+        await do_erase_account(tx, services, account.id)
+
+
+async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
+    account = await tx.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    media = (
+        await tx.session.execute(
+            select(Media.file_key, Media.thumb_key).where(Media.owner_id == account_id)
+        )
+    ).all()
+    keys = [key for row in media for key in row]
+    tx.after_commit(lambda: services.media_store.delete_many(keys))
+    await tx.session.execute(delete(Media).where(Media.owner_id == account_id))
+    await tx.session.execute(delete(Invite).where(Invite.created_by == account_id))
+    await tx.session.execute(delete(IdempotencyKey).where(IdempotencyKey.account_id == account_id))
+    await do_revoke_sessions(tx, account_id)
+    account.email = account.email_key = account.password_hash = None
+    account.display_name = account.bio = account.region = ""
+    account.gender = account.avatar_id = None
+    account.find_by_number = account.find_by_handle = account.find_in_search = False
+    account.status = "deleted"
+    account.updated_at = tx.now
+
+
+async def do_set_status(tx: Tx, account: Account, status: str) -> None:
+    """Disable or re-enable an account (operators). Disabling ends every session."""
+    if account.status == "deleted":
+        raise Conflict("A deleted account cannot be changed.", code="account_deleted")
+    account.status = status
+    account.updated_at = tx.now
+    if status != "active":
+        await do_revoke_sessions(tx, account.id)
+
+
+# Invites
+
+
+async def do_create_invite(
+    tx: Tx, viewer: Principal, *, max_uses: int = 1, expires_in: timedelta | None = None
+) -> Invite:
+    if not viewer.is_admin:
+        raise Forbidden("Only administrators can create invites.")
+    if not 1 <= max_uses <= 10_000:
+        raise _invalid("max_uses", "An invite is good for 1 to 10000 uses.", "invalid_max_uses")
+    invite = Invite(
+        id=new_id(),
+        code=secrets.token_urlsafe(12),
+        created_by=viewer.account_id,
+        max_uses=max_uses,
+        uses=0,
+        expires_at=tx.now + expires_in if expires_in else None,
+        created_at=tx.now,
+    )
+    tx.session.add(invite)
+    await tx.session.flush()
+    return invite
+
+
+async def do_delete_invite(tx: Tx, viewer: Principal, code: str) -> None:
+    result = await tx.session.execute(
+        delete(Invite)
+        .where(Invite.code == code, Invite.created_by == viewer.account_id)
+        .returning(Invite.id)
+    )
+    if result.first() is None:
+        raise NotFound("No such invite.")

@@ -1,0 +1,73 @@
+"""Reading accounts and sessions, with the rules on who may see what."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from quanzi.db.models import Account, AuthSession, Invite
+from quanzi.db.paginate import window_query
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.tx import Tx
+from quanzi.errors import NotFound
+from quanzi.kit.pagination import Page, Window
+from quanzi.kit.text import handle_key
+
+
+async def access_account(tx: Tx, viewer: Principal | None, account_id: int) -> Account:
+    """The account if `viewer` may see it; NotFound for missing, deleted or disabled ones."""
+    account = await tx.session.get(Account, account_id)
+    if account is None or account.status != "active":
+        raise NotFound("No such account.")
+    return account
+
+
+async def get_own_account(tx: Tx, viewer: Principal) -> Account:
+    account = await tx.session.get(Account, viewer.account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+async def lookup_account(
+    tx: Tx, viewer: Principal | None, *, handle: str | None = None, number: int | None = None
+) -> Account:
+    """Find someone by handle or account number, as far as they allow being found that way."""
+    query = select(Account).where(Account.status == "active")
+    if handle is not None:
+        query = query.where(Account.handle_key == handle_key(handle))
+    elif number is not None:
+        query = query.where(Account.number == number)
+    else:
+        raise NotFound("No such account.")
+    account = (await tx.session.execute(query)).scalar_one_or_none()
+    if account is None:
+        raise NotFound("No such account.")
+    own = viewer is not None and viewer.account_id == account.id
+    allowed = account.find_by_handle if handle is not None else account.find_by_number
+    if not (own or allowed):
+        raise NotFound("No such account.")
+    return account
+
+
+async def find_for_login(tx: Tx, login: str) -> Account | None:
+    """The account a login name means: an account number, an email address, or a handle."""
+    login = login.strip()
+    if login.isascii() and login.isdigit() and len(login) <= 18:
+        query = select(Account).where(Account.number == int(login))
+    elif "@" in login:
+        query = select(Account).where(Account.email_key == login.lower())
+    else:
+        query = select(Account).where(Account.handle_key == handle_key(login))
+    return (await tx.session.execute(query)).scalar_one_or_none()
+
+
+async def list_sessions(tx: Tx, viewer: Principal, window: Window) -> Page[AuthSession]:
+    query = select(AuthSession).where(AuthSession.account_id == viewer.account_id)
+    rows = (await tx.session.execute(window_query(query, AuthSession.id, window))).scalars().all()
+    return Page.build(rows, window, lambda s: s.id)
+
+
+async def list_invites(tx: Tx, viewer: Principal, window: Window) -> Page[Invite]:
+    query = select(Invite).where(Invite.created_by == viewer.account_id)
+    rows = (await tx.session.execute(window_query(query, Invite.id, window))).scalars().all()
+    return Page.build(rows, window, lambda i: i.id)

@@ -1,0 +1,145 @@
+"""Bearer tokens and who is calling.
+
+A token is 256 random bits; only its SHA-256 is stored. Every door asks `Authenticator` for the
+Principal behind a token. Hot tokens are cached in memory for a few seconds (QUANZI_SESSION_
+CACHE_SECONDS); revoking a session publishes an event that drops it from every process's cache
+at once, and the short lifetime bounds what a lost event can cost. "Last used" is written at
+most once a minute per session, in batches, not once per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from quanzi.db.engine import Database
+from quanzi.db.models import Account, AuthSession
+from quanzi.obs.logging import get_logger
+from quanzi.realtime.events import SESSIONS_REVOKED, Event
+
+TOKEN_PREFIX = "qz_"  # noqa: S105 (a marker, not a secret)
+TOUCH_EVERY = 60.0  # seconds between "last used" writes for one session
+CACHE_MAX = 100_000
+log = get_logger("quanzi.sessions")
+
+
+def new_token() -> tuple[str, bytes]:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The account and session behind a request."""
+
+    account_id: int
+    session_id: int
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class Authenticator:
+    def __init__(self, db: Database, cache_seconds: float) -> None:
+        self._db = db
+        self._ttl = cache_seconds
+        self._cache: dict[bytes, tuple[Principal, float]] = {}
+        self._touched: dict[int, float] = {}  # session id -> monotonic time of the last touch
+        self._pending: set[int] = set()
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def authenticate(self, token: str) -> Principal | None:
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+            return None
+        digest = hash_token(token)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[1] > now:
+            principal = cached[0]
+        else:
+            loaded = await self._load(digest)
+            if loaded is None:
+                self._cache.pop(digest, None)
+                return None
+            principal = loaded
+            if self._ttl > 0:
+                if len(self._cache) >= CACHE_MAX:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[digest] = (principal, now + self._ttl)
+        if now - self._touched.get(principal.session_id, -TOUCH_EVERY) >= TOUCH_EVERY:
+            self._touched[principal.session_id] = now
+            self._pending.add(principal.session_id)
+        return principal
+
+    async def _load(self, digest: bytes) -> Principal | None:
+        query = (
+            select(AuthSession.id, AuthSession.account_id, Account.role)
+            .join(Account, Account.id == AuthSession.account_id)
+            .where(AuthSession.token_hash == digest, Account.status == "active")
+        )
+        async with self._db.read_session() as session:
+            row = (await session.execute(query)).first()
+        return Principal(row.account_id, row.id, row.role) if row else None
+
+    def handle(self, event: Event) -> None:
+        """Bus handler: forget revoked sessions at once, in every process."""
+        if event.type != SESSIONS_REVOKED:
+            return
+        account_id = int(event.payload["account_id"])
+        only = event.payload.get("session_ids")
+        wanted = None if only is None else {int(s) for s in only}
+        for digest, (principal, _) in list(self._cache.items()):
+            if principal.account_id == account_id and (
+                wanted is None or principal.session_id in wanted
+            ):
+                del self._cache[digest]
+
+    def forget_all(self) -> None:
+        self._cache.clear()
+
+    # "Last used" bookkeeping
+
+    def start(self) -> None:
+        self._flusher = asyncio.create_task(self._flush_forever(), name="quanzi-session-touch")
+
+    async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self.flush()
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(15)
+            try:
+                await self.flush()
+            except Exception:
+                log.warning("could not record session use", exc_info=True)
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        ids, self._pending = sorted(self._pending), set()
+        async with self._db.write_session() as session:
+            await session.execute(
+                update(AuthSession)
+                .where(AuthSession.id.in_(ids))
+                .values(last_used_at=datetime.now(UTC))
+            )
+            await session.commit()
+        if len(self._touched) > CACHE_MAX:
+            self._touched.clear()

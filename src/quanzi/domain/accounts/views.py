@@ -1,0 +1,129 @@
+"""How accounts, sessions and invites look to the outside (native API responses and events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from quanzi.db.models import Account, AuthSession, Invite
+from quanzi.kit.wire import Id
+
+Gender = Literal["male", "female", "other"]
+
+
+class Privacy(BaseModel):
+    find_by_number: bool
+    find_by_handle: bool
+    find_in_search: bool
+
+
+class AccountPublic(BaseModel):
+    """What anyone who may see the account sees."""
+
+    id: Id
+    handle: str
+    number: int | None  # shown only if the owner lets people find them by number
+    display_name: str
+    avatar_url: str | None
+    avatar_thumbnail_url: str | None
+    bio: str
+    region: str
+    gender: Gender | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, account: Account, base_url: str) -> AccountPublic:
+        return cls(
+            **_common(account, base_url), number=account.number if account.find_by_number else None
+        )
+
+
+class AccountSelf(BaseModel):
+    """What the owner sees of their own account."""
+
+    id: Id
+    handle: str
+    number: int
+    email: str | None
+    display_name: str
+    avatar_id: Id | None
+    avatar_url: str | None
+    avatar_thumbnail_url: str | None
+    bio: str
+    region: str
+    gender: Gender | None
+    privacy: Privacy
+    role: Literal["user", "admin"]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, account: Account, base_url: str) -> AccountSelf:
+        return cls(
+            **_common(account, base_url),
+            number=account.number,
+            email=account.email,
+            avatar_id=account.avatar_id,
+            privacy=Privacy(
+                find_by_number=account.find_by_number,
+                find_by_handle=account.find_by_handle,
+                find_in_search=account.find_in_search,
+            ),
+            role=account.role,
+            updated_at=account.updated_at,
+        )
+
+
+def _common(account: Account, base_url: str) -> dict[str, object]:
+    avatar = f"{base_url}/media/{account.avatar_id}" if account.avatar_id else None
+    return {
+        "id": account.id,
+        "handle": account.handle,
+        "display_name": account.display_name,
+        "avatar_url": avatar,
+        "avatar_thumbnail_url": f"{avatar}/thumb" if avatar else None,
+        "bio": account.bio,
+        "region": account.region,
+        "gender": account.gender,
+        "created_at": account.created_at,
+    }
+
+
+class SessionRead(BaseModel):
+    id: Id
+    device_name: str
+    kind: Literal["api", "web"]
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+    @classmethod
+    def of(cls, session: AuthSession, current_id: int) -> SessionRead:
+        return cls(
+            id=session.id,
+            device_name=session.device_name,
+            kind=session.kind,
+            created_at=session.created_at,
+            last_used_at=session.last_used_at,
+            current=session.id == current_id,
+        )
+
+
+class InviteRead(BaseModel):
+    code: str
+    max_uses: int
+    uses: int
+    expires_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, invite: Invite) -> InviteRead:
+        return cls(
+            code=invite.code,
+            max_uses=invite.max_uses,
+            uses=invite.uses,
+            expires_at=invite.expires_at,
+            created_at=invite.created_at,
+        )

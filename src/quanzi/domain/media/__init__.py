@@ -1,0 +1,1 @@
+"""Media: image uploads, decoded, re-encoded, stripped of metadata and served with access checks."""

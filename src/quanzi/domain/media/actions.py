@@ -1,0 +1,86 @@
+"""Uploading media."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from quanzi.db.models import Media
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.idempotency import Idempotency, create_once
+from quanzi.domain.media.images import Limits, Processed, process_image
+from quanzi.domain.media.storage import MediaStore
+from quanzi.domain.tx import Tx
+from quanzi.errors import NotFound, PayloadTooLarge
+from quanzi.kit.ids import new_id
+
+if TYPE_CHECKING:
+    from quanzi.services import Services
+
+
+async def upload_image(
+    services: Services,
+    viewer: Principal,
+    raw: bytes,
+    *,
+    idempotency: Idempotency | None = None,
+) -> tuple[Media, bool]:
+    """Decode, re-encode and store an image; returns the media and whether it was a replay.
+
+    The CPU work and the file writes happen before the transaction; if the transaction does
+    not commit (or replays an earlier upload) the new files are removed again.
+    """
+    settings = services.settings
+    if len(raw) > settings.media_max_bytes:
+        raise PayloadTooLarge(f"Files are limited to {settings.media_max_bytes} bytes.")
+    limits = Limits(
+        max_pixels=settings.media_max_pixels,
+        max_frames=settings.media_max_frames,
+        max_side=settings.media_max_side,
+        thumb_side=settings.thumbnail_side,
+    )
+    processed = await asyncio.to_thread(process_image, raw, limits)
+    store = services.media_store
+    keys = (store.new_key(processed.main.ext), store.new_key(processed.thumb.ext))
+    await asyncio.to_thread(_write_files, store, keys, processed)
+
+    async def create(tx: Tx) -> Media:
+        media = Media(
+            id=new_id(),
+            owner_id=viewer.account_id,
+            content_type=processed.main.content_type,
+            width=processed.main.width,
+            height=processed.main.height,
+            size=len(processed.main.data),
+            animated=processed.animated,
+            file_key=keys[0],
+            thumb_key=keys[1],
+            thumb_content_type=processed.thumb.content_type,
+            thumb_width=processed.thumb.width,
+            thumb_height=processed.thumb.height,
+            attached_to=None,
+            created_at=tx.now,
+        )
+        tx.session.add(media)
+        await tx.session.flush()
+        return media
+
+    async def load(tx: Tx, media_id: int) -> Media:
+        media = await tx.session.get(Media, media_id)
+        if media is None:
+            raise NotFound("No such media.")
+        return media
+
+    try:
+        media, replayed = await create_once(services, idempotency, "media", create, load)
+    except BaseException:
+        store.delete_many(keys)
+        raise
+    if replayed:
+        store.delete_many(keys)
+    return media, replayed
+
+
+def _write_files(store: MediaStore, keys: tuple[str, str], processed: Processed) -> None:
+    store.write(keys[0], processed.main.data)
+    store.write(keys[1], processed.thumb.data)

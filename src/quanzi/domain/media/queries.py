@@ -1,0 +1,27 @@
+"""Who may fetch a media file."""
+
+from __future__ import annotations
+
+from quanzi.db.models import Account, Media
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.tx import Tx
+from quanzi.errors import NotFound
+
+
+async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media:
+    """The media if `viewer` may fetch it, else NotFound (the same for missing and hidden).
+
+    The owner may always; an avatar of an active account is public; media not attached to
+    anything is the owner's alone. Areas that attach media (posts, Moments, chats) add their
+    rule here, so every door that serves a file asks the same question.
+    """
+    media = await tx.session.get(Media, media_id)
+    if media is None:
+        raise NotFound("No such media.")
+    if viewer is not None and viewer.account_id == media.owner_id:
+        return media
+    if media.attached_to == "avatar":
+        owner = await tx.session.get(Account, media.owner_id)
+        if owner is not None and owner.status == "active" and owner.avatar_id == media.id:
+            return media
+    raise NotFound("No such media.")

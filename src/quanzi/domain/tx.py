@@ -1,0 +1,46 @@
+"""The unit of work that domain actions write through.
+
+The door (request, job, command) opens it with `services.write()` or `services.read()` and owns
+its end. Actions add rows through `tx.session` and record events with `tx.emit`; events are
+published, and after-commit work is run, only once the transaction has committed. Nothing is
+published for a transaction that rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quanzi.realtime.events import Event
+
+if TYPE_CHECKING:
+    from quanzi.config import Settings
+
+
+class Tx:
+    __slots__ = ("_after_commit", "_on_rollback", "events", "now", "session", "settings")
+
+    def __init__(self, session: AsyncSession, settings: Settings, now: datetime) -> None:
+        self.session = session
+        self.settings = settings
+        self.now = now  # one clock reading per transaction: its rows agree on the time
+        self.events: list[Event] = []
+        self._after_commit: list[Callable[[], Any]] = []
+        self._on_rollback: list[Callable[[], Any]] = []
+
+    def emit(self, type_: str, payload: dict[str, Any], users: Iterable[int] = ()) -> None:
+        self.events.append(Event(type_, payload, tuple(users)))
+
+    def emit_event(self, event: Event) -> None:
+        self.events.append(event)
+
+    def after_commit(self, fn: Callable[[], Any]) -> None:
+        """Run `fn` once committed (e.g. delete files that the erased rows pointed to)."""
+        self._after_commit.append(fn)
+
+    def on_rollback(self, fn: Callable[[], Any]) -> None:
+        """Run `fn` if the transaction fails (e.g. delete files written for it)."""
+        self._on_rollback.append(fn)

@@ -1,0 +1,1 @@
+"""Pure helpers: no imports from the rest of quanzi, no I/O."""

@@ -1,0 +1,105 @@
+"""The running parts of one quanzi process, made once and shared by every door.
+
+`Services.write()` and `Services.read()` open the unit of work (`Tx`) that domain actions use;
+`write()` publishes the events recorded in it after the commit and never before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from quanzi.config import Settings
+from quanzi.db.engine import Database
+from quanzi.domain.accounts.passwords import Passwords
+from quanzi.domain.accounts.sessions import Authenticator
+from quanzi.domain.media.storage import MediaStore
+from quanzi.domain.tx import Tx
+from quanzi.kit import ids
+from quanzi.obs.logging import get_logger
+from quanzi.ratelimit import RateLimiter
+from quanzi.realtime.bus import Bus, make_bus
+from quanzi.realtime.gateway import Gateway
+
+log = get_logger("quanzi.services")
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        ids.configure(settings.node_id)
+        self.db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            sqlite_readers=settings.sqlite_readers,
+        )
+        self.bus: Bus = make_bus(settings.redis_url, settings.redis_prefix)
+        self.limiter = RateLimiter(settings.redis_url, settings.redis_prefix)
+        self.passwords = Passwords(
+            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+        )
+        self.auth = Authenticator(self.db, settings.session_cache_seconds)
+        self.media_store = MediaStore(settings.media_path)
+        self.gateway = Gateway(settings.ws_send_queue)
+        self.bus.subscribe(self.auth.handle)
+        self.bus.subscribe(self.gateway.handle)
+        self.started = False
+
+    async def start(self) -> None:
+        self.media_store.root.mkdir(parents=True, exist_ok=True)
+        await self.bus.start()
+        self.auth.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        self.gateway.close_all()
+        await self.auth.stop()
+        await self.bus.stop()
+        await self.db.dispose()
+        self.started = False
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        """A write transaction: committed when the block ends, rolled back if it raises;
+        its events are published after the commit."""
+        async with self.db.write_session() as session:
+            tx = Tx(session, self.settings, datetime.now(UTC))
+            try:
+                yield tx
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                for undo in tx._on_rollback:
+                    undo()
+                raise
+        if tx.events:
+            await self.bus.publish(tx.events)
+        for then in tx._after_commit:
+            try:
+                then()
+            except Exception:
+                log.exception("after-commit step failed")
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        """A read-only transaction (a consistent snapshot). Closing the session ends it and
+        leaves the objects read usable (detached, not expired)."""
+        async with self.db.read_session() as session:
+            yield Tx(session, self.settings, datetime.now(UTC))
+
+    async def readiness(self) -> dict[str, str]:
+        """What /readyz and `quanzi doctor` report: "ok" or what is wrong, per part."""
+        report: dict[str, str] = {}
+        try:
+            await self.db.ping()
+            report["database"] = "ok"
+        except Exception as exc:
+            report["database"] = f"unreachable: {exc.__class__.__name__}: {exc}"
+        if self.settings.redis_url:
+            try:
+                await self.bus.ping()
+                report["redis"] = "ok"
+            except Exception as exc:
+                report["redis"] = f"unreachable: {exc.__class__.__name__}: {exc}"
+        return report

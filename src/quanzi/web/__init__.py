@@ -1,0 +1,1 @@
+"""The web page served at / (the mobile-first client grows here)."""
