@@ -99,12 +99,13 @@ IdempotencyHeader = Annotated[
 
 
 async def idempotency_of(
-    request: Request, key: str | None, principal: Principal | None
+    request: Request, key: str | None, principal: Principal | None, content: bytes | None = None
 ) -> Idempotency | None:
-    """The idempotency record for this request, fingerprinted by method, path and body."""
+    """The idempotency record for this request, fingerprinted by method, path and body (or
+    `content`, for a multipart upload whose stream the form parser has consumed)."""
     if key is None:
         return None
-    body = await request.body()
+    body = content if content is not None else await request.body()
     return Idempotency.of(
         key,
         [request.method.encode(), request.url.path.encode(), body],

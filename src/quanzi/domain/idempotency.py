@@ -83,23 +83,25 @@ async def create_once(
                 existing = await _find(tx, idem, object_type)
                 if existing is not None:
                     return await load(tx, existing), True
-                obj = await create(tx)
-                tx.session.add(
-                    IdempotencyKey(
-                        id=new_id(),
-                        account_id=idem.account_id,
-                        key=idem.key,
-                        fingerprint=idem.fingerprint,
-                        object_type=object_type,
-                        object_id=obj.id,
-                        created_at=tx.now,
-                    )
+                # Claim the key before creating: a concurrent request with the same key waits
+                # on this row's unique index, then fails here and replays ours.
+                claim = IdempotencyKey(
+                    id=new_id(),
+                    account_id=idem.account_id,
+                    key=idem.key,
+                    fingerprint=idem.fingerprint,
+                    object_type=object_type,
+                    object_id=0,
+                    created_at=tx.now,
                 )
+                tx.session.add(claim)
+                await tx.session.flush()
+                obj = await create(tx)
+                claim.object_id = obj.id
                 await tx.session.flush()
                 return obj, False
         except IntegrityError:
-            # A concurrent request with the same key committed first: replay it.
-            continue
+            continue  # the concurrent request committed first: replay it
     async with services.read() as tx:
         existing = await _find(tx, idem, object_type)
         if existing is None:

@@ -73,11 +73,9 @@ def _open(raw: bytes, limits: Limits) -> Image.Image:
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(raw), formats=list(FORMATS))
-        except (
-            UnidentifiedImageError,
-            Image.DecompressionBombWarning,
-            Image.DecompressionBombError,
-        ):
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise _too_many_pixels(limits) from None
+        except UnidentifiedImageError:
             raise UnsupportedMedia(
                 "Only JPEG, PNG, WebP and GIF images are accepted.", code="unsupported_image"
             ) from None
@@ -88,9 +86,7 @@ def _open(raw: bytes, limits: Limits) -> Image.Image:
     width, height = image.size
     frames = getattr(image, "n_frames", 1)
     if width < 1 or height < 1 or width * height > limits.max_pixels:
-        raise PayloadTooLarge(
-            f"The image has too many pixels (at most {limits.max_pixels}).", code="too_many_pixels"
-        )
+        raise _too_many_pixels(limits)
     if frames > limits.max_frames or width * height * frames > limits.max_pixels * 4:
         raise PayloadTooLarge("The animation has too many frames.", code="too_many_frames")
     try:
@@ -98,6 +94,12 @@ def _open(raw: bytes, limits: Limits) -> Image.Image:
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
         raise Invalid("The image is damaged and cannot be read.", code="invalid_image") from None
     return image
+
+
+def _too_many_pixels(limits: Limits) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The image has too many pixels (at most {limits.max_pixels}).", code="too_many_pixels"
+    )
 
 
 def _upright(image: Image.Image) -> Image.Image:

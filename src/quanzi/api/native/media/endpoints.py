@@ -30,7 +30,7 @@ async def upload(
 ) -> MediaRead:
     raw = await file.read()
     media, again = await upload_image(
-        services, viewer, raw, idempotency=await idempotency_of(request, key, viewer)
+        services, viewer, raw, idempotency=await idempotency_of(request, key, viewer, raw)
     )
     replayed(response, again)
     return MediaRead.of(media, services.settings.public_base)

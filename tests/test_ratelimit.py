@@ -1,0 +1,108 @@
+"""Registration and log in are rate-limited per address and per account, in memory when
+embedded and in Redis when configured (so limits hold across processes)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from quanzi.app import create_app
+from quanzi.config import Settings
+from tests.helpers import PASSWORD
+
+
+@asynccontextmanager
+async def client_from(app: FastAPI, ip: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def signup(c: httpx.AsyncClient, handle: str) -> httpx.Response:
+    return await c.post(
+        "/api/v1/accounts", json={"handle": handle, "password": PASSWORD, "display_name": handle}
+    )
+
+
+async def login(c: httpx.AsyncClient, who: str, password: str = PASSWORD) -> httpx.Response:
+    return await c.post("/api/v1/sessions", json={"login": who, "password": password})
+
+
+async def test_registration_is_limited_per_address(app: FastAPI) -> None:
+    app.state.services.settings.rate_register_ip = "3/hour"
+    async with client_from(app, "10.0.0.1") as one, client_from(app, "10.0.0.2") as two:
+        for i in range(3):
+            assert (await signup(one, f"first{i}")).status_code == 201
+        refused = await signup(one, "first3")
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(refused.headers["retry-after"]) <= 3600
+        assert (await signup(two, "second0")).status_code == 201
+
+
+async def test_login_is_limited_per_address(app: FastAPI) -> None:
+    app.state.services.settings.rate_login_ip = "4/minute"
+    async with client_from(app, "10.0.0.3") as c:
+        await signup(c, "someone")
+        for _ in range(3):
+            assert (await login(c, "someone")).status_code == 201
+        assert (await login(c, "someone")).status_code == 201  # the fourth
+        r = await login(c, "someone")
+        assert r.status_code == 429
+        assert 1 <= int(r.headers["retry-after"]) <= 60
+
+
+async def test_failed_logins_lock_the_account_from_any_address(app: FastAPI) -> None:
+    app.state.services.settings.rate_login_account = "3/minute"
+    async with client_from(app, "10.0.1.1") as setup:
+        await signup(setup, "target")
+        await signup(setup, "bystander")
+    for i in range(3):
+        async with client_from(app, f"10.0.2.{i}") as attacker:
+            assert (await login(attacker, "TARGET", "guess")).status_code == 401
+    async with client_from(app, "10.0.3.1") as owner:
+        locked = await login(owner, "target")  # even the right password waits
+        assert locked.status_code == 429
+        assert (await login(owner, "bystander")).status_code == 201
+
+
+async def test_unknown_accounts_are_limited_the_same(app: FastAPI) -> None:
+    app.state.services.settings.rate_login_account = "2/minute"
+    async with client_from(app, "10.0.4.1") as c:
+        await signup(c, "realone")
+        answers = []
+        for who in ("realone", "ghost"):
+            for _ in range(3):
+                answers.append((who, (await login(c, who, "bad")).status_code))
+    assert [s for w, s in answers if w == "realone"] == [401, 401, 429]
+    assert [s for w, s in answers if w == "ghost"] == [401, 401, 429]
+
+
+async def test_successful_logins_do_not_count_against_the_account(app: FastAPI) -> None:
+    app.state.services.settings.rate_login_account = "2/minute"
+    async with client_from(app, "10.0.5.1") as c:
+        await signup(c, "regular")
+        for _ in range(5):
+            assert (await login(c, "regular")).status_code == 201
+
+
+async def test_limits_hold_across_processes_when_redis_is_configured(
+    app: FastAPI, settings: Settings
+) -> None:
+    """Two app instances share one Redis: attempts on one count on the other. Embedded, each
+    process keeps its own counts (and says so in docs/configuration.md)."""
+    settings.rate_login_ip = "2/minute"
+    second = create_app(settings)
+    async with (
+        second.router.lifespan_context(second),
+        client_from(app, "10.0.6.1") as a,
+        client_from(second, "10.0.6.1") as b,
+    ):
+        assert (await login(a, "nobody1", "x")).status_code == 401
+        assert (await login(a, "nobody2", "x")).status_code == 401
+        assert (await login(a, "nobody3", "x")).status_code == 429
+        on_second = (await login(b, "nobody4", "x")).status_code
+    assert on_second == (429 if settings.redis_url else 401)
