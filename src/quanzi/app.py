@@ -63,8 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return settings.max_json_bytes
 
     app.add_middleware(Edge, body_limit=body_limit, log_requests=settings.access_log)
-    app.include_router(native.router)
-    app.include_router(native.files_router)
+    for router in native.routers:
+        app.include_router(router)
     app.include_router(ops.router)
     app.include_router(web.router)
     return app

@@ -80,7 +80,7 @@ class RedisBus(Bus):
         self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
         self._listener: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
+        self._settled = asyncio.Event()  # subscribed, or failed once: start() waits for this
 
     async def publish(self, events: Sequence[Event]) -> None:
         await super().publish(events)
@@ -104,7 +104,7 @@ class RedisBus(Bus):
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="quanzi-bus-listener")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), timeout=5)
+            await asyncio.wait_for(self._settled.wait(), timeout=5)
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -123,7 +123,7 @@ class RedisBus(Bus):
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel)
-                self._subscribed.set()
+                self._settled.set()
                 if not first:
                     log.info("bus reconnected")
                     self._dispatch(Event(BUS_GAP))
@@ -139,6 +139,7 @@ class RedisBus(Bus):
             except (RedisError, OSError):
                 metrics.bus_errors.labels("subscribe").inc()
                 log.warning("bus subscription lost; reconnecting", retry_in=delay)
+                self._settled.set()
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
                 first = False

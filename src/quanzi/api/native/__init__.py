@@ -1,4 +1,4 @@
-"""The native REST + WebSocket API, mounted at /api/v1."""
+"""The native REST + WebSocket API, under /api/v1."""
 
 from __future__ import annotations
 
@@ -6,15 +6,10 @@ from fastapi import APIRouter
 
 from quanzi.api.native import server, ws
 from quanzi.api.native.accounts import endpoints as accounts
+from quanzi.api.native.common import PREFIX
 from quanzi.api.native.media import endpoints as media
 
-PREFIX = "/api/v1"
+# Each router declares its full paths (PREFIX included), so a route's path is its template.
+routers: list[APIRouter] = [server.router, accounts.router, media.router, ws.router, media.files]
 
-router = APIRouter(prefix=PREFIX)
-router.include_router(server.router)
-router.include_router(accounts.router)
-router.include_router(media.router)
-router.include_router(ws.router)
-
-# Files are served outside the versioned API so their URLs stay stable.
-files_router = media.files
+__all__ = ["PREFIX", "routers"]

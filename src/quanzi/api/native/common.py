@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from quanzi.kit.pagination import Page
 from quanzi.kit.wire import Id
 
+PREFIX = "/api/v1"  # every native route is declared under it (and metrics label it so)
+
 T = TypeVar("T")
 M = TypeVar("M")
 

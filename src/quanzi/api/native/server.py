@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from quanzi import __version__
 from quanzi.api.deps import ServicesDep
+from quanzi.api.native.common import PREFIX
 
 
 class Limits(BaseModel):
@@ -26,7 +27,7 @@ class ServerInfo(BaseModel):
     limits: Limits
 
 
-router = APIRouter(tags=["server"])
+router = APIRouter(prefix=PREFIX, tags=["server"])
 
 
 @router.get("/server", summary="Version, registration mode and limits")

@@ -17,11 +17,12 @@ from fastapi.responses import JSONResponse
 
 from quanzi.api.deps import SESSION_COOKIE
 from quanzi.api.errors import error_body
+from quanzi.api.native.common import PREFIX
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.realtime.gateway import Connection, frame
 from quanzi.services import Services
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX)
 
 MAX_CLIENT_FRAME = 64 * 1024
 

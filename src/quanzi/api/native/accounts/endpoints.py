@@ -26,12 +26,12 @@ from quanzi.api.native.accounts.schemas import (
     PasswordChange,
     ProfileUpdate,
 )
-from quanzi.api.native.common import ERRORS, PageOut, replayed
+from quanzi.api.native.common import ERRORS, PREFIX, PageOut, replayed
 from quanzi.domain.accounts import actions, queries
 from quanzi.domain.accounts.views import AccountPublic, AccountSelf, InviteRead, SessionRead
 from quanzi.kit.wire import Id
 
-router = APIRouter(tags=["accounts"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix=PREFIX, tags=["accounts"], responses=ERRORS)  # type: ignore[arg-type]
 
 
 @router.post("/accounts", status_code=201, summary="Register")

@@ -8,14 +8,14 @@ from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from quanzi.api.deps import IdempotencyHeader, MaybeViewer, ServicesDep, Viewer, idempotency_of
-from quanzi.api.native.common import ERRORS, replayed
+from quanzi.api.native.common import ERRORS, PREFIX, replayed
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.media.queries import access_media
 from quanzi.domain.media.views import MediaRead
 from quanzi.errors import NotFound
 from quanzi.kit.wire import Id
 
-router = APIRouter(tags=["media"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix=PREFIX, tags=["media"], responses=ERRORS)  # type: ignore[arg-type]
 files = APIRouter(tags=["media"], responses=ERRORS)  # type: ignore[arg-type]
 
 

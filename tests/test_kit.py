@@ -1,0 +1,73 @@
+"""Pure helpers: ids, pagination windows, text rules."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from quanzi.kit.ids import MAX_ID, IdGenerator, id_at, new_id, time_of
+from quanzi.kit.pagination import Page, Window
+from quanzi.kit.text import clean_line, clean_text, is_valid_handle
+
+
+def test_ids_increase_and_fit_a_signed_bigint() -> None:
+    ids = [new_id() for _ in range(10_000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    assert all(0 < i <= MAX_ID for i in ids)
+
+
+def test_ids_are_unique_across_threads() -> None:
+    gen = IdGenerator(7)
+    found: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        mine = [gen.next() for _ in range(5_000)]
+        with lock:
+            found.extend(mine)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(found)) == 20_000
+
+
+def test_ids_from_different_nodes_differ() -> None:
+    a, b = IdGenerator(1), IdGenerator(2)
+    assert {a.next() for _ in range(1000)}.isdisjoint({b.next() for _ in range(1000)})
+
+
+def test_id_carries_its_time() -> None:
+    before = datetime.now(UTC) - timedelta(milliseconds=5)
+    ident = new_id()
+    assert before <= time_of(ident) <= datetime.now(UTC) + timedelta(milliseconds=5)
+    assert id_at(datetime.now(UTC) - timedelta(seconds=1)) < ident
+
+
+def test_page_knows_when_more_exist() -> None:
+    window = Window(limit=2)
+    page = Page.build([5, 4, 3], window, lambda x: x)
+    assert list(page.items) == [5, 4]
+    assert (page.next_max_id, page.prev_min_id) == (4, 5)
+    last = Page.build([2, 1], window, lambda x: x)
+    assert last.next_max_id is None
+
+
+def test_min_id_pages_are_returned_newest_first() -> None:
+    page = Page.build([6, 7, 8], Window(min_id=5, limit=2), lambda x: x)
+    assert list(page.items) == [7, 6]
+    assert page.prev_min_id == 7
+
+
+def test_handles() -> None:
+    assert is_valid_handle("xiao_ming2")
+    for bad in ("", "ab", "9lives", "有中文", "a b", "a-b", "x" * 31):
+        assert not is_valid_handle(bad)
+
+
+def test_text_cleaning() -> None:
+    assert clean_line("  小\u200b明\u202e\n \t ") == "小明"
+    assert clean_text("第一行\r\n第二行  \n\n") == "第一行\n第二行"
