@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-* headers are trusted
     db_pool_size: int = Field(default=10, ge=1, le=200)
     sqlite_readers: int = Field(default=4, ge=1, le=64)
+    # NORMAL survives a crash of the process; FULL also a power cut, at a cost per commit.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
     # Accounts
     registration: Literal["open", "closed", "invite"] = "open"
@@ -77,7 +79,7 @@ class Settings(BaseSettings):
 
     # Operations
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    log_format: Literal["json", "console"] = "json"
+    log_format: Literal["auto", "json", "console"] = "auto"  # auto: console on a terminal
     access_log: bool = True
     metrics_token: SecretStr | None = None  # set: /metrics requires "Authorization: Bearer <it>"
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)

@@ -33,6 +33,7 @@ class Services:
             settings.database_url,
             pool_size=settings.db_pool_size,
             sqlite_readers=settings.sqlite_readers,
+            sqlite_synchronous=settings.sqlite_synchronous,
         )
         self.bus: Bus = make_bus(settings.redis_url, settings.redis_prefix)
         self.limiter = RateLimiter(settings.redis_url, settings.redis_prefix)
