@@ -83,6 +83,13 @@ def serve(
             "(the in-process event bus does not reach other processes)."
         )
         raise typer.Exit(2)
+    todo = asyncio.run(_pending_migrations(settings))
+    if todo:
+        err.print(
+            f"[bold red]quanzi cannot start:[/] the database schema is behind by {len(todo)} "
+            "migration(s); run `quanzi migrate` first."
+        )
+        raise typer.Exit(2)
     base = f"http://{settings.host}:{settings.port}"
     console.print(
         f"[bold green]quanzi {__version__}[/] on {settings.database_url.split('://')[0]}"
@@ -116,6 +123,17 @@ def serve(
         from quanzi.app import create_app
 
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+
+
+async def _pending_migrations(settings: Settings) -> list[str]:
+    from quanzi.db.engine import Database
+    from quanzi.db.migrate import pending
+
+    db = Database(settings.database_url)
+    try:
+        return await pending(db.writer)
+    finally:
+        await db.dispose()
 
 
 @app.command()
@@ -258,7 +276,8 @@ def _set_status(handle: str, status: str) -> None:
 
 @user_app.command("disable")
 def user_disable(handle: str) -> None:
-    """Disable an account: it cannot log in and its sessions end."""
+    """Disable an account: it cannot log in and its sessions end (running servers stop
+    accepting its tokens at once with Redis, else within QUANZI_SESSION_CACHE_SECONDS)."""
     _set_status(handle, "disabled")
 
 

@@ -61,9 +61,10 @@ def _media(settings: Settings) -> Finding:
 def _secret(settings: Settings) -> Finding:
     if settings.secret_key is not None:
         return True, "secret key", "set by QUANZI_SECRET_KEY"
+    path = settings.data_dir / "secret_key"
+    made = "generated in" if path.exists() else "will be generated in"
     return (
         True,
         "secret key",
-        f"generated in {settings.data_dir / 'secret_key'} "
-        "(set QUANZI_SECRET_KEY when running on several machines)",
+        f"{made} {path} (set QUANZI_SECRET_KEY when running on several machines)",
     )
