@@ -132,6 +132,10 @@ async def test_privacy_settings_hide_me_from_lookup(people: Personas) -> None:
         "find_by_number": False,
         "find_by_handle": False,
         "find_in_search": True,
+        "add_needs_verification": True,
+        "allow_strangers": False,
+        "locked": False,
+        "show_presence": True,
     }
     by_number = await c.get(
         "/api/v1/accounts/lookup", params={"number": me.number}, headers=other.auth

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     sqlite_readers: int = Field(default=4, ge=1, le=64)
     # NORMAL survives a crash of the process; FULL also a power cut, at a cost per commit.
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    # inline: sqlite3 calls on the event loop thread (fast); aiosqlite: on a worker thread
+    sqlite_driver: Literal["inline", "aiosqlite"] = "inline"
 
     # Accounts
     registration: Literal["open", "closed", "invite"] = "open"
@@ -59,10 +61,22 @@ class Settings(BaseSettings):
     display_name_max: int = Field(default=40, ge=1, le=200)
     bio_max: int = Field(default=500, ge=0, le=10_000)
 
+    # Contacts
+    friend_request_days: int = Field(default=7, ge=1, le=365)  # a request expires after this
+    max_friends: int = Field(default=5000, ge=1, le=100_000)
+
+    # Chats
+    message_max_chars: int = Field(default=5000, ge=1, le=100_000)
+    recall_seconds: int = Field(default=120, ge=0, le=86_400)
+    group_max_members: int = Field(default=500, ge=2, le=100_000)
+    group_max_admins: int = Field(default=3, ge=0, le=100)
+    group_invite_approval_above: int = Field(default=100, ge=2)  # bigger groups: invitee accepts
+
     # Rate limits, in the `limits` notation ("10/minute", "100 per hour")
     rate_register_ip: str = "10/hour"
     rate_login_ip: str = "30/minute"
     rate_login_account: str = "10/minute"
+    rate_friend_request: str = "50/day"
 
     # Requests and media
     max_json_bytes: int = Field(default=1_048_576, ge=1024)
@@ -113,7 +127,9 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (try: openssl rand -hex 32)")
         return value
 
-    @field_validator("rate_register_ip", "rate_login_ip", "rate_login_account")
+    @field_validator(
+        "rate_register_ip", "rate_login_ip", "rate_login_account", "rate_friend_request"
+    )
     @classmethod
     def _check_rate(cls, value: str) -> str:
         try:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from quanzi.config import Settings
 from quanzi.db.engine import Database
+from quanzi.domain.accounts.cache import AccountCache
 from quanzi.domain.accounts.passwords import Passwords
 from quanzi.domain.accounts.sessions import Authenticator
 from quanzi.domain.media.storage import MediaStore
@@ -34,6 +35,7 @@ class Services:
             pool_size=settings.db_pool_size,
             sqlite_readers=settings.sqlite_readers,
             sqlite_synchronous=settings.sqlite_synchronous,
+            sqlite_driver=settings.sqlite_driver,
         )
         self.bus: Bus = make_bus(settings.redis_url, settings.redis_prefix)
         self.limiter = RateLimiter(settings.redis_url, settings.redis_prefix)
@@ -43,6 +45,8 @@ class Services:
         self.auth = Authenticator(self.db, settings.session_cache_seconds)
         self.media_store = MediaStore(settings.media_path)
         self.gateway = Gateway(settings.ws_send_queue)
+        self.account_cache = AccountCache()
+        self.bus.subscribe(self.account_cache.handle)
         self.bus.subscribe(self.auth.handle)
         self.bus.subscribe(self.gateway.handle)
         self.started = False
@@ -64,16 +68,20 @@ class Services:
     async def write(self) -> AsyncIterator[Tx]:
         """A write transaction: committed when the block ends, rolled back if it raises;
         its events are published after the commit."""
-        async with self.db.write_session() as session:
-            tx = Tx(session, self.settings, datetime.now(UTC))
-            try:
-                yield tx
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                for undo in tx._on_rollback:
-                    undo()
-                raise
+        tx = Tx(self.db.write_session, self.settings, datetime.now(UTC), self.account_cache)
+        try:
+            yield tx
+            if tx.opened is not None:
+                await tx.opened.commit()
+        except BaseException:
+            if tx.opened is not None:
+                await tx.opened.rollback()
+            for undo in tx._on_rollback:
+                undo()
+            raise
+        finally:
+            if tx.opened is not None:
+                await tx.opened.close()
         if tx.events:
             await self.bus.publish(tx.events)
         for then in tx._after_commit:
@@ -86,8 +94,12 @@ class Services:
     async def read(self) -> AsyncIterator[Tx]:
         """A read-only transaction (a consistent snapshot). Closing the session ends it and
         leaves the objects read usable (detached, not expired)."""
-        async with self.db.read_session() as session:
-            yield Tx(session, self.settings, datetime.now(UTC))
+        tx = Tx(self.db.read_session, self.settings, datetime.now(UTC), self.account_cache)
+        try:
+            yield tx
+        finally:
+            if tx.opened is not None:
+                await tx.opened.close()
 
     async def readiness(self) -> dict[str, str]:
         """What /readyz and `quanzi doctor` report: "ok" or what is wrong, per part."""

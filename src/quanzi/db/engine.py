@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from quanzi.db import sqlite_inline
+
 
 class Database:
     def __init__(
@@ -28,6 +30,7 @@ class Database:
         pool_size: int = 10,
         sqlite_readers: int = 4,
         sqlite_synchronous: str = "NORMAL",
+        sqlite_driver: str = "inline",
     ) -> None:
         self.url = url
         parsed = make_url(url)
@@ -36,11 +39,20 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.writer = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
-            self.reader = create_async_engine(url, pool_size=sqlite_readers, max_overflow=0)
-            _prepare_sqlite(self.writer, begin="BEGIN IMMEDIATE", synchronous=sqlite_synchronous)
+            if sqlite_driver == "inline":
+                parsed = parsed.set(drivername=sqlite_inline.DRIVER_NAME)
+            self.writer = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=120)
+            self.reader = create_async_engine(parsed, pool_size=sqlite_readers, max_overflow=0)
+            inline = sqlite_driver == "inline"
             _prepare_sqlite(
-                self.reader, begin="BEGIN", synchronous=sqlite_synchronous, readonly=True
+                self.writer, begin="BEGIN IMMEDIATE", synchronous=sqlite_synchronous, inline=inline
+            )
+            _prepare_sqlite(
+                self.reader,
+                begin="BEGIN",
+                synchronous=sqlite_synchronous,
+                readonly=True,
+                inline=inline,
             )
         elif self.dialect == "postgresql":
             self.writer = self.reader = create_async_engine(
@@ -72,13 +84,20 @@ class Database:
 
 
 def _prepare_sqlite(
-    engine: AsyncEngine, *, begin: str, synchronous: str, readonly: bool = False
+    engine: AsyncEngine,
+    *,
+    begin: str,
+    synchronous: str,
+    readonly: bool = False,
+    inline: bool = True,
 ) -> None:
     """Pragmas on every new connection; our own BEGIN so the transaction mode is ours."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" hook below decide
+        dbapi_connection.isolation_level = None  # the driver never begins on its own
+        if inline:
+            dbapi_connection.begin_statement = begin
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
@@ -90,6 +109,8 @@ def _prepare_sqlite(
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+    if not inline:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql(begin)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from quanzi.kit.pagination import Window
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 def window_query(query: S, column: InstrumentedAttribute[int], window: Window) -> S:

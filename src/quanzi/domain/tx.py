@@ -18,18 +18,47 @@ from quanzi.realtime.events import Event
 
 if TYPE_CHECKING:
     from quanzi.config import Settings
+    from quanzi.domain.accounts.cache import AccountCache
 
 
 class Tx:
-    __slots__ = ("_after_commit", "_on_rollback", "events", "now", "session", "settings")
+    __slots__ = (
+        "_after_commit",
+        "_make_session",
+        "_on_rollback",
+        "_session",
+        "account_cache",
+        "events",
+        "now",
+        "settings",
+    )
 
-    def __init__(self, session: AsyncSession, settings: Settings, now: datetime) -> None:
-        self.session = session
+    def __init__(
+        self,
+        make_session: Callable[[], AsyncSession],
+        settings: Settings,
+        now: datetime,
+        account_cache: AccountCache,
+    ) -> None:
+        self._make_session = make_session
+        self._session: AsyncSession | None = None
         self.settings = settings
         self.now = now  # one clock reading per transaction: its rows agree on the time
+        self.account_cache = account_cache
         self.events: list[Event] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._on_rollback: list[Callable[[], Any]] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        """The database session, opened on first use (a read served from a cache opens none)."""
+        if self._session is None:
+            self._session = self._make_session()
+        return self._session
+
+    @property
+    def opened(self) -> AsyncSession | None:
+        return self._session
 
     def emit(self, type_: str, payload: dict[str, Any], users: Iterable[int] = ()) -> None:
         self.events.append(Event(type_, payload, tuple(users)))

@@ -26,3 +26,4 @@ class Event:
 # Internal event types
 SESSIONS_REVOKED = "internal.sessions_revoked"  # payload: account_id, session_ids (None: all)
 BUS_GAP = "internal.bus_gap"  # this process may have missed events (bus reconnected)
+ACCOUNTS_CHANGED = "internal.accounts_changed"  # payload: ids whose cached rows are stale

@@ -10,6 +10,8 @@ from quanzi.api.native.common import PREFIX
 from quanzi.api.native.media import endpoints as media
 
 # Each router declares its full paths (PREFIX included), so a route's path is its template.
-routers: list[APIRouter] = [server.router, accounts.router, media.router, ws.router, media.files]
+routers: list[APIRouter] = [server.router, accounts.router, media.router, media.files]
+stream = ws.StreamEndpoint()
+STREAM_PATH = ws.PATH
 
-__all__ = ["PREFIX", "routers"]
+__all__ = ["PREFIX", "STREAM_PATH", "routers", "stream"]

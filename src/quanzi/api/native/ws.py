@@ -5,15 +5,20 @@ events of the account (e.g. "account.updated"), "pong" answers, and "stream.resy
 client should catch up from the REST API because this server may have missed events. Client to
 server: {"type": "ping"} (answered by "pong"); more types arrive with chats. The protocol is in
 docs/api.md.
+
+This endpoint is a bare ASGI application rather than a FastAPI route: an idle socket then
+holds only this coroutine and uvicorn's protocol state, not a dependency-injection stack
+(about 20 KiB instead of 32 KiB per connection, see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
-from fastapi import APIRouter, WebSocket
-from fastapi.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from quanzi.api.deps import SESSION_COOKIE
 from quanzi.api.errors import error_body
@@ -22,66 +27,92 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.realtime.gateway import Connection, frame
 from quanzi.services import Services
 
-router = APIRouter(prefix=PREFIX)
-
+PATH = f"{PREFIX}/stream"
 MAX_CLIENT_FRAME = 64 * 1024
 
 
-def _token(websocket: WebSocket, services: Services) -> str | None:
-    header = websocket.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    query = websocket.query_params.get("access_token")
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _token(scope: Scope, headers: dict[str, str], services: Services) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("access_token")
     if query:
-        return query
-    cookie = websocket.cookies.get(SESSION_COOKIE)
-    if cookie and _same_origin(websocket, services):
-        return cookie  # browsers send cookies cross-site on WebSocket: only trust our origin
+        return str(query[0])
+    cookies = SimpleCookie()
+    cookies.load(headers.get("cookie", ""))
+    cookie = cookies.get(SESSION_COOKIE)
+    if cookie is not None and _same_origin(headers, services):
+        return cookie.value  # browsers send cookies cross-site on WebSocket: trust our origin only
     return None
 
 
-def _same_origin(websocket: WebSocket, services: Services) -> bool:
-    origin = websocket.headers.get("origin")
+def _same_origin(headers: dict[str, str], services: Services) -> bool:
+    origin = headers.get("origin")
     if origin is None:
         return False
-    host = websocket.headers.get("host", "")
+    host = headers.get("host", "")
     return origin in {services.settings.public_base, f"http://{host}", f"https://{host}"}
 
 
-@router.websocket("/stream")
-async def stream(websocket: WebSocket) -> None:
-    services: Services = websocket.app.state.services
-    token = _token(websocket, services)
-    principal = await services.auth.authenticate(token) if token else None
-    if principal is None:
-        await websocket.send_denial_response(
-            JSONResponse(error_body("unauthorized", "Log in first."), status_code=401)
-        )
-        return
-    await websocket.accept()
-    conn = services.gateway.attach(websocket.send, principal.account_id, principal.session_id)
-    conn.push(
-        frame(
-            "hello",
+async def _refuse(scope: Scope, send: Send) -> None:
+    if "websocket.http.response" in scope.get("extensions", {}):
+        body = orjson.dumps(error_body("unauthorized", "Log in first."))
+        await send(
             {
-                "account_id": str(principal.account_id),
-                "session_id": str(principal.session_id),
-                "ping_interval": services.settings.ws_ping_interval,
-            },
+                "type": "websocket.http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
         )
-    )
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            data = message.get("text")
-            if data is None:
-                data = (message.get("bytes") or b"").decode("utf-8", "replace")
-            _on_client_frame(conn, principal, data)
-    finally:
-        conn.closed = True
-        services.gateway.detach(conn)
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:
+        await send({"type": "websocket.close", "code": 1008})
+
+
+class StreamEndpoint:
+    """ASGI application for the stream route."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        services: Services = scope["app"].state.services
+        if (await receive())["type"] != "websocket.connect":
+            return
+        headers = _headers(scope)
+        token = _token(scope, headers, services)
+        principal = await services.auth.authenticate(token) if token else None
+        if principal is None:
+            await _refuse(scope, send)
+            return
+        await send({"type": "websocket.accept"})
+        conn = services.gateway.attach(send, principal.account_id, principal.session_id)
+        conn.push(
+            frame(
+                "hello",
+                {
+                    "account_id": str(principal.account_id),
+                    "session_id": str(principal.session_id),
+                    "ping_interval": services.settings.ws_ping_interval,
+                },
+            )
+        )
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                data = message.get("text")
+                if data is None:
+                    data = (message.get("bytes") or b"").decode("utf-8", "replace")
+                _on_client_frame(conn, principal, data)
+        finally:
+            conn.closed = True
+            services.gateway.detach(conn)
 
 
 def _on_client_frame(conn: Connection, principal: Principal, data: str) -> None:

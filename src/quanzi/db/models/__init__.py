@@ -2,7 +2,10 @@
 
 from quanzi.db.models.accounts import Account, AuthSession, Invite
 from quanzi.db.models.base import Base, BigId, UTCDateTime
+from quanzi.db.models.chat import Conversation, Member, Message
+from quanzi.db.models.contacts import Block, Contact, Follow, FriendRequest, Label, LabelMember
 from quanzi.db.models.media import Media
+from quanzi.db.models.notifications import Notification
 from quanzi.db.models.ops import Counter, IdempotencyKey
 
 __all__ = [
@@ -10,9 +13,19 @@ __all__ = [
     "AuthSession",
     "Base",
     "BigId",
+    "Block",
+    "Contact",
+    "Conversation",
     "Counter",
+    "Follow",
+    "FriendRequest",
     "IdempotencyKey",
     "Invite",
+    "Label",
+    "LabelMember",
     "Media",
+    "Member",
+    "Message",
+    "Notification",
     "UTCDateTime",
 ]

@@ -31,6 +31,14 @@ class Account(Base):
     find_by_number: Mapped[bool] = mapped_column(Boolean, default=True)
     find_by_handle: Mapped[bool] = mapped_column(Boolean, default=True)
     find_in_search: Mapped[bool] = mapped_column(Boolean, default=True)
+    add_needs_verification: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_strangers: Mapped[bool] = mapped_column(
+        Boolean, default=False
+    )  # messages from non-friends
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)  # follows need approval
+    show_presence: Mapped[bool] = mapped_column(Boolean, default=True)  # online and typing
+    followers_count: Mapped[int] = mapped_column(Integer, default=0)
+    following_count: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[str] = mapped_column(String(10), default="user")  # user | admin
     status: Mapped[str] = mapped_column(String(10), default="active")  # active | disabled | deleted
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

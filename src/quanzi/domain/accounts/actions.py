@@ -65,6 +65,10 @@ class ProfileChanges:
     find_by_number: bool | _Unset = UNSET
     find_by_handle: bool | _Unset = UNSET
     find_in_search: bool | _Unset = UNSET
+    add_needs_verification: bool | _Unset = UNSET
+    allow_strangers: bool | _Unset = UNSET
+    locked: bool | _Unset = UNSET
+    show_presence: bool | _Unset = UNSET
 
     def given(self) -> dict[str, object]:
         return {
@@ -210,6 +214,12 @@ async def do_create_account(
         find_by_number=True,
         find_by_handle=True,
         find_in_search=True,
+        add_needs_verification=True,
+        allow_strangers=False,
+        locked=False,
+        show_presence=True,
+        followers_count=0,
+        following_count=0,
         role=role,
         status="active",
         created_at=tx.now,

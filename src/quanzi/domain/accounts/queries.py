@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from quanzi.db.models import Account, AuthSession, Invite
 from quanzi.db.paginate import window_query
+from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.relations import is_blocked
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
@@ -14,11 +16,45 @@ from quanzi.kit.text import handle_key
 
 
 async def access_account(tx: Tx, viewer: Principal | None, account_id: int) -> Account:
-    """The account if `viewer` may see it; NotFound for missing, deleted or disabled ones."""
+    """The account if `viewer` may see it; NotFound for missing, deleted or disabled ones, and
+    for someone who blocked the viewer (to the blocked, a blocker looks like nobody)."""
     account = await tx.session.get(Account, account_id)
     if account is None or account.status != "active":
         raise NotFound("No such account.")
+    hidden = viewer is not None and viewer.account_id != account_id
+    if hidden and await is_blocked(tx, account_id, viewer.account_id):  # type: ignore[union-attr]
+        raise NotFound("No such account.")
     return account
+
+
+async def load_account_row(tx: Tx, account_id: int) -> AccountRow | None:
+    """An account as views show it, from the process cache when fresh."""
+    row = tx.account_cache.get(account_id)
+    if row is None:
+        account = await tx.session.get(Account, account_id)
+        if account is None:
+            return None
+        row = AccountRow.of(account)
+        tx.account_cache.put(row)
+    return row
+
+
+async def view_account(tx: Tx, viewer: Principal | None, account_id: int) -> AccountRow:
+    """What `access_account` allows, as a snapshot for rendering (cached)."""
+    row = await load_account_row(tx, account_id)
+    if row is None or row.status != "active":
+        raise NotFound("No such account.")
+    hidden = viewer is not None and viewer.account_id != account_id
+    if hidden and await is_blocked(tx, account_id, viewer.account_id):  # type: ignore[union-attr]
+        raise NotFound("No such account.")
+    return row
+
+
+async def view_own_account(tx: Tx, viewer: Principal) -> AccountRow:
+    row = await load_account_row(tx, viewer.account_id)
+    if row is None:
+        raise NotFound("No such account.")
+    return row
 
 
 async def get_own_account(tx: Tx, viewer: Principal) -> Account:
@@ -45,6 +81,8 @@ async def lookup_account(
     own = viewer is not None and viewer.account_id == account.id
     allowed = account.find_by_handle if handle is not None else account.find_by_number
     if not (own or allowed):
+        raise NotFound("No such account.")
+    if viewer is not None and not own and await is_blocked(tx, account.id, viewer.account_id):
         raise NotFound("No such account.")
     return account
 

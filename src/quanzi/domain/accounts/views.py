@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from quanzi.db.models import Account, AuthSession, Invite
+from quanzi.domain.accounts.cache import AccountRow
 from quanzi.kit.wire import Id
 
 Gender = Literal["male", "female", "other"]
@@ -17,6 +18,14 @@ class Privacy(BaseModel):
     find_by_number: bool
     find_by_handle: bool
     find_in_search: bool
+    add_needs_verification: bool  # friend requests wait for my acceptance
+    allow_strangers: bool  # people who are not my friends may message me
+    locked: bool  # follows wait for my approval
+    show_presence: bool  # contacts see when I am online and typing
+
+    @classmethod
+    def of(cls, account: Account | AccountRow) -> Privacy:
+        return cls(**{name: getattr(account, name) for name in cls.model_fields})
 
 
 class AccountPublic(BaseModel):
@@ -31,10 +40,13 @@ class AccountPublic(BaseModel):
     bio: str
     region: str
     gender: Gender | None
+    locked: bool
+    followers_count: int
+    following_count: int
     created_at: datetime
 
     @classmethod
-    def of(cls, account: Account, base_url: str) -> AccountPublic:
+    def of(cls, account: Account | AccountRow, base_url: str) -> AccountPublic:
         return cls(
             **_common(account, base_url), number=account.number if account.find_by_number else None
         )
@@ -54,29 +66,28 @@ class AccountSelf(BaseModel):
     bio: str
     region: str
     gender: Gender | None
+    locked: bool
+    followers_count: int
+    following_count: int
     privacy: Privacy
     role: Literal["user", "admin"]
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, account: Account, base_url: str) -> AccountSelf:
+    def of(cls, account: Account | AccountRow, base_url: str) -> AccountSelf:
         return cls(
             **_common(account, base_url),
             number=account.number,
             email=account.email,
             avatar_id=account.avatar_id,
-            privacy=Privacy(
-                find_by_number=account.find_by_number,
-                find_by_handle=account.find_by_handle,
-                find_in_search=account.find_in_search,
-            ),
+            privacy=Privacy.of(account),
             role=account.role,
             updated_at=account.updated_at,
         )
 
 
-def _common(account: Account, base_url: str) -> dict[str, object]:
+def _common(account: Account | AccountRow, base_url: str) -> dict[str, object]:
     avatar = f"{base_url}/media/{account.avatar_id}" if account.avatar_id else None
     return {
         "id": account.id,
@@ -87,6 +98,9 @@ def _common(account: Account, base_url: str) -> dict[str, object]:
         "bio": account.bio,
         "region": account.region,
         "gender": account.gender,
+        "locked": account.locked,
+        "followers_count": account.followers_count,
+        "following_count": account.following_count,
         "created_at": account.created_at,
     }
 

@@ -55,7 +55,7 @@ async def register(
 @router.get("/accounts/me", summary="My account")
 async def get_me(viewer: Viewer, services: ServicesDep) -> AccountSelf:
     async with services.read() as tx:
-        account = await queries.get_own_account(tx, viewer)
+        account = await queries.view_own_account(tx, viewer)
     return AccountSelf.of(account, services.settings.public_base)
 
 
@@ -94,7 +94,7 @@ async def lookup(
 @router.get("/accounts/{account_id}", summary="An account's public profile")
 async def get_account(account_id: Id, viewer: MaybeViewer, services: ServicesDep) -> AccountPublic:
     async with services.read() as tx:
-        account = await queries.access_account(tx, viewer, account_id)
+        account = await queries.view_account(tx, viewer, account_id)
     return AccountPublic.of(account, services.settings.public_base)
 
 

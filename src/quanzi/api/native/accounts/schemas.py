@@ -29,6 +29,10 @@ class PrivacyUpdate(Strict):
     find_by_number: bool | None = None
     find_by_handle: bool | None = None
     find_in_search: bool | None = None
+    add_needs_verification: bool | None = None
+    allow_strangers: bool | None = None
+    locked: bool | None = None
+    show_presence: bool | None = None
 
 
 class ProfileUpdate(Strict):

@@ -1,0 +1,86 @@
+"""A per-process cache of account rows, for the reads that render accounts (every profile,
+every "me", every sender of a message).
+
+Entries are immutable snapshots (`AccountRow`), never the ORM objects that actions change.
+Whoever writes an account column that a view shows calls `note_accounts_changed`, which
+records an internal event: after the commit it drops the entries here at once and, through
+Redis, in every other process. Entries also expire after a few seconds, which bounds what a
+lost bus message could cost.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from quanzi.db.models import Account
+from quanzi.domain.tx import Tx
+from quanzi.realtime.events import ACCOUNTS_CHANGED, Event
+
+TTL_SECONDS = 10.0
+MAX_ENTRIES = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: int
+    number: int
+    handle: str
+    email: str | None
+    display_name: str
+    bio: str
+    region: str
+    gender: str | None
+    avatar_id: int | None
+    find_by_number: bool
+    find_by_handle: bool
+    find_in_search: bool
+    add_needs_verification: bool
+    allow_strangers: bool
+    locked: bool
+    show_presence: bool
+    followers_count: int
+    following_count: int
+    role: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, account: Account) -> AccountRow:
+        return cls(**{name: getattr(account, name) for name in _FIELDS})
+
+
+_FIELDS = tuple(f.name for f in fields(AccountRow))
+
+
+class AccountCache:
+    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+        self._ttl = ttl
+        self._rows: dict[int, tuple[AccountRow, float]] = {}
+
+    def get(self, account_id: int) -> AccountRow | None:
+        entry = self._rows.get(account_id)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, row: AccountRow) -> None:
+        if len(self._rows) >= MAX_ENTRIES:
+            self._rows.pop(next(iter(self._rows)))
+        self._rows[row.id] = (row, time.monotonic() + self._ttl)
+
+    def handle(self, event: Event) -> None:
+        """Bus handler: forget accounts that changed (in this process or another)."""
+        if event.type == ACCOUNTS_CHANGED:
+            for account_id in event.payload.get("ids", ()):
+                self._rows.pop(int(account_id), None)
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+def note_accounts_changed(tx: Tx, *account_ids: int) -> None:
+    """Call after changing account columns that views show (profile, counts, status)."""
+    tx.emit(ACCOUNTS_CHANGED, {"ids": [str(i) for i in account_ids]})

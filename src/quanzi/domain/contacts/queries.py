@@ -1,0 +1,252 @@
+"""Reading contacts, requests, labels, follows and blocks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, case, func, or_, select
+
+from quanzi.db.models import (
+    Account,
+    Block,
+    Contact,
+    Follow,
+    FriendRequest,
+    Label,
+    LabelMember,
+)
+from quanzi.db.paginate import window_query
+from quanzi.domain.accounts.queries import access_account
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.contacts.views import FriendRead, Relationship
+from quanzi.domain.tx import Tx
+from quanzi.errors import NotFound
+from quanzi.kit.pagination import Page, Window
+
+
+async def list_friends(tx: Tx, viewer: Principal) -> list[FriendRead]:
+    """All my contacts with remarks, labels and whether they still have me too."""
+    me = viewer.account_id
+    rows = (
+        await tx.session.execute(
+            select(Contact, Account)
+            .join(Account, Account.id == Contact.friend_id)
+            .where(Contact.owner_id == me, Account.status == "active")
+            .order_by(Contact.created_at)
+        )
+    ).all()
+    ids = [account.id for _, account in rows]
+    labels: dict[int, list[int]] = defaultdict(list)
+    mutual: set[int] = set()
+    if ids:
+        for label_id, friend_id in await tx.session.execute(
+            select(LabelMember.label_id, LabelMember.friend_id)
+            .join(Label, Label.id == LabelMember.label_id)
+            .where(Label.owner_id == me, LabelMember.friend_id.in_(ids))
+        ):
+            labels[friend_id].append(label_id)
+        mutual = set(
+            (
+                await tx.session.execute(
+                    select(Contact.owner_id).where(
+                        Contact.friend_id == me, Contact.owner_id.in_(ids)
+                    )
+                )
+            ).scalars()
+        )
+    base = tx.settings.public_base
+    return [
+        FriendRead(
+            account=AccountPublic.of(account, base),
+            remark=contact.remark,
+            label_ids=sorted(labels[account.id]),
+            mutual=account.id in mutual,
+            since=contact.created_at,
+        )
+        for contact, account in rows
+    ]
+
+
+async def list_friend_requests(
+    tx: Tx, viewer: Principal, *, incoming: bool, window: Window, pending_only: bool = True
+) -> Page[tuple[FriendRequest, Account]]:
+    me = viewer.account_id
+    mine, other = (
+        (FriendRequest.to_id, FriendRequest.from_id)
+        if incoming
+        else (FriendRequest.from_id, FriendRequest.to_id)
+    )
+    query = (
+        select(FriendRequest, Account)
+        .join(Account, Account.id == other)
+        .where(mine == me, Account.status == "active")
+    )
+    if pending_only:
+        query = query.where(FriendRequest.status == "pending", FriendRequest.expires_at > tx.now)
+    if incoming:  # requests from people I blocked are not shown to me
+        query = query.where(
+            ~select(Block.blocker_id)
+            .where(Block.blocker_id == me, Block.blocked_id == FriendRequest.from_id)
+            .exists()
+        )
+    rows = (await tx.session.execute(window_query(query, FriendRequest.id, window))).all()
+    return Page.build([(r, a) for r, a in rows], window, lambda pair: pair[0].id)
+
+
+async def access_friend_request(tx: Tx, viewer: Principal, request_id: int) -> FriendRequest:
+    """A request sent to or by the viewer."""
+    request = await tx.session.get(FriendRequest, request_id)
+    if request is None or viewer.account_id not in (request.from_id, request.to_id):
+        raise NotFound("No such friend request.")
+    return request
+
+
+async def list_labels(tx: Tx, viewer: Principal) -> list[tuple[Label, list[int]]]:
+    labels = (
+        (
+            await tx.session.execute(
+                select(Label).where(Label.owner_id == viewer.account_id).order_by(Label.name)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    members: dict[int, list[int]] = defaultdict(list)
+    if labels:
+        for label_id, friend_id in await tx.session.execute(
+            select(LabelMember.label_id, LabelMember.friend_id).where(
+                LabelMember.label_id.in_([label.id for label in labels])
+            )
+        ):
+            members[label_id].append(friend_id)
+    return [(label, sorted(members[label.id])) for label in labels]
+
+
+async def access_label(tx: Tx, viewer: Principal, label_id: int) -> Label:
+    label = await tx.session.get(Label, label_id)
+    if label is None or label.owner_id != viewer.account_id:
+        raise NotFound("No such label.")
+    return label
+
+
+async def relationship(tx: Tx, viewer: Principal, other_id: int) -> Relationship:
+    await access_account(tx, viewer, other_id)
+    me = viewer.account_id
+    contacts = {
+        (owner, friend): remark
+        for owner, friend, remark in await tx.session.execute(
+            select(Contact.owner_id, Contact.friend_id, Contact.remark).where(
+                or_(
+                    and_(Contact.owner_id == me, Contact.friend_id == other_id),
+                    and_(Contact.owner_id == other_id, Contact.friend_id == me),
+                )
+            )
+        )
+    }
+    follows = {
+        (a, b): status
+        for a, b, status in await tx.session.execute(
+            select(Follow.follower_id, Follow.followee_id, Follow.status).where(
+                or_(
+                    and_(Follow.follower_id == me, Follow.followee_id == other_id),
+                    and_(Follow.follower_id == other_id, Follow.followee_id == me),
+                )
+            )
+        )
+    }
+    requests = {
+        (a, b)
+        for a, b in await tx.session.execute(
+            select(FriendRequest.from_id, FriendRequest.to_id).where(
+                FriendRequest.status == "pending",
+                FriendRequest.expires_at > tx.now,
+                or_(
+                    and_(FriendRequest.from_id == me, FriendRequest.to_id == other_id),
+                    and_(FriendRequest.from_id == other_id, FriendRequest.to_id == me),
+                ),
+            )
+        )
+    }
+    blocking = await tx.session.scalar(
+        select(Block.blocker_id).where(Block.blocker_id == me, Block.blocked_id == other_id)
+    )
+    return Relationship(
+        id=other_id,
+        friend=(me, other_id) in contacts and (other_id, me) in contacts,
+        contact=(me, other_id) in contacts,
+        remark=contacts.get((me, other_id), ""),
+        following=follows.get((me, other_id)) == "active",
+        follow_requested=follows.get((me, other_id)) == "pending",
+        followed_by=follows.get((other_id, me)) == "active",
+        blocking=blocking is not None,
+        request_sent=(me, other_id) in requests,
+        request_received=(other_id, me) in requests,
+    )
+
+
+async def list_follows(
+    tx: Tx,
+    viewer: Principal | None,
+    account_id: int,
+    *,
+    followers: bool,
+    window: Window,
+    status: str = "active",
+) -> Page[tuple[Follow, Account]]:
+    """Followers (or followings) of an account the viewer may see."""
+    await access_account(tx, viewer, account_id)
+    mine, other = (
+        (Follow.followee_id, Follow.follower_id)
+        if followers
+        else (Follow.follower_id, Follow.followee_id)
+    )
+    query = (
+        select(Follow, Account)
+        .join(Account, Account.id == other)
+        .where(mine == account_id, Follow.status == status, Account.status == "active")
+    )
+    rows = (await tx.session.execute(window_query(query, Follow.id, window))).all()
+    return Page.build([(f, a) for f, a in rows], window, lambda pair: pair[0].id)
+
+
+async def list_blocks(tx: Tx, viewer: Principal) -> list[Account]:
+    rows = await tx.session.execute(
+        select(Account)
+        .join(Block, Block.blocked_id == Account.id)
+        .where(Block.blocker_id == viewer.account_id)
+        .order_by(Block.created_at.desc())
+    )
+    return list(rows.scalars())
+
+
+async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: int) -> list[Account]:
+    """People whose handle or display name contains `text`, if they let search find them.
+    Exact handle matches first, then handle prefixes, then the rest."""
+    text = text.strip()
+    if not text:
+        return []
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    contains = f"%{escaped.lower()}%"
+    key = text.lower()
+    rank = case(
+        (Account.handle_key == key, 0),
+        (Account.handle_key.like(f"{escaped.lower()}%", escape="\\"), 1),
+        else_=2,
+    )
+    query = select(Account).where(
+        Account.status == "active",
+        Account.find_in_search.is_(True),
+        or_(
+            Account.handle_key.like(contains, escape="\\"),
+            func.lower(Account.display_name).like(contains, escape="\\"),
+        ),
+    )
+    if viewer is not None:
+        query = query.where(
+            ~select(Block.blocker_id)
+            .where(Block.blocker_id == Account.id, Block.blocked_id == viewer.account_id)
+            .exists()
+        )
+    query = query.order_by(rank, Account.number).limit(limit)
+    return list((await tx.session.execute(query)).scalars())

@@ -1,0 +1,88 @@
+"""Recording and reading notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+
+from quanzi.db.models import Notification
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.notifications.views import NotificationRead
+from quanzi.domain.tx import Tx
+from quanzi.kit.ids import new_id
+
+NOTIFICATION_NEW = "notification.new"
+NOTIFICATIONS_READ = "notifications.read"
+
+
+async def do_notify(
+    tx: Tx,
+    account_id: int,
+    kind: str,
+    *,
+    subject_id: int,
+    actor_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Notification:
+    """Record a notification (refreshing an earlier one about the same subject, which becomes
+    new and unread again) and push it to the account's devices after commit."""
+    encoded = orjson.dumps(data or {}).decode()
+    existing = (
+        await tx.session.execute(
+            select(Notification).where(
+                Notification.account_id == account_id,
+                Notification.kind == kind,
+                Notification.subject_id == subject_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        existing.id = new_id()  # moves to the top of the list
+        existing.actor_id = actor_id
+        existing.data = encoded
+        existing.read = False
+        existing.created_at = tx.now
+        notification = existing
+    else:
+        notification = Notification(
+            id=new_id(),
+            account_id=account_id,
+            kind=kind,
+            actor_id=actor_id,
+            subject_id=subject_id,
+            data=encoded,
+            read=False,
+            created_at=tx.now,
+        )
+        tx.session.add(notification)
+    await tx.session.flush()
+    tx.emit(
+        NOTIFICATION_NEW,
+        NotificationRead.of(notification).model_dump(mode="json"),
+        users=[account_id],
+    )
+    return notification
+
+
+async def do_mark_read(tx: Tx, viewer: Principal, *, up_to_id: int | None, ids: list[int]) -> int:
+    """Mark notifications read: every one up to an id, and/or the ones listed."""
+    query = update(Notification).where(
+        Notification.account_id == viewer.account_id, Notification.read.is_(False)
+    )
+    if up_to_id is not None and ids:
+        query = query.where((Notification.id <= up_to_id) | Notification.id.in_(ids))
+    elif up_to_id is not None:
+        query = query.where(Notification.id <= up_to_id)
+    else:
+        query = query.where(Notification.id.in_(ids))
+    result = await tx.session.execute(query.values(read=True))
+    changed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if changed:
+        tx.emit(
+            NOTIFICATIONS_READ,
+            {"up_to_id": str(up_to_id) if up_to_id else None, "ids": [str(i) for i in ids]},
+            users=[viewer.account_id],
+        )
+    return changed
