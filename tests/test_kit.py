@@ -71,3 +71,41 @@ def test_handles() -> None:
 def test_text_cleaning() -> None:
     assert clean_line("  小\u200b明\u202e\n \t ") == "小明"
     assert clean_text("第一行\r\n第二行  \n\n") == "第一行\n第二行"
+
+
+async def test_single_flight_runs_one_load_for_concurrent_callers() -> None:
+    import asyncio
+
+    from quanzi.kit.singleflight import SingleFlight
+
+    calls = 0
+
+    async def load() -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.01)
+        return 42
+
+    flight: SingleFlight[str, int] = SingleFlight()
+    results = await asyncio.gather(*(flight.run("k", load) for _ in range(50)))
+    assert results == [42] * 50
+    assert calls == 1
+    assert await flight.run("k", load) == 42  # a later call loads again
+    assert calls == 2
+
+
+async def test_single_flight_survives_a_cancelled_caller() -> None:
+    import asyncio
+
+    from quanzi.kit.singleflight import SingleFlight
+
+    async def load() -> str:
+        await asyncio.sleep(0.05)
+        return "done"
+
+    flight: SingleFlight[str, str] = SingleFlight()
+    first = asyncio.create_task(flight.run("k", load))
+    second = asyncio.create_task(flight.run("k", load))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    assert await second == "done"

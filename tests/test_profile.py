@@ -160,3 +160,39 @@ async def test_unknown_account_is_404(people: Personas) -> None:
     r = await people.client.get("/api/v1/accounts/123456789")
     assert r.status_code == 404
     assert r.json() == {"error": {"code": "not_found", "message": "No such account."}}
+
+
+async def test_a_profile_change_is_seen_at_once_here_and_in_other_processes(
+    app: object, people: Personas
+) -> None:
+    """Account rows are cached per process; a change drops them in this process at once and,
+    through Redis, in every other process, so no process shows the old profile."""
+    import asyncio
+
+    import httpx
+    from fastapi import FastAPI
+
+    from quanzi.app import create_app
+
+    assert isinstance(app, FastAPI)
+    settings = app.state.services.settings
+    me = await people.register("cached")
+    assert (await people.client.get(f"/api/v1/accounts/{me.id}")).json()["bio"] == ""
+    other = create_app(settings)
+    async with other.router.lifespan_context(other):
+        transport = httpx.ASGITransport(app=other)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            assert (await c.get(f"/api/v1/accounts/{me.id}")).json()["bio"] == ""  # cached
+            await people.client.patch(
+                "/api/v1/accounts/me", json={"bio": "changed"}, headers=me.auth
+            )
+            here = await people.client.get(f"/api/v1/accounts/{me.id}")
+            assert here.json()["bio"] == "changed"
+            if not settings.redis_url:
+                return  # embedded: one process, nothing else to tell
+            for _ in range(100):
+                there = (await c.get(f"/api/v1/accounts/{me.id}")).json()["bio"]
+                if there == "changed":
+                    break
+                await asyncio.sleep(0.01)
+    assert there == "changed"

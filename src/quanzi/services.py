@@ -45,7 +45,7 @@ class Services:
         self.auth = Authenticator(self.db, settings.session_cache_seconds)
         self.media_store = MediaStore(settings.media_path)
         self.gateway = Gateway(settings.ws_send_queue)
-        self.account_cache = AccountCache()
+        self.account_cache = AccountCache(self.db)
         self.bus.subscribe(self.account_cache.handle)
         self.bus.subscribe(self.auth.handle)
         self.bus.subscribe(self.gateway.handle)

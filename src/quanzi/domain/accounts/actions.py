@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from quanzi.db.models import Account, AuthSession, Counter, IdempotencyKey, Invite, Media
+from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.queries import find_for_login, get_own_account
 from quanzi.domain.accounts.sessions import Principal, new_token
 from quanzi.domain.accounts.views import AccountSelf
@@ -367,6 +368,7 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
         setattr(account, name, value)
     account.updated_at = tx.now
     await tx.session.flush()
+    note_accounts_changed(tx, account.id)
     tx.emit(
         ACCOUNT_UPDATED,
         AccountSelf.of(account, settings.public_base).model_dump(mode="json"),
@@ -409,6 +411,7 @@ async def change_password(services: Services, viewer: Principal, current: str, n
             .where(Account.id == account.id)
             .values(password_hash=new_hash, updated_at=tx.now)
         )
+        note_accounts_changed(tx, account.id)
         await do_revoke_sessions(tx, account.id, keep=viewer.session_id)
 
 
@@ -444,6 +447,7 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
     account.find_by_number = account.find_by_handle = account.find_in_search = False
     account.status = "deleted"
     account.updated_at = tx.now
+    note_accounts_changed(tx, account.id)
 
 
 async def do_set_status(tx: Tx, account: Account, status: str) -> None:
@@ -452,6 +456,7 @@ async def do_set_status(tx: Tx, account: Account, status: str) -> None:
         raise Conflict("A deleted account cannot be changed.", code="account_deleted")
     account.status = status
     account.updated_at = tx.now
+    note_accounts_changed(tx, account.id)
     if status != "active":
         await do_revoke_sessions(tx, account.id)
 

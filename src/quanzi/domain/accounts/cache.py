@@ -14,8 +14,10 @@ import time
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from quanzi.db.engine import Database
 from quanzi.db.models import Account
 from quanzi.domain.tx import Tx
+from quanzi.kit.singleflight import SingleFlight
 from quanzi.realtime.events import ACCOUNTS_CHANGED, Event
 
 TTL_SECONDS = 10.0
@@ -56,9 +58,27 @@ _FIELDS = tuple(f.name for f in fields(AccountRow))
 
 
 class AccountCache:
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+    def __init__(self, db: Database, ttl: float = TTL_SECONDS) -> None:
+        self._db = db
         self._ttl = ttl
         self._rows: dict[int, tuple[AccountRow, float]] = {}
+        self._loading: SingleFlight[int, AccountRow | None] = SingleFlight()
+
+    async def load(self, account_id: int) -> AccountRow | None:
+        """The row, from the cache or read once however many callers ask at the same time."""
+        row = self.get(account_id)
+        if row is None:
+            row = await self._loading.run(account_id, lambda: self._read(account_id))
+        return row
+
+    async def _read(self, account_id: int) -> AccountRow | None:
+        async with self._db.read_session() as session:
+            account = await session.get(Account, account_id)
+        if account is None:
+            return None
+        row = AccountRow.of(account)
+        self.put(row)
+        return row
 
     def get(self, account_id: int) -> AccountRow | None:
         entry = self._rows.get(account_id)

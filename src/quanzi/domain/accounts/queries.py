@@ -29,14 +29,7 @@ async def access_account(tx: Tx, viewer: Principal | None, account_id: int) -> A
 
 async def load_account_row(tx: Tx, account_id: int) -> AccountRow | None:
     """An account as views show it, from the process cache when fresh."""
-    row = tx.account_cache.get(account_id)
-    if row is None:
-        account = await tx.session.get(Account, account_id)
-        if account is None:
-            return None
-        row = AccountRow.of(account)
-        tx.account_cache.put(row)
-    return row
+    return await tx.account_cache.load(account_id)
 
 
 async def view_account(tx: Tx, viewer: Principal | None, account_id: int) -> AccountRow:

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from quanzi.db.engine import Database
 from quanzi.db.models import Account, AuthSession
+from quanzi.kit.singleflight import SingleFlight
 from quanzi.obs.logging import get_logger
 from quanzi.realtime.events import SESSIONS_REVOKED, Event
 
@@ -57,6 +58,7 @@ class Authenticator:
         self._db = db
         self._ttl = cache_seconds
         self._cache: dict[bytes, tuple[Principal, float]] = {}
+        self._loading: SingleFlight[bytes, Principal | None] = SingleFlight()
         self._touched: dict[int, float] = {}  # session id -> monotonic time of the last touch
         self._pending: set[int] = set()
         self._flusher: asyncio.Task[None] | None = None
@@ -70,7 +72,7 @@ class Authenticator:
         if cached is not None and cached[1] > now:
             principal = cached[0]
         else:
-            loaded = await self._load(digest)
+            loaded = await self._loading.run(digest, lambda: self._load(digest))
             if loaded is None:
                 self._cache.pop(digest, None)
                 return None
