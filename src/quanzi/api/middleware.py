@@ -3,10 +3,12 @@ the access log. One pure-ASGI layer, because each layer costs on every request."
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 import structlog
@@ -38,15 +40,42 @@ class Edge:
         self.app = app
         self.body_limit = body_limit
         self.log_requests = log_requests
+        # Request ids: this process's random prefix and a counter (cheaper than random bytes
+        # per request, and still unique across processes).
+        self._id_prefix = secrets.token_hex(3)
+        self._id_counter = itertools.count(1)
+        self._meters: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def _meter(self, method: str, template: str, status: int) -> tuple[Any, Any]:
+        key = (method, template, status)
+        meter = self._meters.get(key)
+        if meter is None:
+            meter = self._meters[key] = (
+                metrics.http_requests.labels(method, template, str(status)),
+                metrics.http_latency.labels(method, template),
+            )
+        return meter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        headers = dict(scope["headers"])
-        given = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if REQUEST_ID_RE.match(given) else secrets.token_hex(8)
+        given = declared = None
+        has_body = False
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given = value.decode("latin-1")
+            elif name == b"content-length":
+                declared = value
+                has_body = value != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+        request_id = (
+            given
+            if given and REQUEST_ID_RE.match(given)
+            else f"{self._id_prefix}{next(self._id_counter):010x}"
+        )
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500
         started_response = False
@@ -57,18 +86,19 @@ class Edge:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 started_response = True
-                message.setdefault("headers", [])
                 message["headers"] = [
-                    *message["headers"],
+                    *message.get("headers", ()),
                     (b"x-request-id", request_id.encode()),
                     *SECURITY_HEADERS,
                 ]
             await send(message)
 
         try:
-            declared = headers.get(b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > limit):
                 await _too_large(send_wrapper, limit)
+                return
+            if not has_body:
+                await self.app(scope, receive, send_wrapper)
                 return
             received = 0
 
@@ -92,8 +122,9 @@ class Edge:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            metrics.http_requests.labels(method, template, str(status)).inc()
-            metrics.http_latency.labels(method, template).observe(elapsed)
+            counter, latency = self._meter(method, template, status)
+            counter.inc()
+            latency.observe(elapsed)
             if self.log_requests:
                 access_log.info(
                     "request",
