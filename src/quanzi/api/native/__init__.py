@@ -7,10 +7,19 @@ from fastapi import APIRouter
 from quanzi.api.native import server, ws
 from quanzi.api.native.accounts import endpoints as accounts
 from quanzi.api.native.common import PREFIX
+from quanzi.api.native.contacts import endpoints as contacts
 from quanzi.api.native.media import endpoints as media
+from quanzi.api.native.notifications import endpoints as notifications
 
 # Each router declares its full paths (PREFIX included), so a route's path is its template.
-routers: list[APIRouter] = [server.router, accounts.router, media.router, media.files]
+routers: list[APIRouter] = [
+    server.router,
+    accounts.router,
+    contacts.router,
+    notifications.router,
+    media.router,
+    media.files,
+]
 stream = ws.StreamEndpoint()
 STREAM_PATH = ws.PATH
 

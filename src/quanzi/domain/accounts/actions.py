@@ -17,11 +17,20 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from quanzi.db.models import Account, AuthSession, Counter, IdempotencyKey, Invite, Media
+from quanzi.db.models import (
+    Account,
+    AuthSession,
+    Counter,
+    IdempotencyKey,
+    Invite,
+    Media,
+    Notification,
+)
 from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.queries import find_for_login, get_own_account
 from quanzi.domain.accounts.sessions import Principal, new_token
 from quanzi.domain.accounts.views import AccountSelf
+from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -427,6 +436,8 @@ async def delete_account(services: Services, viewer: Principal, password: str) -
 
 
 async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
+    """Erase everything of an account; each area erases its own part here."""
+
     account = await tx.session.get(Account, account_id)
     if account is None:
         raise NotFound("No such account.")
@@ -440,6 +451,8 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
     await tx.session.execute(delete(Media).where(Media.owner_id == account_id))
     await tx.session.execute(delete(Invite).where(Invite.created_by == account_id))
     await tx.session.execute(delete(IdempotencyKey).where(IdempotencyKey.account_id == account_id))
+    await tx.session.execute(delete(Notification).where(Notification.account_id == account_id))
+    await do_erase_contacts(tx, account_id)
     await do_revoke_sessions(tx, account_id)
     account.email = account.email_key = account.password_hash = None
     account.display_name = account.bio = account.region = ""

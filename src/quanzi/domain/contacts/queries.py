@@ -25,17 +25,18 @@ from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
 
 
-async def list_friends(tx: Tx, viewer: Principal) -> list[FriendRead]:
-    """All my contacts with remarks, labels and whether they still have me too."""
+async def list_friends(tx: Tx, viewer: Principal, only: int | None = None) -> list[FriendRead]:
+    """All my contacts (or just `only`) with remarks, labels and whether they have me too."""
     me = viewer.account_id
-    rows = (
-        await tx.session.execute(
-            select(Contact, Account)
-            .join(Account, Account.id == Contact.friend_id)
-            .where(Contact.owner_id == me, Account.status == "active")
-            .order_by(Contact.created_at)
-        )
-    ).all()
+    query = (
+        select(Contact, Account)
+        .join(Account, Account.id == Contact.friend_id)
+        .where(Contact.owner_id == me, Account.status == "active")
+        .order_by(Contact.created_at)
+    )
+    if only is not None:
+        query = query.where(Contact.friend_id == only)
+    rows = (await tx.session.execute(query)).all()
     ids = [account.id for _, account in rows]
     labels: dict[int, list[int]] = defaultdict(list)
     mutual: set[int] = set()
@@ -66,6 +67,13 @@ async def list_friends(tx: Tx, viewer: Principal) -> list[FriendRead]:
         )
         for contact, account in rows
     ]
+
+
+async def get_friend(tx: Tx, viewer: Principal, friend_id: int) -> FriendRead:
+    found = await list_friends(tx, viewer, only=friend_id)
+    if not found:
+        raise NotFound("That person is not in your contacts.")
+    return found[0]
 
 
 async def list_friend_requests(

@@ -27,8 +27,10 @@ from quanzi.api.native.accounts.schemas import (
     ProfileUpdate,
 )
 from quanzi.api.native.common import ERRORS, PREFIX, PageOut, replayed
+from quanzi.api.native.contacts.schemas import AccountList
 from quanzi.domain.accounts import actions, queries
 from quanzi.domain.accounts.views import AccountPublic, AccountSelf, InviteRead, SessionRead
+from quanzi.domain.contacts.queries import search_accounts
 from quanzi.kit.wire import Id
 
 router = APIRouter(prefix=PREFIX, tags=["accounts"], responses=ERRORS)  # type: ignore[arg-type]
@@ -89,6 +91,19 @@ async def lookup(
     async with services.read() as tx:
         account = await queries.lookup_account(tx, viewer, handle=handle, number=number)
     return AccountPublic.of(account, services.settings.public_base)
+
+
+@router.get("/accounts/search", summary="Find people by handle or display name")
+async def search(
+    viewer: MaybeViewer,
+    services: ServicesDep,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> AccountList:
+    async with services.read() as tx:
+        found = await search_accounts(tx, viewer, q, limit)
+    base = services.settings.public_base
+    return AccountList(items=[AccountPublic.of(a, base) for a in found])
 
 
 @router.get("/accounts/{account_id}", summary="An account's public profile")
