@@ -15,6 +15,7 @@ from quanzi.db.engine import Database
 from quanzi.domain.accounts.cache import AccountCache
 from quanzi.domain.accounts.passwords import Passwords
 from quanzi.domain.accounts.sessions import Authenticator
+from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.tx import Tx
 from quanzi.kit import ids
@@ -49,16 +50,19 @@ class Services:
         self.bus.subscribe(self.account_cache.handle)
         self.bus.subscribe(self.auth.handle)
         self.bus.subscribe(self.gateway.handle)
+        self.sender = MessageSender(self)
         self.started = False
 
     async def start(self) -> None:
         self.media_store.root.mkdir(parents=True, exist_ok=True)
         await self.bus.start()
         self.auth.start()
+        self.sender.start()
         self.started = True
 
     async def stop(self) -> None:
         self.gateway.close_all()
+        await self.sender.stop()
         await self.auth.stop()
         await self.bus.stop()
         await self.db.dispose()

@@ -35,7 +35,16 @@ def frame(type_: str, payload: dict[str, Any] | None = None) -> str:
 
 
 class Connection:
-    __slots__ = ("_queue", "_send", "_writer", "account_id", "closed", "gateway", "session_id")
+    __slots__ = (
+        "_queue",
+        "_send",
+        "_writer",
+        "account_id",
+        "closed",
+        "gateway",
+        "scratch",
+        "session_id",
+    )
 
     def __init__(self, gateway: Gateway, send: SendFn, account_id: int, session_id: int) -> None:
         self.gateway = gateway
@@ -45,6 +54,7 @@ class Connection:
         self._queue: deque[str] = deque()
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
+        self.scratch: dict[str, Any] | None = None  # per-socket state of frame handlers
 
     def push(self, text: str) -> None:
         if self.closed:

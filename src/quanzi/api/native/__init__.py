@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from quanzi.api.native import server, ws
 from quanzi.api.native.accounts import endpoints as accounts
+from quanzi.api.native.chat import endpoints as chat
 from quanzi.api.native.common import PREFIX
 from quanzi.api.native.contacts import endpoints as contacts
 from quanzi.api.native.media import endpoints as media
@@ -16,6 +17,7 @@ routers: list[APIRouter] = [
     server.router,
     accounts.router,
     contacts.router,
+    chat.router,
     notifications.router,
     media.router,
     media.files,

@@ -13,6 +13,8 @@ holds only this coroutine and uvicorn's protocol state, not a dependency-injecti
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from quanzi.api.deps import SESSION_COOKIE
 from quanzi.api.errors import error_body
+from quanzi.api.native.chat import stream as chat_stream
 from quanzi.api.native.common import PREFIX
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.realtime.gateway import Connection, frame
@@ -109,13 +112,22 @@ class StreamEndpoint:
                 data = message.get("text")
                 if data is None:
                     data = (message.get("bytes") or b"").decode("utf-8", "replace")
-                _on_client_frame(conn, principal, data)
+                _on_client_frame(services, conn, principal, data)
         finally:
             conn.closed = True
             services.gateway.detach(conn)
 
 
-def _on_client_frame(conn: Connection, principal: Principal, data: str) -> None:
+Handler = Callable[[Services, Connection, Principal, dict[str, Any]], Coroutine[Any, Any, None]]
+HANDLERS: dict[str, Handler] = {
+    "message.send": chat_stream.send,
+    "typing": chat_stream.typing,
+    "read": chat_stream.read,
+}
+_running: set[asyncio.Task[None]] = set()
+
+
+def _on_client_frame(services: Services, conn: Connection, principal: Principal, data: str) -> None:
     if len(data) > MAX_CLIENT_FRAME:
         conn.push(frame("error", {"code": "too_large", "message": "Frame too large."}))
         return
@@ -127,7 +139,13 @@ def _on_client_frame(conn: Connection, principal: Principal, data: str) -> None:
         conn.push(frame("error", {"code": "bad_frame", "message": 'Send {"type": ...} JSON.'}))
         return
     kind = message["type"]
+    handler = HANDLERS.get(kind)
     if kind == "ping":
         conn.push(frame("pong", {"id": message.get("id")} if "id" in message else None))
+    elif handler is not None:
+        # Tasks start in the order frames arrive, so one socket's sends keep their order.
+        task = asyncio.create_task(handler(services, conn, principal, message))
+        _running.add(task)
+        task.add_done_callback(_running.discard)
     else:
         conn.push(frame("error", {"code": "unknown_type", "message": f"Unknown type {kind!r}."}))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from quanzi.db.models import Account, Media
+from sqlalchemy import select
+
+from quanzi.db.models import Account, Conversation, Media, Member, Message
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
@@ -23,5 +25,29 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
     if media.attached_to == "avatar":
         owner = await tx.session.get(Account, media.owner_id)
         if owner is not None and owner.status == "active" and owner.avatar_id == media.id:
+            return media
+    elif viewer is not None and media.attached_to == "message":
+        # Members who may read the message that carries it (not those who joined later or
+        # left before it was sent).
+        rows = await tx.session.execute(
+            select(Member.joined_seq, Member.left_seq, Message.seq)
+            .join(Message, Message.conversation_id == Member.conversation_id)
+            .where(
+                Message.media_id == media.id,
+                Member.account_id == viewer.account_id,
+                Member.state != "invited",
+            )
+        )
+        for joined, left, seq in rows.all():
+            if seq >= joined and (left is None or seq <= left):
+                return media
+    elif viewer is not None and media.attached_to == "group_avatar":
+        found = await tx.session.scalar(
+            select(Member.account_id)
+            .join(Conversation, Conversation.id == Member.conversation_id)
+            .where(Conversation.avatar_id == media.id, Member.account_id == viewer.account_id)
+            .limit(1)
+        )
+        if found is not None:
             return media
     raise NotFound("No such media.")

@@ -1,0 +1,1 @@
+"""Chats: direct and group conversations, messages with gap-free sequences, read cursors."""

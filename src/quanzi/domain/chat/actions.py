@@ -1,0 +1,672 @@
+"""Writes on chats other than sending: opening direct chats, managing groups, read cursors,
+recall, per-member settings.
+
+Every message (a member's or a system notice) gets its seq by advancing the conversation's
+`last_seq` in the transaction that inserts it, with the conversation row locked
+(`access_conversation(..., lock=True)`), so within a conversation seq order is commit order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from quanzi.db.models import Account, Conversation, Media, Member, Message
+from quanzi.domain.accounts.queries import access_account
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.chat.queries import access_conversation, active_member_ids, unread_counts
+from quanzi.domain.chat.views import (
+    CONVERSATION_READ,
+    CONVERSATION_UPDATED,
+    MESSAGE_NEW,
+    MessageRead,
+)
+from quanzi.domain.notifications.actions import do_notify
+from quanzi.domain.relations import blocked_either_way, friends_among, is_blocked
+from quanzi.domain.tx import Tx
+from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
+from quanzi.kit.ids import new_id
+from quanzi.kit.text import clean_line, clean_text
+
+NAME_MAX = 50
+ANNOUNCEMENT_MAX = 2000
+
+
+# Shared by every path that adds messages
+
+
+def append_message(
+    tx: Tx,
+    conv: Conversation,
+    *,
+    sender_id: int | None,
+    kind: str,
+    body: str = "",
+    media_id: int | None = None,
+    reply_to_seq: int | None = None,
+    mentions: str = "",
+    client_msg_id: str | None = None,
+) -> Message:
+    """Add a message at the next seq. The caller holds the conversation row lock."""
+    conv.last_seq += 1
+    conv.version = new_id()
+    message = Message(
+        id=new_id(),
+        conversation_id=conv.id,
+        seq=conv.last_seq,
+        sender_id=sender_id,
+        kind=kind,
+        body=body,
+        media_id=media_id,
+        reply_to_seq=reply_to_seq,
+        mentions=mentions,
+        client_msg_id=client_msg_id,
+        created_at=tx.now,
+        recalled_at=None,
+    )
+    tx.session.add(message)
+    return message
+
+
+def system_message(
+    tx: Tx, conv: Conversation, event: str, actor: int | None, **details: Any
+) -> Message:
+    body = {"event": event, "actor": str(actor) if actor else None, **details}
+    return append_message(tx, conv, sender_id=None, kind="system", body=orjson.dumps(body).decode())
+
+
+def announce(tx: Tx, messages: Iterable[Message], members: list[int]) -> None:
+    """Push messages to every active member's devices after commit."""
+    base = tx.settings.public_base
+    for message in messages:
+        tx.emit(MESSAGE_NEW, MessageRead.of(message, base).model_dump(mode="json"), users=members)
+
+
+def touched(tx: Tx, conv: Conversation, users: Iterable[int]) -> None:
+    """Tell members' devices to refresh a conversation (settings, membership, name)."""
+    tx.emit(
+        CONVERSATION_UPDATED,
+        {"conversation_id": str(conv.id), "version": str(conv.version)},
+        users=list(users),
+    )
+
+
+async def may_message(tx: Tx, sender_id: int, recipient: Account) -> None:
+    """May `sender_id` start or continue a direct chat with `recipient`? Friends may; others
+    only if the recipient allows strangers. A block either way refuses, with the same answer
+    as for a stranger (the blocked is not told why)."""
+    if await is_blocked(tx, sender_id, recipient.id):
+        raise Conflict("You blocked this account; unblock it first.", code="blocking")
+    refused = Forbidden(
+        "You can only message friends here; send a friend request first.", code="cannot_message"
+    )
+    if recipient.status != "active" or await is_blocked(tx, recipient.id, sender_id):
+        raise refused
+    if recipient.allow_strangers:
+        return
+    if recipient.id not in await friends_among(tx, sender_id, [recipient.id]):
+        raise refused
+
+
+def _group_member(conv: Conversation, me: Member) -> None:
+    if conv.kind != "group":
+        raise Invalid("That is a direct chat.", code="not_a_group")
+    if me.state != "active":
+        raise Forbidden("You are not a member of this group any more.", code="not_a_member")
+    if conv.status != "active":
+        raise Conflict("This group was dissolved.", code="conversation_dissolved")
+
+
+def _manager(me: Member) -> None:
+    if me.role not in ("owner", "admin"):
+        raise Forbidden("Only the owner and administrators can do that.", code="not_an_admin")
+
+
+def _owner(me: Member) -> None:
+    if me.role != "owner":
+        raise Forbidden("Only the owner can do that.", code="not_the_owner")
+
+
+def _new_member(
+    conv: Conversation,
+    account_id: int,
+    *,
+    role: str,
+    state: str,
+    joined_seq: int,
+    inviter: int | None,
+    tx: Tx,
+) -> Member:
+    return Member(
+        conversation_id=conv.id,
+        account_id=account_id,
+        role=role,
+        state=state,
+        joined_seq=joined_seq,
+        left_seq=None,
+        read_seq=joined_seq - 1,
+        muted=False,
+        pinned=False,
+        inviter_id=inviter,
+        version=new_id(),
+        joined_at=tx.now,
+    )
+
+
+# Direct chats
+
+
+async def do_open_direct(tx: Tx, viewer: Principal, other_id: int) -> Conversation:
+    """The direct chat with someone, made on first use (one per pair)."""
+    if other_id == viewer.account_id:
+        raise Invalid("That is you.", code="self")
+    other = await access_account(tx, viewer, other_id)
+    low, high = sorted((viewer.account_id, other_id))
+    key = f"{low}:{high}"
+    found = await tx.session.scalar(select(Conversation).where(Conversation.direct_key == key))
+    if found is not None:
+        return found
+    await may_message(tx, viewer.account_id, other)
+    conv = Conversation(
+        id=new_id(),
+        kind="direct",
+        direct_key=key,
+        name="",
+        avatar_id=None,
+        announcement="",
+        owner_id=None,
+        last_seq=0,
+        member_count=2,
+        status="active",
+        version=new_id(),
+        created_at=tx.now,
+    )
+    try:
+        async with tx.session.begin_nested():
+            tx.session.add(conv)
+            await tx.session.flush()
+            for account_id in (low, high):
+                tx.session.add(
+                    _new_member(
+                        conv,
+                        account_id,
+                        role="member",
+                        state="active",
+                        joined_seq=1,
+                        inviter=None,
+                        tx=tx,
+                    )
+                )
+            await tx.session.flush()
+    except IntegrityError:  # opened at the same moment by the other side
+        found = await tx.session.scalar(select(Conversation).where(Conversation.direct_key == key))
+        if found is None:
+            raise
+        return found
+    touched(tx, conv, [low, high])
+    return conv
+
+
+# Groups
+
+
+def _clean_name(name: str) -> str:
+    name = clean_line(name)
+    if len(name) > NAME_MAX:
+        raise Invalid(
+            f"A group name is at most {NAME_MAX} characters.",
+            code="invalid_name",
+            details={"field": "name"},
+        )
+    return name
+
+
+def _clean_announcement(text: str) -> str:
+    text = clean_text(text)
+    if len(text) > ANNOUNCEMENT_MAX:
+        raise Invalid(
+            f"An announcement is at most {ANNOUNCEMENT_MAX} characters.",
+            code="invalid_announcement",
+            details={"field": "announcement"},
+        )
+    return text
+
+
+async def _invitable(tx: Tx, viewer: Principal, account_ids: Iterable[int]) -> list[int]:
+    """People the viewer may bring into a group: their friends, visible and not blocked."""
+    ids = sorted(set(account_ids) - {viewer.account_id})
+    friends = await friends_among(tx, viewer.account_id, ids)
+    for account_id in ids:
+        if account_id not in friends or await blocked_either_way(tx, viewer.account_id, account_id):
+            raise Invalid(
+                "You can only add your friends to a group.",
+                code="not_a_friend",
+                details={"account_id": str(account_id)},
+            )
+    return ids
+
+
+async def _group_avatar(tx: Tx, viewer: Principal, media_id: int | None) -> int | None:
+    if media_id is None:
+        return None
+    media = await tx.session.get(Media, media_id)
+    if media is None or media.owner_id != viewer.account_id:
+        raise NotFound("No such media.")
+    if media.attached_to not in (None, "group_avatar"):
+        raise Invalid("That media is already used elsewhere.", code="media_in_use")
+    media.attached_to = "group_avatar"
+    return media_id
+
+
+async def do_create_group(
+    tx: Tx,
+    viewer: Principal,
+    *,
+    name: str,
+    member_ids: list[int],
+    announcement: str = "",
+    avatar_id: int | None = None,
+) -> Conversation:
+    name = _clean_name(name)
+    announcement = _clean_announcement(announcement)
+    others = await _invitable(tx, viewer, member_ids)
+    if not others:
+        raise Invalid("A group needs at least one other member.", code="too_few_members")
+    if len(others) + 1 > tx.settings.group_max_members:
+        raise Invalid(
+            f"A group has at most {tx.settings.group_max_members} members.", code="group_full"
+        )
+    conv = Conversation(
+        id=new_id(),
+        kind="group",
+        direct_key=None,
+        name=name,
+        avatar_id=await _group_avatar(tx, viewer, avatar_id),
+        announcement=announcement,
+        owner_id=viewer.account_id,
+        last_seq=0,
+        member_count=len(others) + 1,
+        status="active",
+        version=new_id(),
+        created_at=tx.now,
+    )
+    tx.session.add(conv)
+    await tx.session.flush()
+    tx.session.add(
+        _new_member(
+            conv, viewer.account_id, role="owner", state="active", joined_seq=1, inviter=None, tx=tx
+        )
+    )
+    for account_id in others:
+        tx.session.add(
+            _new_member(
+                conv,
+                account_id,
+                role="member",
+                state="active",
+                joined_seq=1,
+                inviter=viewer.account_id,
+                tx=tx,
+            )
+        )
+    created = system_message(
+        tx, conv, "created", viewer.account_id, name=name, targets=[str(i) for i in others]
+    )
+    await tx.session.flush()
+    members = [viewer.account_id, *others]
+    touched(tx, conv, members)
+    announce(tx, [created], members)
+    return conv
+
+
+async def do_update_group(
+    tx: Tx,
+    viewer: Principal,
+    conversation_id: int,
+    *,
+    name: str | None = None,
+    announcement: str | None = None,
+    avatar_id: int | None = None,
+    clear_avatar: bool = False,
+) -> Conversation:
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    _group_member(conv, me)
+    _manager(me)
+    notices = []
+    if name is not None and _clean_name(name) != conv.name:
+        conv.name = _clean_name(name)
+        notices.append(system_message(tx, conv, "renamed", viewer.account_id, name=conv.name))
+    if announcement is not None and _clean_announcement(announcement) != conv.announcement:
+        conv.announcement = _clean_announcement(announcement)
+        notices.append(
+            system_message(tx, conv, "announcement", viewer.account_id, text=conv.announcement)
+        )
+    if avatar_id is not None or clear_avatar:
+        conv.avatar_id = await _group_avatar(tx, viewer, avatar_id)
+        notices.append(system_message(tx, conv, "avatar", viewer.account_id))
+    conv.version = new_id()
+    await tx.session.flush()
+    members = await active_member_ids(tx, conv.id)
+    touched(tx, conv, members)
+    announce(tx, notices, members)
+    return conv
+
+
+async def do_invite(
+    tx: Tx, viewer: Principal, conversation_id: int, account_ids: list[int]
+) -> tuple[list[int], list[int]]:
+    """Bring friends into a group. Small groups take them in at once; in a group larger than
+    QUANZI_GROUP_INVITE_APPROVAL_ABOVE each invitee must accept. Returns (joined, invited)."""
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    _group_member(conv, me)
+    wanted = await _invitable(tx, viewer, account_ids)
+    existing = {
+        m.account_id: m
+        for m in (
+            await tx.session.execute(
+                select(Member).where(
+                    Member.conversation_id == conv.id, Member.account_id.in_(wanted)
+                )
+            )
+        ).scalars()
+    }
+    new = [a for a in wanted if a not in existing or existing[a].state in ("left", "removed")]
+    if not new:
+        return [], []
+    if conv.member_count + len(new) > tx.settings.group_max_members:
+        raise Conflict(
+            f"A group has at most {tx.settings.group_max_members} members.", code="group_full"
+        )
+    needs_approval = conv.member_count + len(new) > tx.settings.group_invite_approval_above
+    members_before = await active_member_ids(tx, conv.id)
+    notices = []
+    if needs_approval:
+        for account_id in new:
+            member = existing.get(account_id)
+            if member is None:
+                tx.session.add(
+                    _new_member(
+                        conv,
+                        account_id,
+                        role="member",
+                        state="invited",
+                        joined_seq=conv.last_seq + 1,
+                        inviter=viewer.account_id,
+                        tx=tx,
+                    )
+                )
+            else:
+                member.state, member.role, member.inviter_id = (
+                    "invited",
+                    "member",
+                    viewer.account_id,
+                )
+                member.version = new_id()
+            await do_notify(
+                tx,
+                account_id,
+                "group_invite",
+                subject_id=conv.id,
+                actor_id=viewer.account_id,
+                data={"conversation_id": str(conv.id), "name": conv.name},
+            )
+        await tx.session.flush()
+        touched(tx, conv, new)
+        return [], new
+    notice = system_message(tx, conv, "invited", viewer.account_id, targets=[str(a) for a in new])
+    notices.append(notice)
+    for account_id in new:
+        _join(tx, conv, existing.get(account_id), account_id, notice.seq, viewer.account_id)
+    conv.member_count += len(new)
+    await tx.session.flush()
+    touched(tx, conv, new)
+    announce(tx, notices, members_before + new)
+    return new, []
+
+
+def _join(
+    tx: Tx,
+    conv: Conversation,
+    member: Member | None,
+    account_id: int,
+    from_seq: int,
+    inviter: int | None,
+) -> None:
+    """Make someone an active member who sees messages from `from_seq` on (a member who
+    comes back does not see what was said while they were away)."""
+    if member is None:
+        tx.session.add(
+            _new_member(
+                conv,
+                account_id,
+                role="member",
+                state="active",
+                joined_seq=from_seq,
+                inviter=inviter,
+                tx=tx,
+            )
+        )
+        return
+    member.state, member.role = "active", "member"
+    member.joined_seq, member.left_seq, member.read_seq = from_seq, None, from_seq - 1
+    member.inviter_id = inviter
+    member.version = new_id()
+
+
+async def do_answer_invitation(
+    tx: Tx, viewer: Principal, conversation_id: int, accept: bool
+) -> None:
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    if me.state != "invited":
+        raise Conflict("There is no invitation to answer.", code="not_invited")
+    if not accept:
+        await tx.session.delete(me)
+        return
+    if conv.status != "active":
+        raise Conflict("This group was dissolved.", code="conversation_dissolved")
+    if conv.member_count + 1 > tx.settings.group_max_members:
+        raise Conflict("The group is full.", code="group_full")
+    notice = system_message(
+        tx, conv, "joined", viewer.account_id, inviter=str(me.inviter_id) if me.inviter_id else None
+    )
+    _join(tx, conv, me, viewer.account_id, notice.seq, me.inviter_id)
+    conv.member_count += 1
+    await tx.session.flush()
+    members = await active_member_ids(tx, conv.id)
+    touched(tx, conv, members)
+    announce(tx, [notice], members)
+
+
+def _leave(member: Member, state: str, last_seq: int) -> None:
+    member.state = state
+    member.left_seq = last_seq
+    member.role = "member"
+    member.version = new_id()
+
+
+async def do_remove_member(
+    tx: Tx, viewer: Principal, conversation_id: int, account_id: int
+) -> None:
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    _group_member(conv, me)
+    _manager(me)
+    target = await tx.session.get(Member, (conv.id, account_id))
+    if target is None or target.state not in ("active", "invited") or account_id == me.account_id:
+        raise NotFound("No such member.")
+    if me.role == "admin" and target.role in ("owner", "admin"):
+        raise Forbidden("Administrators can only remove members.", code="not_the_owner")
+    members = await active_member_ids(tx, conv.id)
+    if target.state == "invited":
+        await tx.session.delete(target)
+        touched(tx, conv, [account_id])
+        return
+    notice = system_message(tx, conv, "removed", viewer.account_id, targets=[str(account_id)])
+    _leave(target, "removed", notice.seq)
+    conv.member_count -= 1
+    await tx.session.flush()
+    touched(tx, conv, members)
+    announce(tx, [notice], members)  # the removed member sees that they were removed
+
+
+async def do_leave(tx: Tx, viewer: Principal, conversation_id: int) -> None:
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    _group_member(conv, me)
+    if me.role == "owner" and conv.member_count > 1:
+        raise Conflict(
+            "Hand the group to someone else first, or dissolve it.", code="owner_must_transfer"
+        )
+    members = await active_member_ids(tx, conv.id)
+    notice = system_message(tx, conv, "left", viewer.account_id)
+    _leave(me, "left", notice.seq)
+    conv.member_count -= 1
+    if conv.member_count == 0:
+        conv.status = "dissolved"
+    await tx.session.flush()
+    touched(tx, conv, members)
+    announce(tx, [notice], members)
+
+
+async def do_set_role(
+    tx: Tx, viewer: Principal, conversation_id: int, account_id: int, role: str
+) -> None:
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    _group_member(conv, me)
+    _owner(me)
+    target = await tx.session.get(Member, (conv.id, account_id))
+    if target is None or target.state != "active" or target.role == "owner":
+        raise NotFound("No such member.")
+    if role == target.role:
+        return
+    if role == "admin":
+        admins = await tx.session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(Member.conversation_id == conv.id, Member.role == "admin")
+        )
+        if (admins or 0) >= tx.settings.group_max_admins:
+            raise Conflict(
+                f"A group has at most {tx.settings.group_max_admins} administrators.",
+                code="too_many_admins",
+            )
+    target.role = role
+    target.version = new_id()
+    notice = system_message(
+        tx,
+        conv,
+        "admin_added" if role == "admin" else "admin_removed",
+        viewer.account_id,
+        targets=[str(account_id)],
+    )
+    await tx.session.flush()
+    members = await active_member_ids(tx, conv.id)
+    touched(tx, conv, members)
+    announce(tx, [notice], members)
+
+
+async def do_transfer(tx: Tx, viewer: Principal, conversation_id: int, account_id: int) -> None:
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    _group_member(conv, me)
+    _owner(me)
+    target = await tx.session.get(Member, (conv.id, account_id))
+    if target is None or target.state != "active" or account_id == me.account_id:
+        raise NotFound("No such member.")
+    target.role, me.role = "owner", "member"
+    target.version = me.version = new_id()
+    conv.owner_id = account_id
+    notice = system_message(tx, conv, "owner", viewer.account_id, targets=[str(account_id)])
+    await tx.session.flush()
+    members = await active_member_ids(tx, conv.id)
+    touched(tx, conv, members)
+    announce(tx, [notice], members)
+
+
+async def do_dissolve(tx: Tx, viewer: Principal, conversation_id: int) -> None:
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    _group_member(conv, me)
+    _owner(me)
+    members = await active_member_ids(tx, conv.id)
+    notice = system_message(tx, conv, "dissolved", viewer.account_id)
+    conv.status = "dissolved"
+    await tx.session.execute(
+        update(Member)
+        .where(Member.conversation_id == conv.id, Member.state == "invited")
+        .values(state="removed", left_seq=conv.last_seq)
+    )
+    await tx.session.flush()
+    touched(tx, conv, members)
+    announce(tx, [notice], members)
+
+
+# A member's own settings and cursor
+
+
+async def do_member_settings(
+    tx: Tx, viewer: Principal, conversation_id: int, *, muted: bool | None, pinned: bool | None
+) -> None:
+    conv, me = await access_conversation(tx, viewer, conversation_id)
+    if muted is not None:
+        me.muted = muted
+    if pinned is not None:
+        me.pinned = pinned
+    me.version = new_id()
+    await tx.session.flush()
+    touched(tx, conv, [viewer.account_id])
+
+
+async def do_mark_read(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> int:
+    """Move my read cursor forward to `seq` (never back); returns my unread count after."""
+    conv, me = await access_conversation(tx, viewer, conversation_id)
+    last = conv.last_seq if me.left_seq is None else min(conv.last_seq, me.left_seq)
+    target = min(seq, last)
+    if target > me.read_seq:
+        me.read_seq = target
+        me.version = new_id()
+        await tx.session.flush()
+    unread = (await unread_counts(tx, viewer.account_id, [conv.id])).get(conv.id, 0)
+    tx.emit(
+        CONVERSATION_READ,
+        {"conversation_id": str(conv.id), "read_seq": me.read_seq, "unread": unread},
+        users=[viewer.account_id],
+    )
+    return unread
+
+
+# Recall
+
+
+async def do_recall(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> Message:
+    """Take back a message I sent, within QUANZI_RECALL_SECONDS. Its content is erased and a
+    "recall" notice is appended, so every member, live or catching up, learns of it."""
+    conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
+    if me.state != "active":
+        raise Forbidden("You are not a member of this conversation any more.", code="not_a_member")
+    message = await tx.session.scalar(
+        select(Message).where(Message.conversation_id == conv.id, Message.seq == seq)
+    )
+    if message is None or message.seq < me.joined_seq:
+        raise NotFound("No such message.")
+    if message.sender_id != viewer.account_id or message.kind not in ("text", "image"):
+        raise Forbidden("You can only recall your own messages.", code="not_yours")
+    if (tx.now - message.created_at).total_seconds() > tx.settings.recall_seconds:
+        raise Conflict("Too late to recall this message.", code="recall_window_passed")
+    if message.media_id is not None:
+        await tx.session.execute(
+            update(Media).where(Media.id == message.media_id).values(attached_to=None)
+        )
+    message.kind, message.body, message.media_id, message.mentions = "recalled", "", None, ""
+    message.recalled_at = tx.now
+    notice = append_message(
+        tx,
+        conv,
+        sender_id=viewer.account_id,
+        kind="recall",
+        body=orjson.dumps({"event": "recall"}).decode(),
+        reply_to_seq=seq,
+    )
+    await tx.session.flush()
+    announce(tx, [notice], await active_member_ids(tx, conv.id))
+    return notice

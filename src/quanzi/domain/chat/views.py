@@ -1,0 +1,142 @@
+"""How conversations, members and messages look outside (API responses and stream events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel
+
+from quanzi.db.models import Conversation, Member, Message
+from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.views import AccountPublic
+from quanzi.kit.wire import Id
+
+MessageKind = Literal["text", "image", "system", "recall", "recalled"]
+
+# Stream event types
+MESSAGE_NEW = "message.new"
+CONVERSATION_UPDATED = "conversation.updated"
+CONVERSATION_READ = "conversation.read"
+TYPING = "typing"
+
+
+class MessageRead(BaseModel):
+    """A message. `seq` orders it in its conversation, without gaps: a client that holds seq n
+    asks for what comes after n. A "recall" message says that the message at `reply_to_seq`
+    was recalled (it now reads as kind "recalled", with nothing left of its content)."""
+
+    id: Id
+    conversation_id: Id
+    seq: int
+    sender_id: Id | None
+    kind: MessageKind
+    text: str
+    media_id: Id | None
+    media_url: str | None
+    thumbnail_url: str | None
+    reply_to_seq: int | None
+    mentions: list[Id]
+    mentions_all: bool
+    system: dict[str, Any] | None  # what a system message records (who joined, the new name ...)
+    client_msg_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, m: Message, base_url: str) -> MessageRead:
+        mentions = orjson.loads(m.mentions) if m.mentions else []
+        system = orjson.loads(m.body) if m.kind in ("system", "recall") and m.body else None
+        media_url = f"{base_url}/media/{m.media_id}" if m.media_id else None
+        return cls(
+            id=m.id,
+            conversation_id=m.conversation_id,
+            seq=m.seq,
+            sender_id=m.sender_id,
+            kind=m.kind,
+            text=m.body if m.kind in ("text", "image") else "",
+            media_id=m.media_id,
+            media_url=media_url,
+            thumbnail_url=f"{media_url}/thumb" if media_url else None,
+            reply_to_seq=m.reply_to_seq,
+            mentions=[] if mentions == "all" else [int(i) for i in mentions],
+            mentions_all=mentions == "all",
+            system=system,
+            client_msg_id=m.client_msg_id,
+            created_at=m.created_at,
+        )
+
+
+class MyMembership(BaseModel):
+    role: Literal["owner", "admin", "member"]
+    state: Literal["active", "invited", "left", "removed"]
+    joined_seq: int
+    left_seq: int | None
+    read_seq: int
+    muted: bool
+    pinned: bool
+
+    @classmethod
+    def of(cls, m: Member) -> MyMembership:
+        return cls(
+            role=m.role,
+            state=m.state,
+            joined_seq=m.joined_seq,
+            left_seq=m.left_seq,
+            read_seq=m.read_seq,
+            muted=m.muted,
+            pinned=m.pinned,
+        )
+
+
+class ConversationRead(BaseModel):
+    id: Id
+    kind: Literal["direct", "group"]
+    name: str
+    avatar_url: str | None
+    announcement: str
+    owner_id: Id | None
+    member_count: int
+    last_seq: int  # the newest seq (for a former member: the newest they may read)
+    status: Literal["active", "dissolved"]
+    peer: AccountPublic | None  # the other person of a direct chat
+    me: MyMembership
+    unread: int
+    last_message: MessageRead | None
+    version: Id  # changes whenever anything shown here changes
+
+    @classmethod
+    def of(
+        cls,
+        conv: Conversation,
+        me: Member,
+        *,
+        base_url: str,
+        peer: AccountRow | None,
+        unread: int,
+        last_message: Message | None,
+    ) -> ConversationRead:
+        visible_last = conv.last_seq if me.left_seq is None else min(conv.last_seq, me.left_seq)
+        return cls(
+            id=conv.id,
+            kind=conv.kind,
+            name=conv.name,
+            avatar_url=f"{base_url}/media/{conv.avatar_id}" if conv.avatar_id else None,
+            announcement=conv.announcement,
+            owner_id=conv.owner_id,
+            member_count=conv.member_count,
+            last_seq=visible_last,
+            status=conv.status,
+            peer=AccountPublic.of(peer, base_url) if peer is not None else None,
+            me=MyMembership.of(me),
+            unread=unread,
+            last_message=MessageRead.of(last_message, base_url) if last_message else None,
+            version=max(conv.version, me.version),
+        )
+
+
+class MemberRead(BaseModel):
+    account: AccountPublic
+    role: Literal["owner", "admin", "member"]
+    state: Literal["active", "invited", "left", "removed"]
+    joined_at: datetime
