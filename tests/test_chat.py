@@ -1,0 +1,427 @@
+"""Chats over HTTP: who may message whom, messages, groups, read state, recall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from tests.chat_helpers import Chat, people_with_chat
+from tests.helpers import Personas, encode, picture
+
+
+@pytest.fixture
+async def pals(people: Personas) -> tuple[Chat, Chat, Chat]:
+    """Alice and Bob are friends; Carol is a stranger to both."""
+    alice, bob, carol = await people_with_chat(people, "alice", "bob", "carol")
+    await alice.befriend(bob)
+    return alice, bob, carol
+
+
+# Direct chats
+
+
+async def test_friends_chat_directly(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    assert await bob.direct_id(alice) == conv  # one chat per pair, from either side
+    sent = await alice.say(conv, "晚上一起吃饭吗？")
+    assert (sent["seq"], sent["sender_id"], sent["kind"]) == (1, alice.id, "text")
+    listed = (await bob.conversations())["items"]
+    [mine] = [c for c in listed if c["id"] == conv]
+    assert mine["kind"] == "direct"
+    assert mine["peer"]["handle"] == "alice"
+    assert mine["unread"] == 1
+    assert mine["last_message"]["text"] == "晚上一起吃饭吗？"
+    assert await bob.texts(conv, after_seq=0) == ["晚上一起吃饭吗？"]
+    reply = await bob.say(conv, "好的！", reply_to_seq=1)
+    assert (reply["seq"], reply["reply_to_seq"]) == (2, 1)
+
+
+async def test_strangers_cannot_message_unless_allowed(pals: Any) -> None:
+    alice, _, carol = pals
+    refused = await alice.direct(carol)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "cannot_message"
+    await carol.call("PATCH", "/accounts/me", json={"privacy": {"allow_strangers": True}})
+    conv = await alice.direct_id(carol)
+    assert (await alice.send(conv)).status_code == 201
+
+
+async def test_removed_friend_cannot_message_either_way(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    await alice.say(conv)
+    assert (await alice.call("DELETE", f"/friends/{bob.id}")).status_code == 204
+    for who in (bob, alice):
+        r = await who.send(conv)
+        assert r.status_code == 403, who.user.handle
+        assert r.json()["error"]["code"] == "cannot_message"
+    assert await bob.texts(conv) == ["你好"]  # the history stays
+
+
+async def test_blocked_cannot_message_and_is_not_told_why(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    await bob.call("PUT", f"/blocks/{alice.id}")
+    blocked = await alice.send(conv)
+    assert blocked.status_code == 403
+    assert blocked.json()["error"]["code"] == "cannot_message"  # as for any non-friend
+    blocker = await bob.send(conv)
+    assert blocker.status_code == 409
+    assert blocker.json()["error"]["code"] == "blocking"
+
+
+# Messages
+
+
+async def test_a_retried_send_returns_the_original(app: FastAPI, pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    first = await alice.send(conv, "once", client_msg_id="m-1")
+    again = await alice.send(conv, "once", client_msg_id="m-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await alice.send(conv, "twice", client_msg_id="m-2")
+    assert other.json()["seq"] == 2
+    assert await bob.texts(conv) == ["once", "twice"]
+    # The same client id from another sender is another message.
+    theirs = await bob.send(conv, "mine", client_msg_id="m-1")
+    assert theirs.json()["seq"] == 3
+
+
+async def test_seqs_are_contiguous(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    seqs = [(await (alice if i % 2 else bob).say(conv, f"m{i}"))["seq"] for i in range(20)]
+    assert seqs == list(range(1, 21))
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"text": "长" * 5001}, "too_long"),
+        ({"text": "   "}, "empty_message"),
+        ({"text": "hi", "client_msg_id": "has space"}, "invalid_client_msg_id"),
+        ({"text": "hi", "reply_to_seq": 99}, "no_such_message"),
+    ],
+)
+async def test_bad_messages_are_refused_and_nothing_is_stored(
+    pals: Any, body: dict[str, Any], code: str
+) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    payload = {"client_msg_id": "x1", **body}
+    r = await alice.c.post(
+        f"/api/v1/conversations/{conv}/messages", json=payload, headers=alice.user.auth
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == code
+    assert (await alice.messages(conv)).json()["items"] == []
+    assert (await alice.say(conv))["seq"] == 1  # no seq was used up
+
+
+async def test_image_messages_are_seen_by_members_only(pals: Any) -> None:
+    alice, bob, carol = pals
+    conv = await alice.direct_id(bob)
+    upload = await alice.c.post(
+        "/api/v1/media",
+        files={"file": ("p.png", encode(picture(), "PNG"))},
+        headers=alice.user.auth,
+    )
+    media_id = upload.json()["id"]
+    sent = await alice.say(conv, "", media_id=media_id)
+    assert (sent["kind"], sent["media_id"]) == ("image", media_id)
+    assert (await bob.c.get(f"/media/{media_id}", headers=bob.user.auth)).status_code == 200
+    assert (await carol.c.get(f"/media/{media_id}", headers=carol.user.auth)).status_code == 404
+    again = await alice.send(conv, "", media_id=media_id)
+    assert again.status_code == 422  # one image, one message
+    theirs = await bob.send(conv, "", media_id=media_id)
+    assert theirs.status_code == 404
+
+
+async def test_recall_within_the_window(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    await alice.say(conv, "oops, wrong chat")
+    r = await alice.call("POST", f"/conversations/{conv}/messages/1/recall")
+    assert r.status_code == 200
+    assert (r.json()["kind"], r.json()["reply_to_seq"], r.json()["seq"]) == ("recall", 1, 2)
+    items = (await bob.messages(conv)).json()["items"]
+    assert [(m["seq"], m["kind"], m["text"]) for m in items] == [
+        (1, "recalled", ""),
+        (2, "recall", ""),
+    ]
+
+
+async def test_recall_rules(app: FastAPI, pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    await alice.say(conv)
+    theirs = await bob.call("POST", f"/conversations/{conv}/messages/1/recall")
+    assert theirs.status_code == 403
+    missing = await alice.call("POST", f"/conversations/{conv}/messages/9/recall")
+    assert missing.status_code == 404
+    app.state.services.settings.recall_seconds = 0
+    late = await alice.call("POST", f"/conversations/{conv}/messages/1/recall")
+    assert late.status_code == 409
+    assert late.json()["error"]["code"] == "recall_window_passed"
+    assert await bob.texts(conv) == ["你好"]
+
+
+async def test_recalled_image_is_hidden_again(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    upload = await alice.c.post(
+        "/api/v1/media",
+        files={"file": ("p.png", encode(picture(), "PNG"))},
+        headers=alice.user.auth,
+    )
+    media_id = upload.json()["id"]
+    await alice.say(conv, "", media_id=media_id)
+    await alice.call("POST", f"/conversations/{conv}/messages/1/recall")
+    assert (await bob.c.get(f"/media/{media_id}", headers=bob.user.auth)).status_code == 404
+
+
+async def test_outsiders_get_the_same_404_as_for_nothing(pals: Any) -> None:
+    alice, bob, carol = pals
+    conv = await alice.direct_id(bob)
+    await alice.say(conv)
+    for path, method in [
+        (f"/conversations/{conv}", "GET"),
+        (f"/conversations/{conv}/messages", "GET"),
+        (f"/conversations/{conv}/members", "GET"),
+    ]:
+        hidden = await carol.call(method, path)
+        missing = await carol.call(method, path.replace(conv, "123456789"))
+        assert hidden.status_code == missing.status_code == 404, path
+        assert hidden.json() == missing.json()
+    sent = await carol.send(conv)
+    nothing = await carol.send("123456789")
+    assert sent.status_code == nothing.status_code == 404
+    assert sent.json() == nothing.json()
+    assert (await alice.messages(conv)).json()["items"][-1]["seq"] == 1  # nothing was added
+
+
+# Read state and sync
+
+
+async def test_read_cursor_and_unread_counts(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    await bob.say(conv, "mine does not count")
+    for i in range(3):
+        await alice.say(conv, f"m{i}")
+    assert (await bob.unread())["total"] == 3
+    r = await bob.read(conv, 3)
+    assert r.json() == {"read_seq": 3, "unread": 1}
+    back = await bob.read(conv, 1)  # never moves back
+    assert back.json()["read_seq"] == 3
+    far = await bob.read(conv, 999)  # nothing beyond the last message
+    assert far.json() == {"read_seq": 4, "unread": 0}
+    assert (await alice.unread())["total"] == 0  # own messages are read
+    await alice.say(conv, "one more")
+    await bob.say(conv, "answering reads the chat")  # as on WeChat
+    assert (await bob.unread())["total"] == 0
+
+
+async def test_muted_conversations_are_left_out_of_the_total(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    await alice.say(conv)
+    r = await bob.call("PATCH", f"/conversations/{conv}/me", json={"muted": True, "pinned": True})
+    assert (r.json()["me"]["muted"], r.json()["me"]["pinned"]) == (True, True)
+    unread = await bob.unread()
+    assert unread["total"] == 0
+    assert unread["conversations"][conv] == 1
+
+
+async def test_changed_since_returns_only_what_changed(pals: Any, people: Personas) -> None:
+    alice, bob, _ = pals
+    dave = Chat(people.client, await people.register("dave"))
+    await bob.befriend(dave)
+    quiet = await bob.direct_id(dave)
+    busy = await bob.direct_id(alice)
+    first = await bob.conversations()
+    assert {c["id"] for c in first["items"]} == {quiet, busy}
+    await alice.say(busy, "news")
+    # Within the overlap margin the quiet chat may be repeated; the busy one must be there.
+    changed = await bob.conversations(changed_since=first["sync_version"])
+    got = {c["id"]: c for c in changed["items"]}
+    assert got[busy]["last_seq"] == 1
+    assert got[busy]["unread"] == 1
+
+
+# Groups
+
+
+async def test_create_a_group_of_friends(pals: Any, people: Personas) -> None:
+    alice, bob, carol = pals
+    refused = await alice.group(bob, carol)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "not_a_friend"
+    await alice.befriend(carol)
+    r = await alice.group(bob, carol, name="周末爬山", announcement="周六早上八点")
+    assert r.status_code == 201
+    group = r.json()
+    assert (group["kind"], group["name"], group["member_count"]) == ("group", "周末爬山", 3)
+    assert group["me"]["role"] == "owner"
+    members = (await bob.call("GET", f"/conversations/{group['id']}/members")).json()["items"]
+    assert {(m["account"]["handle"], m["role"]) for m in members} == {
+        ("alice", "owner"),
+        ("bob", "member"),
+        ("carol", "member"),
+    }
+    assert await carol.events(group["id"]) == ["created"]
+
+
+async def test_group_creation_is_idempotent(app: FastAPI, pals: Any) -> None:
+    alice, bob, _ = pals
+    headers = {**alice.user.auth, "Idempotency-Key": "g-1"}
+    body = {"name": "x", "member_ids": [bob.id]}
+    one = await alice.c.post("/api/v1/conversations/group", json=body, headers=headers)
+    two = await alice.c.post("/api/v1/conversations/group", json=body, headers=headers)
+    assert one.json()["id"] == two.json()["id"]
+    assert len((await bob.conversations())["items"]) == 1
+
+
+async def test_member_cap(app: FastAPI, people: Personas) -> None:
+    owner, *friends = await people_with_chat(people, "owner", "fa1", "fa2", "fa3")
+    for f in friends:
+        await owner.befriend(f)
+    app.state.services.settings.group_max_members = 3
+    full = await owner.group(*friends)
+    assert full.status_code == 422
+    assert full.json()["error"]["code"] == "group_full"
+    conv = await owner.group_id(friends[0], friends[1])
+    over = await owner.call(
+        "POST", f"/conversations/{conv}/members", json={"account_ids": [friends[2].id]}
+    )
+    assert over.status_code == 409
+
+
+async def test_invited_members_see_only_what_comes_after(people: Personas) -> None:
+    owner, bob, newbie = await people_with_chat(people, "owner", "bob", "newbie")
+    await owner.befriend(bob)
+    await owner.befriend(newbie)
+    conv = await owner.group_id(bob)
+    await owner.say(conv, "before you came")
+    r = await owner.call(
+        "POST", f"/conversations/{conv}/members", json={"account_ids": [newbie.id]}
+    )
+    assert r.json() == {"joined": [newbie.id], "invited": []}
+    await bob.say(conv, "welcome")
+    assert await newbie.texts(conv) == ["welcome"]
+    assert await newbie.events(conv) == ["invited"]
+    assert "before you came" in await bob.texts(conv)
+
+
+async def test_large_groups_need_the_invitee_to_accept(app: FastAPI, people: Personas) -> None:
+    owner, bob, newbie = await people_with_chat(people, "owner", "bob", "newbie")
+    await owner.befriend(bob)
+    await owner.befriend(newbie)
+    app.state.services.settings.group_invite_approval_above = 2
+    conv = await owner.group_id(bob)
+    r = await owner.call(
+        "POST", f"/conversations/{conv}/members", json={"account_ids": [newbie.id]}
+    )
+    assert r.json() == {"joined": [], "invited": [newbie.id]}
+    kinds = [n["kind"] for n in (await newbie.call("GET", "/notifications")).json()["items"]]
+    assert kinds[0] == "group_invite"  # newest first, after the friend request
+    await owner.say(conv, "still private")
+    assert await newbie.texts(conv) == []
+    assert (await newbie.send(conv)).status_code == 404
+    accepted = await newbie.call("POST", f"/conversations/{conv}/invitation", json={"accept": True})
+    assert accepted.status_code == 204
+    await owner.say(conv, "now you see this")
+    assert await newbie.texts(conv) == ["now you see this"]
+    assert (await owner.conversation(conv)).json()["member_count"] == 3
+
+
+async def test_removed_and_departed_members_see_nothing_after(people: Personas) -> None:
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    for f in (bob, carol):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol)
+    await owner.say(conv, "one")
+    assert (
+        await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    ).status_code == 204
+    await owner.say(conv, "two")
+    assert await bob.texts(conv) == ["one"]
+    assert (await bob.events(conv))[-1] == "removed"  # Bob sees that he was removed
+    refused = await bob.send(conv)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_a_member"
+    assert (await carol.call("POST", f"/conversations/{conv}/leave")).status_code == 204
+    await owner.say(conv, "three")
+    assert await carol.texts(conv) == ["one", "two"]
+    assert (await owner.conversation(conv)).json()["member_count"] == 1
+
+
+async def test_ownership_admins_and_dissolving(app: FastAPI, people: Personas) -> None:
+    owner, bob, carol, dave = await people_with_chat(people, "owner", "bob", "carol", "dave")
+    for f in (bob, carol, dave):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol, dave)
+    assert (
+        await bob.call("PATCH", f"/conversations/{conv}", json={"name": "x"})
+    ).status_code == 403
+    assert (
+        await bob.call(
+            "PUT", f"/conversations/{conv}/members/{carol.id}/role", json={"role": "admin"}
+        )
+    ).status_code == 403
+    assert (
+        await owner.call(
+            "PUT", f"/conversations/{conv}/members/{bob.id}/role", json={"role": "admin"}
+        )
+    ).status_code == 204
+    renamed = await bob.call("PATCH", f"/conversations/{conv}", json={"name": "新名字"})
+    assert renamed.json()["name"] == "新名字"
+    app.state.services.settings.group_max_admins = 1
+    too_many = await owner.call(
+        "PUT", f"/conversations/{conv}/members/{carol.id}/role", json={"role": "admin"}
+    )
+    assert too_many.status_code == 409
+    owner_removal = await bob.call("DELETE", f"/conversations/{conv}/members/{owner.id}")
+    assert owner_removal.status_code == 403
+    assert (await bob.call("DELETE", f"/conversations/{conv}/members/{dave.id}")).status_code == 204
+    stuck = await owner.call("POST", f"/conversations/{conv}/leave")
+    assert stuck.json()["error"]["code"] == "owner_must_transfer"
+    assert (
+        await owner.call("POST", f"/conversations/{conv}/transfer", json={"account_id": carol.id})
+    ).status_code == 204
+    assert (await owner.call("POST", f"/conversations/{conv}/leave")).status_code == 204
+    assert (await carol.conversation(conv)).json()["owner_id"] == carol.id
+    assert (await carol.call("DELETE", f"/conversations/{conv}")).status_code == 204
+    dissolved = await bob.send(conv)
+    assert dissolved.json()["error"]["code"] == "conversation_dissolved"
+    assert await carol.events(conv) == [
+        "created",
+        "admin_added",
+        "renamed",
+        "removed",
+        "owner",
+        "left",
+        "dissolved",
+    ]
+
+
+async def test_mentions_notify_and_at_all_is_for_admins(people: Personas) -> None:
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    for f in (bob, carol):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol)
+    sent = await bob.say(conv, "@carol 看这个", mentions=[carol.id])
+    assert sent["mentions"] == [carol.id]
+    notes = (await carol.call("GET", "/notifications")).json()["items"]
+    assert [(n["actor_id"], n["data"]["seq"]) for n in notes if n["kind"] == "mention"] == [
+        (bob.id, sent["seq"])
+    ]
+    everyone = await bob.send(conv, "@所有人", mention_all=True)
+    assert everyone.status_code == 403
+    ok = await owner.say(conv, "@所有人 开会", mention_all=True)
+    assert ok["mentions_all"] is True
