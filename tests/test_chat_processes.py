@@ -89,15 +89,17 @@ async def test_acknowledged_messages_survive_a_kill_and_retries_do_not_duplicate
         conv = await befriend_and_open(server.base, alice, bob)
         ws = await stream(server.base, alice)
         acked: dict[str, int] = {}
+        enough = asyncio.Event()
 
         async def read_acks() -> None:
             try:
                 while True:
                     frame = json.loads(await ws.recv())
                     if frame["type"] == "message.ack":
-                        acked[frame["payload"]["client_msg_id"]] = frame["payload"]["message"][
-                            "seq"
-                        ]
+                        payload = frame["payload"]
+                        acked[payload["client_msg_id"]] = payload["message"]["seq"]
+                        if len(acked) >= 300:
+                            enough.set()
             except ConnectionClosed:
                 return
 
@@ -119,8 +121,7 @@ async def test_acknowledged_messages_survive_a_kill_and_retries_do_not_duplicate
                 break
             if i % 50 == 0:
                 await asyncio.sleep(0.005)
-        while len(acked) < 300:
-            await asyncio.sleep(0.001)
+        await asyncio.wait_for(enough.wait(), 30)
         in_flight = sent - len(acked)
         server.signal(signal.SIGKILL)  # mid-flight: sends are queued and being written
         assert in_flight > 0
