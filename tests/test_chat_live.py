@@ -150,7 +150,7 @@ async def test_read_on_the_stream_updates_my_other_devices(
     await phone.send(json.dumps({"type": "read", "conversation_id": conv, "seq": 2}))
     for ws in (phone, laptop):
         [read] = await frames_of(ws, "conversation.read", 1)
-        assert read == {"conversation_id": conv, "read_seq": 2, "unread": 0}
+        assert read == {"conversation_id": conv, "read_seq": 2, "unread": 0, "total_unread": 0}
     await phone.close()
     await laptop.close()
 
@@ -267,3 +267,35 @@ async def test_reconnect_catches_up_exactly_what_was_missed(live: str, pair: Any
     [live_message] = await frames_of(ws, "message.new", 1)
     assert live_message["seq"] == held_seq + 1001
     await ws.close()
+
+
+async def test_presence_is_shown_to_friends_only_and_honours_privacy(
+    live: str, people: Personas
+) -> None:
+    alice, bob, carol = await people_with_chat(people, "alice", "bob", "carol")
+    await alice.befriend(bob)
+
+    async def online(viewer: Chat, who: Chat) -> bool | None:
+        r = await viewer.call("GET", "/presence", params={"ids": who.id})
+        found = {p["account_id"]: p["online"] for p in r.json()["items"]}
+        return found.get(who.id)
+
+    watcher = await open_stream(live, alice.user)
+    phone = await open_stream(live, bob.user)
+    [came] = await frames_of(watcher, "presence", 1)
+    assert came == {"account_id": bob.id, "online": True}
+    assert await online(alice, bob) is True
+    assert await online(carol, bob) is None  # not a friend: nothing said
+    laptop = await open_stream(live, await people.login("bob", device="laptop"))
+    await laptop.close()
+    await nothing_of(watcher, "presence")  # still online on the phone
+    await phone.close()
+    [went] = await frames_of(watcher, "presence", 1)
+    assert went == {"account_id": bob.id, "online": False}
+    assert await online(alice, bob) is False
+    await bob.call("PATCH", "/accounts/me", json={"privacy": {"show_presence": False}})
+    phone = await open_stream(live, bob.user)
+    await nothing_of(watcher, "presence")
+    assert await online(alice, bob) is None
+    await phone.close()
+    await watcher.close()

@@ -15,6 +15,7 @@ from quanzi.db.engine import Database
 from quanzi.domain.accounts.cache import AccountCache
 from quanzi.domain.accounts.passwords import Passwords
 from quanzi.domain.accounts.sessions import Authenticator
+from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.tx import Tx
@@ -51,6 +52,7 @@ class Services:
         self.bus.subscribe(self.auth.handle)
         self.bus.subscribe(self.gateway.handle)
         self.sender = MessageSender(self)
+        self.presence = Presence(self)
         self.started = False
 
     async def start(self) -> None:
@@ -58,11 +60,13 @@ class Services:
         await self.bus.start()
         self.auth.start()
         self.sender.start()
+        self.presence.start()
         self.started = True
 
     async def stop(self) -> None:
         self.gateway.close_all()
         await self.sender.stop()
+        await self.presence.stop()
         await self.auth.stop()
         await self.bus.stop()
         await self.db.dispose()

@@ -94,6 +94,7 @@ class StreamEndpoint:
             return
         await send({"type": "websocket.accept"})
         conn = services.gateway.attach(send, principal.account_id, principal.session_id)
+        await services.presence.connected(principal.account_id)
         conn.push(
             frame(
                 "hello",
@@ -116,6 +117,7 @@ class StreamEndpoint:
         finally:
             conn.closed = True
             services.gateway.detach(conn)
+            await services.presence.disconnected(principal.account_id)
 
 
 Handler = Callable[[Services, Connection, Principal, dict[str, Any]], Coroutine[Any, Any, None]]

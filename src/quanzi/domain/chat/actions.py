@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from quanzi.db.models import Account, Conversation, Media, Member, Message
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.chat.queries import access_conversation, active_member_ids, unread_counts
+from quanzi.domain.chat.queries import access_conversation, active_member_ids, total_unread
 from quanzi.domain.chat.views import (
     CONVERSATION_READ,
     CONVERSATION_UPDATED,
@@ -626,10 +626,16 @@ async def do_mark_read(tx: Tx, viewer: Principal, conversation_id: int, seq: int
         me.read_seq = target
         me.version = new_id()
         await tx.session.flush()
-    unread = (await unread_counts(tx, viewer.account_id, [conv.id])).get(conv.id, 0)
+    total, counts = await total_unread(tx, viewer)
+    unread = counts.get(conv.id, 0)
     tx.emit(
         CONVERSATION_READ,
-        {"conversation_id": str(conv.id), "read_seq": me.read_seq, "unread": unread},
+        {
+            "conversation_id": str(conv.id),
+            "read_seq": me.read_seq,
+            "unread": unread,
+            "total_unread": total,
+        },
         users=[viewer.account_id],
     )
     return unread

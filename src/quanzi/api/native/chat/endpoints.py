@@ -19,6 +19,8 @@ from quanzi.api.native.chat.schemas import (
     MemberSettings,
     MessageCreate,
     MessageList,
+    PresenceList,
+    PresenceRead,
     ReadCursor,
     ReadState,
     RoleChange,
@@ -28,6 +30,7 @@ from quanzi.api.native.chat.schemas import (
 from quanzi.api.native.common import ERRORS, PREFIX, replayed
 from quanzi.db.models import Conversation
 from quanzi.domain.chat import actions, queries
+from quanzi.domain.chat.presence import presence_of
 from quanzi.domain.chat.views import ConversationRead, MessageRead
 from quanzi.domain.idempotency import create_once
 from quanzi.domain.tx import Tx
@@ -293,3 +296,14 @@ async def mark_read(
     async with services.read() as tx:
         _, me = await queries.access_conversation(tx, viewer, conversation_id)
     return ReadState(read_seq=me.read_seq, unread=unread)
+
+
+@router.get("/presence", summary="Which of these friends are online (if they show it)")
+async def presence(
+    viewer: Viewer,
+    services: ServicesDep,
+    ids: Annotated[str, Query(max_length=2100, description="Comma-separated account ids")],
+) -> PresenceList:
+    wanted = [int(x) for x in ids.split(",") if x.strip().isdigit() and len(x.strip()) <= 19][:100]
+    found = await presence_of(services, viewer, wanted)
+    return PresenceList(items=[PresenceRead(account_id=a, online=on) for a, on in found.items()])

@@ -113,3 +113,12 @@ class MessageList(BaseModel):
 class Unread(BaseModel):
     total: int  # over conversations that are not muted
     conversations: dict[str, int]
+
+
+class PresenceRead(BaseModel):
+    account_id: Id
+    online: bool
+
+
+class PresenceList(BaseModel):
+    items: list[PresenceRead]  # only mutual friends who show their presence are listed
