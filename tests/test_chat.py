@@ -425,3 +425,50 @@ async def test_mentions_notify_and_at_all_is_for_admins(people: Personas) -> Non
     assert everyone.status_code == 403
     ok = await owner.say(conv, "@所有人 开会", mention_all=True)
     assert ok["mentions_all"] is True
+
+
+async def test_group_avatar_is_for_members(people: Personas) -> None:
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    await owner.befriend(bob)
+    upload = await owner.c.post(
+        "/api/v1/media",
+        files={"file": ("g.png", encode(picture(), "PNG"))},
+        headers=owner.user.auth,
+    )
+    media_id = upload.json()["id"]
+    conv = await owner.group_id(bob, avatar_id=media_id)
+    got = (await bob.conversation(conv)).json()
+    assert got["avatar_url"].endswith(f"/media/{media_id}")
+    assert (await bob.c.get(f"/media/{media_id}", headers=bob.user.auth)).status_code == 200
+    assert (await carol.c.get(f"/media/{media_id}", headers=carol.user.auth)).status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-5", "1e3", "99999999999999999999"])
+async def test_malformed_conversation_ids_are_422(pals: Any, bad: str) -> None:
+    alice, _, _ = pals
+    for r in (await alice.messages(bad), await alice.send(bad), await alice.conversation(bad)):
+        assert r.status_code == 422, r.request.url
+        assert r.json()["error"]["code"] == "invalid_request"
+
+
+async def test_an_erased_account_leaves_its_chats(people: Personas) -> None:
+    from tests.helpers import PASSWORD
+
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    for f in (bob, carol):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol)
+    await owner.say(conv, "my words")
+    await bob.say(conv, "bob's words")
+    await owner.c.request(
+        "DELETE", "/api/v1/accounts/me", json={"password": PASSWORD}, headers=owner.user.auth
+    )
+    items = (await bob.messages(conv)).json()["items"]
+    assert [(m["kind"], m["text"]) for m in items if m["kind"] != "system"] == [
+        ("recalled", ""),
+        ("text", "bob's words"),
+    ]
+    group = (await bob.conversation(conv)).json()
+    assert group["member_count"] == 2
+    assert group["owner_id"] in (bob.id, carol.id)  # the group lives on with a new owner
+    assert (await bob.send(conv)).status_code == 201

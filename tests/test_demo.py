@@ -12,8 +12,9 @@ async def test_demo_world_is_alive(app: FastAPI, client: httpx.AsyncClient) -> N
     seeded = await seed(app.state.services, only_if_empty=True)
     assert [p.handle for p in seeded] == ["xiaoming", "lilei", "hanmeimei", "alice", "bob"]
     assert await seed(app.state.services, only_if_empty=True) == []  # only once
-    login = await client.post("/api/v1/sessions",
-                              json={"login": "xiaoming", "password": DEMO_PASSWORD})
+    login = await client.post(
+        "/api/v1/sessions", json={"login": "xiaoming", "password": DEMO_PASSWORD}
+    )
     auth = {"Authorization": f"Bearer {login.json()['token']}"}
     me = (await client.get("/api/v1/accounts/me", headers=auth)).json()
     assert me["avatar_url"] and me["bio"]

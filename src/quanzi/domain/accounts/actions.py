@@ -30,6 +30,7 @@ from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.queries import find_for_login, get_own_account
 from quanzi.domain.accounts.sessions import Principal, new_token
 from quanzi.domain.accounts.views import AccountSelf
+from quanzi.domain.chat.actions import do_erase_chats
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.tx import Tx
@@ -453,6 +454,7 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
     await tx.session.execute(delete(IdempotencyKey).where(IdempotencyKey.account_id == account_id))
     await tx.session.execute(delete(Notification).where(Notification.account_id == account_id))
     await do_erase_contacts(tx, account_id)
+    await do_erase_chats(tx, account_id)
     await do_revoke_sessions(tx, account_id)
     account.email = account.email_key = account.password_hash = None
     account.display_name = account.bio = account.region = ""
