@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from bench import api, ws
+from bench import api, chat, ws
 from bench.common import emit, log, raise_fd_limit, time_limit
 
 
@@ -37,6 +37,10 @@ class Benchmark:
 BENCHMARKS = {
     "api": Benchmark(api, "authenticated GET /api/v1/accounts/me: requests/s, p50, p99"),
     "ws": Benchmark(ws, "idle authenticated WebSockets on one process: memory per connection"),
+    "chat": Benchmark(
+        chat,
+        "chat over WebSockets: throughput, latency, catch-up, group fan-out (--vs-synapse)",
+    ),
 }
 
 

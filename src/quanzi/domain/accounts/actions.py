@@ -31,12 +31,13 @@ from quanzi.domain.accounts.queries import find_for_login, get_own_account
 from quanzi.domain.accounts.sessions import Principal, new_token
 from quanzi.domain.accounts.views import AccountSelf
 from quanzi.domain.chat.actions import do_erase_chats
+from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from quanzi.kit.ids import new_id
-from quanzi.kit.text import RESERVED_HANDLES, clean_line, clean_text, handle_key, is_valid_handle
+from quanzi.kit.text import RESERVED_HANDLES, clean_line, handle_key, is_valid_handle
 from quanzi.realtime.events import SESSIONS_REVOKED
 
 if TYPE_CHECKING:
@@ -121,14 +122,14 @@ def check_password(password: str, handle: str, min_length: int) -> str:
 
 
 def check_display_name(name: str, max_length: int) -> str:
-    name = clean_line(name)
-    if not 1 <= len(name) <= max_length:
-        raise _invalid(
-            "display_name",
-            f"A display name is 1 to {max_length} characters.",
-            "invalid_display_name",
-        )
-    return name
+    return text_field(
+        name,
+        field="display_name",
+        what="A display name",
+        code="invalid_display_name",
+        min_len=1,
+        max_len=max_length,
+    )
 
 
 def check_email(email: str) -> str:
@@ -361,15 +362,18 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
         if name == "display_name":
             value = check_display_name(str(value), settings.display_name_max)
         elif name == "bio":
-            value = clean_text(str(value))
-            if len(value) > settings.bio_max:
-                raise _invalid(
-                    "bio", f"A bio is at most {settings.bio_max} characters.", "invalid_bio"
-                )
+            value = text_field(
+                str(value),
+                field="bio",
+                what="A bio",
+                code="invalid_bio",
+                max_len=settings.bio_max,
+                lines=True,
+            )
         elif name == "region":
-            value = clean_line(str(value))
-            if len(value) > 100:
-                raise _invalid("region", "A region is at most 100 characters.", "invalid_region")
+            value = text_field(
+                str(value), field="region", what="A region", code="invalid_region", max_len=100
+            )
         elif name == "gender" and value is not None and value not in GENDERS:
             raise _invalid("gender", "Gender is male, female, other or null.", "invalid_gender")
         elif name == "avatar_id":

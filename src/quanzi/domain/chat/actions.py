@@ -25,12 +25,12 @@ from quanzi.domain.chat.views import (
     MESSAGE_NEW,
     MessageRead,
 )
+from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.relations import blocked_either_way, friends_among, is_blocked
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
 from quanzi.kit.ids import new_id
-from quanzi.kit.text import clean_line, clean_text
 
 NAME_MAX = 50
 ANNOUNCEMENT_MAX = 2000
@@ -215,25 +215,20 @@ async def do_open_direct(tx: Tx, viewer: Principal, other_id: int) -> Conversati
 
 
 def _clean_name(name: str) -> str:
-    name = clean_line(name)
-    if len(name) > NAME_MAX:
-        raise Invalid(
-            f"A group name is at most {NAME_MAX} characters.",
-            code="invalid_name",
-            details={"field": "name"},
-        )
-    return name
+    return text_field(
+        name, field="name", what="A group name", code="invalid_name", max_len=NAME_MAX
+    )
 
 
 def _clean_announcement(text: str) -> str:
-    text = clean_text(text)
-    if len(text) > ANNOUNCEMENT_MAX:
-        raise Invalid(
-            f"An announcement is at most {ANNOUNCEMENT_MAX} characters.",
-            code="invalid_announcement",
-            details={"field": "announcement"},
-        )
-    return text
+    return text_field(
+        text,
+        field="announcement",
+        what="An announcement",
+        code="invalid_announcement",
+        max_len=ANNOUNCEMENT_MAX,
+        lines=True,
+    )
 
 
 async def _invitable(tx: Tx, viewer: Principal, account_ids: Iterable[int]) -> list[int]:

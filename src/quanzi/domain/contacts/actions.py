@@ -25,6 +25,7 @@ from quanzi.db.models import (
 from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.queries import access_friend_request, access_label
 from quanzi.domain.contacts.views import label_ids_of
 from quanzi.domain.notifications.actions import do_notify
@@ -32,7 +33,6 @@ from quanzi.domain.relations import has_contact, is_blocked
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Invalid, NotFound
 from quanzi.kit.ids import new_id
-from quanzi.kit.text import clean_line, clean_text
 
 if TYPE_CHECKING:
     from quanzi.services import Services
@@ -49,14 +49,9 @@ FRIEND_ACCEPTED = "friend_accepted"
 
 
 def _clean_remark(remark: str) -> str:
-    remark = clean_line(remark)
-    if len(remark) > REMARK_MAX:
-        raise Invalid(
-            f"A remark is at most {REMARK_MAX} characters.",
-            code="invalid_remark",
-            details={"field": "remark"},
-        )
-    return remark
+    return text_field(
+        remark, field="remark", what="A remark", code="invalid_remark", max_len=REMARK_MAX
+    )
 
 
 async def _own_labels(tx: Tx, viewer_id: int, label_ids: list[int]) -> list[int]:
@@ -137,13 +132,14 @@ async def do_send_friend_request(
 ) -> tuple[FriendRequest, bool]:
     me = viewer.account_id
     target = await _target(tx, viewer, to_id)
-    greeting = clean_text(greeting)
-    if len(greeting) > GREETING_MAX:
-        raise Invalid(
-            f"A greeting is at most {GREETING_MAX} characters.",
-            code="invalid_greeting",
-            details={"field": "greeting"},
-        )
+    greeting = text_field(
+        greeting,
+        field="greeting",
+        what="A greeting",
+        code="invalid_greeting",
+        max_len=GREETING_MAX,
+        lines=True,
+    )
     remark = _clean_remark(remark)
     labels = await _own_labels(tx, me, label_ids)
     mine = await has_contact(tx, me, to_id)
@@ -327,14 +323,14 @@ async def do_remove_friend(tx: Tx, viewer: Principal, friend_id: int) -> None:
 
 
 def _clean_label(name: str) -> str:
-    name = clean_line(name)
-    if not 1 <= len(name) <= LABEL_NAME_MAX:
-        raise Invalid(
-            f"A label name is 1 to {LABEL_NAME_MAX} characters.",
-            code="invalid_label",
-            details={"field": "name"},
-        )
-    return name
+    return text_field(
+        name,
+        field="name",
+        what="A label name",
+        code="invalid_label",
+        min_len=1,
+        max_len=LABEL_NAME_MAX,
+    )
 
 
 async def _check_label_name_free(tx: Tx, owner_id: int, name: str, but: int | None = None) -> None:
