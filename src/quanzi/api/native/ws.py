@@ -94,7 +94,6 @@ class StreamEndpoint:
             return
         await send({"type": "websocket.accept"})
         conn = services.gateway.attach(send, principal.account_id, principal.session_id)
-        await services.presence.connected(principal.account_id)
         conn.push(
             frame(
                 "hello",
@@ -105,6 +104,7 @@ class StreamEndpoint:
                 },
             )
         )
+        await services.presence.connected(principal.account_id)  # after hello: hello is first
         try:
             while True:
                 message = await receive()

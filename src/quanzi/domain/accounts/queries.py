@@ -28,8 +28,20 @@ async def access_account(tx: Tx, viewer: Principal | None, account_id: int) -> A
 
 
 async def load_account_row(tx: Tx, account_id: int) -> AccountRow | None:
-    """An account as views show it, from the process cache when fresh."""
-    return await tx.account_cache.load(account_id)
+    """An account as views show it, from the process cache when fresh. A transaction that
+    already holds a connection reads through it (taking a second one could wait forever for a
+    pool that all such requests hold); one that holds none shares a single load with whoever
+    else wants the same account now."""
+    if tx.opened is None:
+        return await tx.account_cache.load(account_id)
+    row = tx.account_cache.get(account_id)
+    if row is None:
+        account = await tx.session.get(Account, account_id)
+        if account is None:
+            return None
+        row = AccountRow.of(account)
+        tx.account_cache.put(row)
+    return row
 
 
 async def view_account(tx: Tx, viewer: Principal | None, account_id: int) -> AccountRow:

@@ -95,15 +95,21 @@ def touched(tx: Tx, conv: Conversation, users: Iterable[int]) -> None:
     )
 
 
+def cannot_message() -> Forbidden:
+    """The answer for a direct message that may not be sent: the same for a stranger and for
+    someone who blocked the sender, who is not told why."""
+    return Forbidden(
+        "You can only message friends here; send a friend request first.", code="cannot_message"
+    )
+
+
 async def may_message(tx: Tx, sender_id: int, recipient: Account) -> None:
     """May `sender_id` start or continue a direct chat with `recipient`? Friends may; others
     only if the recipient allows strangers. A block either way refuses, with the same answer
     as for a stranger (the blocked is not told why)."""
     if await is_blocked(tx, sender_id, recipient.id):
         raise Conflict("You blocked this account; unblock it first.", code="blocking")
-    refused = Forbidden(
-        "You can only message friends here; send a friend request first.", code="cannot_message"
-    )
+    refused = cannot_message()
     if recipient.status != "active" or await is_blocked(tx, recipient.id, sender_id):
         raise refused
     if recipient.allow_strangers:

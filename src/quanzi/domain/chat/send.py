@@ -19,19 +19,21 @@ import asyncio
 import contextlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, case, insert, select, tuple_, update
 
-from quanzi.db.models import Account, Conversation, Media, Member, Message
+from quanzi.db.models import Block, Contact, Conversation, Media, Member, Message
+from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.chat.actions import announce, append_message, may_message
-from quanzi.domain.chat.queries import active_member_ids
+from quanzi.domain.chat.actions import cannot_message
+from quanzi.domain.chat.views import MESSAGE_NEW, MessageRead, MessageRow
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, QuanziError
+from quanzi.kit.ids import new_id
 from quanzi.kit.text import clean_text
 from quanzi.obs.logging import get_logger
 
@@ -81,8 +83,8 @@ class _Send:
     viewer: Principal
     conversation_id: int
     draft: Draft
-    future: asyncio.Future[tuple[Message, bool]] = field(repr=False)
-    result: tuple[Message, bool] | QuanziError | None = None
+    future: asyncio.Future[tuple[MessageRow, bool]] = field(repr=False)
+    result: tuple[MessageRow, bool] | QuanziError | None = None
 
 
 class MessageSender:
@@ -106,11 +108,11 @@ class MessageSender:
 
     async def send(
         self, viewer: Principal, conversation_id: int, draft: Draft
-    ) -> tuple[Message, bool]:
+    ) -> tuple[MessageRow, bool]:
         """Send a message; returns it and whether it is a replay of an earlier send with the
         same client message id. Raises the QuanziError that refused it."""
         draft = check_draft(draft, self._services.settings.message_max_chars)
-        future: asyncio.Future[tuple[Message, bool]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[MessageRow, bool]] = asyncio.get_running_loop().create_future()
         self._queue.append(_Send(viewer, conversation_id, draft, future))
         self._idle.clear()
         self._wake.set()
@@ -154,51 +156,118 @@ class MessageSender:
                 send.future.set_exception(Conflict("Retry the message.", code="retry"))
 
 
-async def write_batch(tx: Tx, batch: list[_Send]) -> None:
-    by_conversation: dict[int, list[_Send]] = defaultdict(list)
-    for send in batch:
-        by_conversation[send.conversation_id].append(send)
-    for conversation_id in sorted(by_conversation):
-        await _into_conversation(tx, conversation_id, by_conversation[conversation_id])
+_MESSAGE_COLUMNS = tuple(f.name for f in fields(MessageRow))
+MESSAGES = cast(Table, Message.__table__)
+CONVERSATIONS = cast(Table, Conversation.__table__)
+MEMBERS = cast(Table, Member.__table__)
 
-
-async def _into_conversation(tx: Tx, conversation_id: int, sends: list[_Send]) -> None:
-    conv = await tx.session.scalar(
-        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+# The statements of the send path, built once: building a statement costs more in Python than
+# running it on SQLite, and these run for every batch.
+_CONVERSATIONS_Q = (
+    select(
+        CONVERSATIONS.c.id,
+        CONVERSATIONS.c.kind,
+        CONVERSATIONS.c.status,
+        CONVERSATIONS.c.direct_key,
+        CONVERSATIONS.c.last_seq,
     )
-    if conv is None:
-        for send in sends:
-            send.result = NotFound("No such conversation.")
-        return
-    senders = {s.viewer.account_id for s in sends}
-    members = {
-        m.account_id: m
-        for m in (
-            await tx.session.execute(
-                select(Member).where(
-                    Member.conversation_id == conv.id, Member.account_id.in_(senders)
-                )
-            )
-        ).scalars()
-    }
-    existing = {
-        (m.sender_id, m.client_msg_id): m
-        for m in (
-            await tx.session.execute(
-                select(Message).where(
-                    Message.conversation_id == conv.id,
-                    Message.sender_id.in_(senders),
-                    Message.client_msg_id.in_({s.draft.client_msg_id for s in sends}),
-                )
-            )
-        ).scalars()
-    }
-    active = await active_member_ids(tx, conv.id)
-    context = _Context(conv, members, existing, set(active))
-    fresh: list[Message] = []
-    for send in sends:
+    .where(CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(CONVERSATIONS.c.id)  # one lock order for every process
+    .with_for_update()
+)
+_SENDERS_Q = select(
+    MEMBERS.c.conversation_id,
+    MEMBERS.c.account_id,
+    MEMBERS.c.state,
+    MEMBERS.c.role,
+    MEMBERS.c.joined_seq,
+).where(
+    tuple_(MEMBERS.c.conversation_id, MEMBERS.c.account_id).in_(bindparam("pairs", expanding=True))
+)
+_EXISTING_Q = select(MESSAGES).where(
+    tuple_(MESSAGES.c.conversation_id, MESSAGES.c.sender_id, MESSAGES.c.client_msg_id).in_(
+        bindparam("keys", expanding=True)
+    )
+)
+_ACTIVE_Q = select(MEMBERS.c.conversation_id, MEMBERS.c.account_id).where(
+    MEMBERS.c.conversation_id.in_(bindparam("ids", expanding=True)),
+    MEMBERS.c.state == "active",
+)
+_INSERT_Q = insert(MESSAGES)
+_ADVANCE_Q = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("cid"))
+    .values(last_seq=bindparam("seq"), version=bindparam("ver"))
+)
+_READ_UP_TO_Q = (
+    update(MEMBERS)
+    .where(MEMBERS.c.conversation_id == bindparam("cid"), MEMBERS.c.account_id == bindparam("aid"))
+    .values(
+        read_seq=case(
+            (MEMBERS.c.read_seq < bindparam("seq"), bindparam("seq")), else_=MEMBERS.c.read_seq
+        )
+    )
+)
+_BLOCKS_Q = select(Block.blocker_id, Block.blocked_id).where(
+    tuple_(Block.blocker_id, Block.blocked_id).in_(bindparam("pairs", expanding=True))
+)
+_CONTACTS_Q = select(Contact.owner_id, Contact.friend_id).where(
+    tuple_(Contact.owner_id, Contact.friend_id).in_(bindparam("pairs", expanding=True))
+)
+
+
+async def write_batch(tx: Tx, batch: list[_Send]) -> None:
+    """Check and store a batch of sends in `tx`: a fixed number of statements per batch,
+    whatever the number of messages and conversations in it."""
+    conn = await tx.session.connection()
+    ids = sorted({s.conversation_id for s in batch})
+    convs = {row.id: row for row in (await conn.execute(_CONVERSATIONS_Q, {"ids": ids})).all()}
+    pairs = sorted(
+        {(s.conversation_id, s.viewer.account_id) for s in batch if s.conversation_id in convs}
+    )
+    members = (
+        {
+            (row.conversation_id, row.account_id): row
+            for row in (await conn.execute(_SENDERS_Q, {"pairs": pairs})).all()
+        }
+        if pairs
+        else {}
+    )
+    keys = sorted(
+        {
+            (s.conversation_id, s.viewer.account_id, s.draft.client_msg_id)
+            for s in batch
+            if (s.conversation_id, s.viewer.account_id) in members
+        }
+    )
+    existing: dict[tuple[int, int | None, str | None], MessageRow] = {}
+    if keys:
+        for row in await conn.execute(_EXISTING_Q, {"keys": keys}):
+            message = MessageRow(**{name: row._mapping[name] for name in _MESSAGE_COLUMNS})
+            existing[(message.conversation_id, message.sender_id, message.client_msg_id)] = message
+    active: dict[int, list[int]] = defaultdict(list)
+    if convs:
+        for conversation_id, account_id in await conn.execute(_ACTIVE_Q, {"ids": list(convs)}):
+            active[conversation_id].append(account_id)
+    permissions = await _direct_permissions(
+        tx,
+        {
+            (s.viewer.account_id, peer)
+            for s in batch
+            if (conv := convs.get(s.conversation_id)) is not None and conv.kind == "direct"
+            for peer in _direct_members(conv.direct_key)
+            if peer != s.viewer.account_id
+        },
+    )
+
+    next_seq = {cid: conv.last_seq for cid, conv in convs.items()}
+    fresh: list[MessageRow] = []
+    mentioned: dict[int, list[int]] = {}
+    for send in batch:
         try:
-            message, replayed = await context.add(tx, send)
+            message, replayed = await _check_and_place(
+                tx, send, convs, members, existing, active, permissions, next_seq, mentioned
+            )
         except QuanziError as refused:
             send.result = refused
             continue
@@ -207,106 +276,150 @@ async def _into_conversation(tx: Tx, conversation_id: int, sends: list[_Send]) -
             fresh.append(message)
     if not fresh:
         return
-    for message in fresh:  # the sender has read up to what they sent
-        member = members[message.sender_id]  # type: ignore[index]
-        member.read_seq = max(member.read_seq, message.seq)
-    await tx.session.flush()
-    announce(tx, fresh, active)
+    await _store(tx, fresh, next_seq)
+    base = tx.settings.public_base
     for message in fresh:
-        for mentioned in context.mentioned.get(message.id, ()):
+        tx.emit(
+            MESSAGE_NEW,
+            MessageRead.of(message, base).model_dump(mode="json"),
+            users=active[message.conversation_id],
+        )
+    for message in fresh:
+        for account_id in mentioned.get(message.id, ()):
             await do_notify(
                 tx,
-                mentioned,
+                account_id,
                 "mention",
                 subject_id=message.id,
                 actor_id=message.sender_id,
-                data={"conversation_id": str(conv.id), "seq": message.seq},
+                data={"conversation_id": str(message.conversation_id), "seq": message.seq},
             )
 
 
-class _Context:
-    """What a batch knows of one conversation while it checks and adds sends."""
-
-    def __init__(
-        self,
-        conv: Conversation,
-        members: dict[int, Member],
-        existing: dict[tuple[int | None, str | None], Message],
-        active: set[int],
-    ) -> None:
-        self.conv = conv
-        self.members = members
-        self.existing = existing
-        self.active = active
-        self.peer_checked: dict[int, QuanziError | None] = {}
-        self.mentioned: dict[int, list[int]] = {}
-
-    async def add(self, tx: Tx, send: _Send) -> tuple[Message, bool]:
-        conv, draft, sender = self.conv, send.draft, send.viewer.account_id
-        member = self.members.get(sender)
-        if member is None or member.state == "invited":
-            raise NotFound("No such conversation.")
-        key = (sender, draft.client_msg_id)
-        if key in self.existing:
-            return self.existing[key], True
-        if member.state != "active":
-            raise Forbidden(
-                "You are not a member of this conversation any more.", code="not_a_member"
-            )
-        if conv.status != "active":
-            raise Conflict("This group was dissolved.", code="conversation_dissolved")
-        if conv.kind == "direct":
-            await self._check_peer(tx, sender)
-        if draft.reply_to_seq is not None and not (
-            member.joined_seq <= draft.reply_to_seq <= conv.last_seq
-        ):
-            raise Invalid(
-                "No such message to reply to.",
-                code="no_such_message",
-                details={"field": "reply_to_seq"},
-            )
-        if draft.mention_all and (conv.kind != "group" or member.role not in ("owner", "admin")):
-            raise Forbidden(
-                "Only the owner and administrators can mention everyone.", code="not_an_admin"
-            )
-        mentions = [m for m in draft.mentions if m in self.active and m != sender]
-        if draft.media_id is not None:
-            await _attach_media(tx, sender, draft.media_id)
-        message = append_message(
-            tx,
-            conv,
-            sender_id=sender,
-            kind="image" if draft.media_id else "text",
-            body=draft.text,
-            media_id=draft.media_id,
-            reply_to_seq=draft.reply_to_seq,
-            mentions=_encode_mentions(mentions, draft.mention_all),
-            client_msg_id=draft.client_msg_id,
+async def _check_and_place(
+    tx: Tx,
+    send: _Send,
+    convs: dict[int, Any],
+    members: dict[tuple[int, int], Any],
+    existing: dict[tuple[int, int | None, str | None], MessageRow],
+    active: dict[int, list[int]],
+    permissions: dict[tuple[int, int], QuanziError | None],
+    next_seq: dict[int, int],
+    mentioned: dict[int, list[int]],
+) -> tuple[MessageRow, bool]:
+    """Check one send against what the batch read; give it the next seq if it passes.
+    Nothing is written here except attaching an image, after every check has passed."""
+    draft, sender, cid = send.draft, send.viewer.account_id, send.conversation_id
+    conv = convs.get(cid)
+    member = members.get((cid, sender))
+    if conv is None or member is None or member.state == "invited":
+        raise NotFound("No such conversation.")
+    key = (cid, sender, draft.client_msg_id)
+    if key in existing:
+        return existing[key], True
+    if member.state != "active":
+        raise Forbidden("You are not a member of this conversation any more.", code="not_a_member")
+    if conv.status != "active":
+        raise Conflict("This group was dissolved.", code="conversation_dissolved")
+    if conv.kind == "direct":
+        for peer in _direct_members(conv.direct_key):
+            problem = permissions.get((sender, peer))
+            if problem is not None:
+                raise problem
+    if draft.reply_to_seq is not None and not (
+        member.joined_seq <= draft.reply_to_seq <= next_seq[cid]
+    ):
+        raise Invalid(
+            "No such message to reply to.",
+            code="no_such_message",
+            details={"field": "reply_to_seq"},
         )
-        self.existing[key] = message
-        if mentions:
-            self.mentioned[message.id] = mentions
-        return message, False
+    if draft.mention_all and (conv.kind != "group" or member.role not in ("owner", "admin")):
+        raise Forbidden(
+            "Only the owner and administrators can mention everyone.", code="not_an_admin"
+        )
+    in_chat = set(active[cid])
+    mentions = [m for m in draft.mentions if m in in_chat and m != sender]
+    if draft.media_id is not None:
+        await _attach_media(tx, sender, draft.media_id)
+    next_seq[cid] += 1
+    message = MessageRow(
+        id=new_id(),
+        conversation_id=cid,
+        seq=next_seq[cid],
+        sender_id=sender,
+        kind="image" if draft.media_id else "text",
+        body=draft.text,
+        media_id=draft.media_id,
+        reply_to_seq=draft.reply_to_seq,
+        mentions=_encode_mentions(mentions, draft.mention_all),
+        client_msg_id=draft.client_msg_id,
+        created_at=tx.now,
+    )
+    existing[key] = message  # a repeat later in the same batch replays this one
+    if mentions:
+        mentioned[message.id] = mentions
+    return message, False
 
-    async def _check_peer(self, tx: Tx, sender: int) -> None:
-        if sender not in self.peer_checked:
-            problem: QuanziError | None = None
-            peer_id = next((a for a in self.members_of_direct() if a != sender), None)
-            peer = await tx.session.get(Account, peer_id) if peer_id is not None else None
-            try:
-                if peer is None:
-                    raise Forbidden("You cannot message this person.", code="cannot_message")
-                await may_message(tx, sender, peer)
-            except QuanziError as refused:
-                problem = refused
-            self.peer_checked[sender] = problem
-        problem = self.peer_checked[sender]
-        if problem is not None:
-            raise problem
 
-    def members_of_direct(self) -> list[int]:
-        low, _, high = (self.conv.direct_key or "").partition(":")
-        return [int(low), int(high)] if high else []
+async def _store(tx: Tx, fresh: list[MessageRow], next_seq: dict[int, int]) -> None:
+    """One insert for all messages, one update for all conversations touched, one for the
+    senders' read cursors (sending reads the conversation up to what you sent)."""
+    conn = await tx.session.connection()
+    await conn.execute(
+        _INSERT_Q, [{name: getattr(m, name) for name in _MESSAGE_COLUMNS} for m in fresh]
+    )
+    touched = sorted({m.conversation_id for m in fresh})
+    await conn.execute(
+        _ADVANCE_Q, [{"cid": cid, "seq": next_seq[cid], "ver": new_id()} for cid in touched]
+    )
+    read_up_to: dict[tuple[int, int], int] = {}
+    for m in fresh:
+        key = (m.conversation_id, m.sender_id or 0)
+        read_up_to[key] = max(read_up_to.get(key, 0), m.seq)
+    await conn.execute(
+        _READ_UP_TO_Q, [{"cid": c, "aid": a, "seq": seq} for (c, a), seq in read_up_to.items()]
+    )
+
+
+def _direct_members(direct_key: str | None) -> list[int]:
+    low, _, high = (direct_key or "").partition(":")
+    return [int(low), int(high)] if high else []
+
+
+async def _direct_permissions(
+    tx: Tx, pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], QuanziError | None]:
+    """For each (sender, peer) of a direct chat in the batch: may the sender message the peer?
+    Friends may; others only if the peer allows strangers; a block refuses (see may_message).
+    Two queries for the whole batch."""
+    if not pairs:
+        return {}
+    both = sorted(pairs | {(b, a) for a, b in pairs})
+    conn = await tx.session.connection()
+    blocks: set[tuple[int, int]] = {
+        (a, b) for a, b in await conn.execute(_BLOCKS_Q, {"pairs": both})
+    }
+    contacts: set[tuple[int, int]] = {
+        (a, b) for a, b in await conn.execute(_CONTACTS_Q, {"pairs": both})
+    }
+    answers: dict[tuple[int, int], QuanziError | None] = {}
+    for sender, peer in pairs:
+        peer_row = await load_account_row(tx, peer)
+        if (sender, peer) in blocks:
+            answers[(sender, peer)] = Conflict(
+                "You blocked this account; unblock it first.", code="blocking"
+            )
+        elif (
+            peer_row is None
+            or peer_row.status != "active"
+            or (peer, sender) in blocks
+            or not (peer_row.allow_strangers or {(sender, peer), (peer, sender)} <= contacts)
+        ):
+            answers[(sender, peer)] = cannot_message()
+        else:
+            answers[(sender, peer)] = None
+    return answers
 
 
 def _encode_mentions(mentions: list[int], everyone: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,6 +21,24 @@ MESSAGE_NEW = "message.new"
 CONVERSATION_UPDATED = "conversation.updated"
 CONVERSATION_READ = "conversation.read"
 TYPING = "typing"
+
+
+@dataclass(slots=True)
+class MessageRow:
+    """A message as the send path writes and reads it (plain columns, no ORM bookkeeping)."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    sender_id: int | None
+    kind: str
+    body: str
+    media_id: int | None
+    reply_to_seq: int | None
+    mentions: str
+    client_msg_id: str | None
+    created_at: datetime
+    recalled_at: datetime | None = None
 
 
 class MessageRead(BaseModel):
@@ -44,7 +63,7 @@ class MessageRead(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, m: Message, base_url: str) -> MessageRead:
+    def of(cls, m: Message | MessageRow, base_url: str) -> MessageRead:
         mentions = orjson.loads(m.mentions) if m.mentions else []
         system = orjson.loads(m.body) if m.kind in ("system", "recall") and m.body else None
         media_url = f"{base_url}/media/{m.media_id}" if m.media_id else None
