@@ -472,3 +472,21 @@ async def test_an_erased_account_leaves_its_chats(people: Personas) -> None:
     assert group["member_count"] == 2
     assert group["owner_id"] in (bob.id, carol.id)  # the group lives on with a new owner
     assert (await bob.send(conv)).status_code == 201
+
+
+async def test_many_concurrent_conversation_lists_do_not_exhaust_the_readers(
+    app: FastAPI, people: Personas
+) -> None:
+    """Rendering a conversation reads the peer's account inside the same transaction; a second
+    connection per request would deadlock once every reader is held by such a request."""
+    import asyncio
+
+    users = await people_with_chat(people, *[f"user{i:02d}" for i in range(13)])
+    hub, others = users[0], users[1:]
+    for other in others:
+        await hub.befriend(other)
+        await other.direct_id(hub)
+    app.state.services.account_cache.clear()  # every peer must be read again
+    async with asyncio.timeout(15):
+        answers = await asyncio.gather(*(u.call("GET", "/conversations") for u in others * 2))
+    assert {r.status_code for r in answers} == {200}
