@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Table, and_, func, or_, select
 
+from quanzi.db.keyed import KeyedSelect
 from quanzi.db.models import Account, Conversation, Member, Message
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.chat.views import ConversationRead, MemberRead
+from quanzi.domain.chat.views import ConversationRead, MemberRead, MessageRow
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.ids import id_at, time_of
 
 MAX_MESSAGES = 500
+_MESSAGES = cast(Table, Message.__table__)
+_LAST_MESSAGES_Q = KeyedSelect(select(_MESSAGES), (_MESSAGES.c.conversation_id, _MESSAGES.c.seq))
 SYNC_OVERLAP = timedelta(seconds=10)  # covers transactions that commit after a sync read
 COUNTED_KINDS = ("text", "image")  # what unread counts count
 
@@ -149,12 +153,13 @@ async def _render(
     ids = [c.id for c, _ in rows]
     counts = await unread_counts(tx, me_id, ids)
     last_keys = [(c.id, visible_range(c, m)[1]) for c, m in rows if m.state != "invited"]
-    last_messages: dict[int, Message] = {}
+    last_messages: dict[int, MessageRow] = {}
     if last_keys:
-        found = await tx.session.execute(
-            select(Message).where(tuple_(Message.conversation_id, Message.seq).in_(last_keys))
-        )
-        last_messages = {m.conversation_id: m for m in found.scalars()}
+        conn = await tx.session.connection()
+        last_messages = {
+            row.conversation_id: MessageRow(**row._mapping)
+            for row in await _LAST_MESSAGES_Q.rows(conn, last_keys)
+        }
     peers: dict[int, int] = {}
     direct = [c.id for c, _ in rows if c.kind == "direct"]
     if direct:

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, case, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, case, insert, select, update
 
+from quanzi.db.keyed import KeyedSelect
 from quanzi.db.models import Block, Contact, Conversation, Media, Member, Message
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
@@ -175,19 +176,18 @@ _CONVERSATIONS_Q = (
     .order_by(CONVERSATIONS.c.id)  # one lock order for every process
     .with_for_update()
 )
-_SENDERS_Q = select(
-    MEMBERS.c.conversation_id,
-    MEMBERS.c.account_id,
-    MEMBERS.c.state,
-    MEMBERS.c.role,
-    MEMBERS.c.joined_seq,
-).where(
-    tuple_(MEMBERS.c.conversation_id, MEMBERS.c.account_id).in_(bindparam("pairs", expanding=True))
+_SENDERS_Q = KeyedSelect(
+    select(
+        MEMBERS.c.conversation_id,
+        MEMBERS.c.account_id,
+        MEMBERS.c.state,
+        MEMBERS.c.role,
+        MEMBERS.c.joined_seq,
+    ),
+    (MEMBERS.c.conversation_id, MEMBERS.c.account_id),
 )
-_EXISTING_Q = select(MESSAGES).where(
-    tuple_(MESSAGES.c.conversation_id, MESSAGES.c.sender_id, MESSAGES.c.client_msg_id).in_(
-        bindparam("keys", expanding=True)
-    )
+_EXISTING_Q = KeyedSelect(
+    select(MESSAGES), (MESSAGES.c.conversation_id, MESSAGES.c.sender_id, MESSAGES.c.client_msg_id)
 )
 _ACTIVE_Q = select(MEMBERS.c.conversation_id, MEMBERS.c.account_id).where(
     MEMBERS.c.conversation_id.in_(bindparam("ids", expanding=True)),
@@ -208,11 +208,11 @@ _READ_UP_TO_Q = (
         )
     )
 )
-_BLOCKS_Q = select(Block.blocker_id, Block.blocked_id).where(
-    tuple_(Block.blocker_id, Block.blocked_id).in_(bindparam("pairs", expanding=True))
+_BLOCKS_Q = KeyedSelect(
+    select(Block.blocker_id, Block.blocked_id), (Block.blocker_id, Block.blocked_id)
 )
-_CONTACTS_Q = select(Contact.owner_id, Contact.friend_id).where(
-    tuple_(Contact.owner_id, Contact.friend_id).in_(bindparam("pairs", expanding=True))
+_CONTACTS_Q = KeyedSelect(
+    select(Contact.owner_id, Contact.friend_id), (Contact.owner_id, Contact.friend_id)
 )
 
 
@@ -226,10 +226,7 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
         {(s.conversation_id, s.viewer.account_id) for s in batch if s.conversation_id in convs}
     )
     members = (
-        {
-            (row.conversation_id, row.account_id): row
-            for row in (await conn.execute(_SENDERS_Q, {"pairs": pairs})).all()
-        }
+        {(row.conversation_id, row.account_id): row for row in await _SENDERS_Q.rows(conn, pairs)}
         if pairs
         else {}
     )
@@ -242,7 +239,7 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     )
     existing: dict[tuple[int, int | None, str | None], MessageRow] = {}
     if keys:
-        for row in await conn.execute(_EXISTING_Q, {"keys": keys}):
+        for row in await _EXISTING_Q.rows(conn, keys):
             message = MessageRow(**{name: row._mapping[name] for name in _MESSAGE_COLUMNS})
             existing[(message.conversation_id, message.sender_id, message.client_msg_id)] = message
     active: dict[int, list[int]] = defaultdict(list)
@@ -397,12 +394,8 @@ async def _direct_permissions(
         return {}
     both = sorted(pairs | {(b, a) for a, b in pairs})
     conn = await tx.session.connection()
-    blocks: set[tuple[int, int]] = {
-        (a, b) for a, b in await conn.execute(_BLOCKS_Q, {"pairs": both})
-    }
-    contacts: set[tuple[int, int]] = {
-        (a, b) for a, b in await conn.execute(_CONTACTS_Q, {"pairs": both})
-    }
+    blocks: set[tuple[int, int]] = {(a, b) for a, b in await _BLOCKS_Q.rows(conn, both)}
+    contacts: set[tuple[int, int]] = {(a, b) for a, b in await _CONTACTS_Q.rows(conn, both)}
     answers: dict[tuple[int, int], QuanziError | None] = {}
     for sender, peer in pairs:
         peer_row = await load_account_row(tx, peer)

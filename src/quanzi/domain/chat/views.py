@@ -133,7 +133,7 @@ class ConversationRead(BaseModel):
         base_url: str,
         peer: AccountRow | None,
         unread: int,
-        last_message: Message | None,
+        last_message: Message | MessageRow | None,
     ) -> ConversationRead:
         visible_last = conv.last_seq if me.left_seq is None else min(conv.last_seq, me.left_seq)
         return cls(
