@@ -21,6 +21,7 @@ from quanzi.web import views as web
 log = get_logger("quanzi.app")
 
 MULTIPART_OVERHEAD = 64 * 1024
+GC_THRESHOLDS = (20_000, 20, 20)
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -41,9 +42,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         await services.start()
         # Everything made so far lives as long as the process: keep the garbage collector
-        # from scanning it again and again (full collections otherwise take ~100 ms).
+        # from scanning it again and again (full collections otherwise take ~100 ms). And
+        # collect the young generation every 20,000 allocations rather than 700: a request
+        # allocates a few hundred objects, so the default collects nearly every other request
+        # (p99 of `bench api` 19-20 ms with the default, 15 ms with this).
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         log.info("started", database=services.db.dialect, bus=services.bus.name)
         try:
             yield
