@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
 from quanzi.db.engine import Database
-from quanzi.db.migrate import alembic_config, pending, upgrade
+from quanzi.db.migrate import alembic_config, managed, pending, upgrade
 from quanzi.db.models import Base
 
 
@@ -15,7 +15,8 @@ async def test_schema_matches_the_models(database_url: str) -> None:
     db = Database(database_url)
 
     def diff(connection: Connection) -> list[object]:
-        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+        context = MigrationContext.configure(connection, opts={"include_name": managed})
+        return list(compare_metadata(context, Base.metadata))
 
     try:
         async with db.writer.connect() as conn:

@@ -76,7 +76,13 @@ class Services:
     async def write(self) -> AsyncIterator[Tx]:
         """A write transaction: committed when the block ends, rolled back if it raises;
         its events are published after the commit."""
-        tx = Tx(self.db.write_session, self.settings, datetime.now(UTC), self.account_cache)
+        tx = Tx(
+            self.db.write_session,
+            self.settings,
+            datetime.now(UTC),
+            self.account_cache,
+            self.db.dialect,
+        )
         try:
             yield tx
             if tx.opened is not None:
@@ -102,7 +108,13 @@ class Services:
     async def read(self) -> AsyncIterator[Tx]:
         """A read-only transaction (a consistent snapshot). Closing the session ends it and
         leaves the objects read usable (detached, not expired)."""
-        tx = Tx(self.db.read_session, self.settings, datetime.now(UTC), self.account_cache)
+        tx = Tx(
+            self.db.read_session,
+            self.settings,
+            datetime.now(UTC),
+            self.account_cache,
+            self.db.dialect,
+        )
         try:
             yield tx
         finally:

@@ -10,6 +10,16 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
+def managed(name: str | None, type_: str, *_args: object) -> bool:
+    """Whether autogenerate and schema checks compare this object: not the full-text objects,
+    which migrations make by hand per dialect (FTS5 tables and their shadow tables on SQLite,
+    the generated tsvector columns and their GIN indexes on PostgreSQL)."""
+    name = name or ""
+    if type_ == "table":
+        return "_fts" not in name
+    return not name.startswith(("search_vector", "ix_posts_search", "ix_accounts_search"))
+
+
 def alembic_config(url: str = "") -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", "quanzi.db:migrations")

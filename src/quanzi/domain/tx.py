@@ -28,6 +28,7 @@ class Tx:
         "_on_rollback",
         "_session",
         "account_cache",
+        "dialect",
         "events",
         "now",
         "settings",
@@ -39,12 +40,14 @@ class Tx:
         settings: Settings,
         now: datetime,
         account_cache: AccountCache,
+        dialect: str = "sqlite",
     ) -> None:
         self._make_session = make_session
         self._session: AsyncSession | None = None
         self.settings = settings
         self.now = now  # one clock reading per transaction: its rows agree on the time
         self.account_cache = account_cache
+        self.dialect = dialect  # "sqlite" | "postgresql": only for db/ helpers that differ
         self.events: list[Event] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._on_rollback: list[Callable[[], Any]] = []

@@ -5,8 +5,25 @@ from quanzi.db.models.base import Base, BigId, UTCDateTime
 from quanzi.db.models.chat import Conversation, Member, Message
 from quanzi.db.models.contacts import Block, Contact, Follow, FriendRequest, Label, LabelMember
 from quanzi.db.models.media import Media
+from quanzi.db.models.moments import Moment, MomentAudience, MomentComment, MomentLike, MomentMedia
 from quanzi.db.models.notifications import Notification
 from quanzi.db.models.ops import Counter, IdempotencyKey
+from quanzi.db.models.square import (
+    Comment,
+    CommentLike,
+    Community,
+    CommunityMember,
+    Post,
+    PostEdit,
+    PostLike,
+    PostMedia,
+    PostMention,
+    PostTopic,
+    PostView,
+    Topic,
+    TopicEvent,
+    TrendingTopic,
+)
 
 __all__ = [
     "Account",
@@ -14,6 +31,10 @@ __all__ = [
     "Base",
     "BigId",
     "Block",
+    "Comment",
+    "CommentLike",
+    "Community",
+    "CommunityMember",
     "Contact",
     "Conversation",
     "Counter",
@@ -26,6 +47,21 @@ __all__ = [
     "Media",
     "Member",
     "Message",
+    "Moment",
+    "MomentAudience",
+    "MomentComment",
+    "MomentLike",
+    "MomentMedia",
     "Notification",
+    "Post",
+    "PostEdit",
+    "PostLike",
+    "PostMedia",
+    "PostMention",
+    "PostTopic",
+    "PostView",
+    "Topic",
+    "TopicEvent",
+    "TrendingTopic",
     "UTCDateTime",
 ]

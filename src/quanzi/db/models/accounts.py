@@ -37,6 +37,8 @@ class Account(Base):
     )  # messages from non-friends
     locked: Mapped[bool] = mapped_column(Boolean, default=False)  # follows need approval
     show_presence: Mapped[bool] = mapped_column(Boolean, default=True)  # online and typing
+    moments_window: Mapped[str] = mapped_column(String(5), default="all")  # all | 6m | 3d
+    search_tokens: Mapped[str] = mapped_column(Text, default="")  # handle and name, cut into words
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     following_count: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[str] = mapped_column(String(10), default="user")  # user | admin

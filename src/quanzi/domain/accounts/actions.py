@@ -38,6 +38,7 @@ from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from quanzi.kit.ids import new_id
 from quanzi.kit.text import RESERVED_HANDLES, clean_line, handle_key, is_valid_handle
+from quanzi.kit.words import name_tokens
 from quanzi.realtime.events import SESSIONS_REVOKED
 
 if TYPE_CHECKING:
@@ -219,6 +220,8 @@ async def do_create_account(
         email_key=email_key,
         password_hash=password_hash,
         display_name=reg.display_name,
+        search_tokens=name_tokens(reg.handle, reg.display_name),
+        moments_window="all",
         bio="",
         region="",
         gender=None,
@@ -361,6 +364,7 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
     for name, value in given.items():
         if name == "display_name":
             value = check_display_name(str(value), settings.display_name_max)
+            account.search_tokens = name_tokens(account.handle, value)
         elif name == "bio":
             value = text_field(
                 str(value),
@@ -461,7 +465,7 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
     await do_erase_chats(tx, account_id)
     await do_revoke_sessions(tx, account_id)
     account.email = account.email_key = account.password_hash = None
-    account.display_name = account.bio = account.region = ""
+    account.display_name = account.bio = account.region = account.search_tokens = ""
     account.gender = account.avatar_id = None
     account.find_by_number = account.find_by_handle = account.find_in_search = False
     account.status = "deleted"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import cast
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Table, and_, case, or_, select
 
 from quanzi.db.models import (
     Account,
@@ -16,6 +17,7 @@ from quanzi.db.models import (
     LabelMember,
 )
 from quanzi.db.paginate import window_query
+from quanzi.db.search import match
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
@@ -23,6 +25,9 @@ from quanzi.domain.contacts.views import FriendRead, Relationship
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
+from quanzi.kit.words import query_words
+
+ACCOUNTS = cast(Table, Account.__table__)
 
 
 async def list_friends(tx: Tx, viewer: Principal, only: int | None = None) -> list[FriendRead]:
@@ -229,27 +234,27 @@ async def list_blocks(tx: Tx, viewer: Principal) -> list[Account]:
 
 
 async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: int) -> list[Account]:
-    """People whose handle or display name contains `text`, if they let search find them.
-    Exact handle matches first, then handle prefixes, then the rest."""
-    text = text.strip()
-    if not text:
+    """People found by handle (exact, then prefix) or by the words and characters of their
+    display name, if they let search find them; never someone who blocked the viewer."""
+    key = text.strip().lower()
+    words = query_words(text)
+    if not key:
         return []
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    contains = f"%{escaped.lower()}%"
-    key = text.lower()
+    matched = match(tx.dialect, ACCOUNTS, words) if words else None
+    handle_prefix = and_(Account.handle_key >= key, Account.handle_key < key + "\U0010ffff")
     rank = case(
-        (Account.handle_key == key, 0),
-        (Account.handle_key.like(f"{escaped.lower()}%", escape="\\"), 1),
-        else_=2,
+        (Account.handle_key == key, -1e9),
+        (handle_prefix, -1e8),
+        else_=matched.c.rank if matched is not None else 0,
     )
-    query = select(Account).where(
-        Account.status == "active",
-        Account.find_in_search.is_(True),
-        or_(
-            Account.handle_key.like(contains, escape="\\"),
-            func.lower(Account.display_name).like(contains, escape="\\"),
-        ),
-    )
+    query = select(Account)
+    if matched is not None:
+        query = query.outerjoin(matched, matched.c.id == Account.id).where(
+            or_(handle_prefix, matched.c.id.is_not(None))
+        )
+    else:
+        query = query.where(handle_prefix)
+    query = query.where(Account.status == "active", Account.find_in_search.is_(True))
     if viewer is not None:
         query = query.where(
             ~select(Block.blocker_id)
