@@ -136,6 +136,7 @@ async def test_privacy_settings_hide_me_from_lookup(people: Personas) -> None:
         "allow_strangers": False,
         "locked": False,
         "show_presence": True,
+        "moments_window": "all",
     }
     by_number = await c.get(
         "/api/v1/accounts/lookup", params={"number": me.number}, headers=other.auth

@@ -10,6 +10,7 @@ from quanzi.api.native.chat import endpoints as chat
 from quanzi.api.native.common import PREFIX
 from quanzi.api.native.contacts import endpoints as contacts
 from quanzi.api.native.media import endpoints as media
+from quanzi.api.native.moments import endpoints as moments
 from quanzi.api.native.notifications import endpoints as notifications
 
 # Each router declares its full paths (PREFIX included), so a route's path is its template.
@@ -19,6 +20,7 @@ routers: list[APIRouter] = [
     contacts.router,
     chat.router,
     notifications.router,
+    moments.router,
     media.router,
     media.files,
 ]

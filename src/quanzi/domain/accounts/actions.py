@@ -34,6 +34,7 @@ from quanzi.domain.chat.actions import do_erase_chats
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
+from quanzi.domain.moments.actions import do_erase_moments
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from quanzi.kit.ids import new_id
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 MAX_PASSWORD = 1024
 GENDERS = ("male", "female", "other")
+MOMENTS_WINDOWS = ("all", "6m", "3d")
 ACCOUNT_UPDATED = "account.updated"
 
 
@@ -82,6 +84,7 @@ class ProfileChanges:
     allow_strangers: bool | _Unset = UNSET
     locked: bool | _Unset = UNSET
     show_presence: bool | _Unset = UNSET
+    moments_window: str | _Unset = UNSET
 
     def given(self) -> dict[str, object]:
         return {
@@ -378,6 +381,10 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
             value = text_field(
                 str(value), field="region", what="A region", code="invalid_region", max_len=100
             )
+        elif name == "moments_window" and value not in MOMENTS_WINDOWS:
+            raise _invalid(
+                "moments_window", "Moments are shown for all, 6m or 3d.", "invalid_moments_window"
+            )
         elif name == "gender" and value is not None and value not in GENDERS:
             raise _invalid("gender", "Gender is male, female, other or null.", "invalid_gender")
         elif name == "avatar_id":
@@ -463,6 +470,7 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
     await tx.session.execute(delete(Notification).where(Notification.account_id == account_id))
     await do_erase_contacts(tx, account_id)
     await do_erase_chats(tx, account_id)
+    await do_erase_moments(tx, account_id)
     await do_revoke_sessions(tx, account_id)
     account.email = account.email_key = account.password_hash = None
     account.display_name = account.bio = account.region = account.search_tokens = ""

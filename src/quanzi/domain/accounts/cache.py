@@ -42,6 +42,7 @@ class AccountRow:
     allow_strangers: bool
     locked: bool
     show_presence: bool
+    moments_window: str
     followers_count: int
     following_count: int
     role: str

@@ -22,6 +22,7 @@ class Privacy(BaseModel):
     allow_strangers: bool  # people who are not my friends may message me
     locked: bool  # follows wait for my approval
     show_presence: bool  # contacts see when I am online and typing
+    moments_window: Literal["all", "6m", "3d"]  # how far back friends may see my Moments
 
     @classmethod
     def of(cls, account: Account | AccountRow) -> Privacy:

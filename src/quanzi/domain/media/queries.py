@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from quanzi.db.models import Account, Conversation, Media, Member, Message
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.moments.queries import moment_media_visible
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 
@@ -41,6 +42,9 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
         for joined, left, seq in rows.all():
             if seq >= joined and (left is None or seq <= left):
                 return media
+    elif viewer is not None and media.attached_to == "moment":
+        if await moment_media_visible(tx, viewer, media.id):
+            return media
     elif viewer is not None and media.attached_to == "group_avatar":
         found = await tx.session.scalar(
             select(Member.account_id)

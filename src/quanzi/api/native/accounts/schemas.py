@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,7 @@ class PrivacyUpdate(Strict):
     allow_strangers: bool | None = None
     locked: bool | None = None
     show_presence: bool | None = None
+    moments_window: Literal["all", "6m", "3d"] | None = None
 
 
 class ProfileUpdate(Strict):
