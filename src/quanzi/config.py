@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     display_name_max: int = Field(default=40, ge=1, le=200)
     bio_max: int = Field(default=500, ge=0, le=10_000)
 
+    # The square
+    post_max_chars: int = Field(default=2000, ge=1, le=100_000)
+
     # Contacts
     friend_request_days: int = Field(default=7, ge=1, le=365)  # a request expires after this
     max_friends: int = Field(default=5000, ge=1, le=100_000)

@@ -18,6 +18,8 @@ from quanzi.domain.accounts.sessions import Authenticator
 from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
+from quanzi.domain.square.topics import TrendingRefresher
+from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Tx
 from quanzi.kit import ids
 from quanzi.obs.logging import get_logger
@@ -53,6 +55,8 @@ class Services:
         self.bus.subscribe(self.gateway.handle)
         self.sender = MessageSender(self)
         self.presence = Presence(self)
+        self.views = ViewCounter(self.db)
+        self.trending = TrendingRefresher(self.db)
         self.started = False
 
     async def start(self) -> None:
@@ -61,12 +65,16 @@ class Services:
         self.auth.start()
         self.sender.start()
         self.presence.start()
+        self.views.start()
+        self.trending.start()
         self.started = True
 
     async def stop(self) -> None:
         self.gateway.close_all()
         await self.sender.stop()
         await self.presence.stop()
+        await self.views.stop()
+        await self.trending.stop()
         await self.auth.stop()
         await self.bus.stop()
         await self.db.dispose()
@@ -82,6 +90,7 @@ class Services:
             datetime.now(UTC),
             self.account_cache,
             self.db.dialect,
+            self.views,
         )
         try:
             yield tx
@@ -114,6 +123,7 @@ class Services:
             datetime.now(UTC),
             self.account_cache,
             self.db.dialect,
+            self.views,
         )
         try:
             yield tx

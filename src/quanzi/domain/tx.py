@@ -19,6 +19,7 @@ from quanzi.realtime.events import Event
 if TYPE_CHECKING:
     from quanzi.config import Settings
     from quanzi.domain.accounts.cache import AccountCache
+    from quanzi.domain.square.viewcount import ViewCounter
 
 
 class Tx:
@@ -32,6 +33,7 @@ class Tx:
         "events",
         "now",
         "settings",
+        "views",
     )
 
     def __init__(
@@ -41,6 +43,7 @@ class Tx:
         now: datetime,
         account_cache: AccountCache,
         dialect: str = "sqlite",
+        views: ViewCounter | None = None,
     ) -> None:
         self._make_session = make_session
         self._session: AsyncSession | None = None
@@ -48,6 +51,7 @@ class Tx:
         self.now = now  # one clock reading per transaction: its rows agree on the time
         self.account_cache = account_cache
         self.dialect = dialect  # "sqlite" | "postgresql": only for db/ helpers that differ
+        self.views = views  # where showing posts is counted (see domain/square/viewcount.py)
         self.events: list[Event] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._on_rollback: list[Callable[[], Any]] = []

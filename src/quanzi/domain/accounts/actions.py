@@ -35,6 +35,7 @@ from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.moments.actions import do_erase_moments
+from quanzi.domain.square.erase import do_erase_square
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from quanzi.kit.ids import new_id
@@ -471,6 +472,7 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
     await do_erase_contacts(tx, account_id)
     await do_erase_chats(tx, account_id)
     await do_erase_moments(tx, account_id)
+    await do_erase_square(tx, account_id)
     await do_revoke_sessions(tx, account_id)
     account.email = account.email_key = account.password_hash = None
     account.display_name = account.bio = account.region = account.search_tokens = ""

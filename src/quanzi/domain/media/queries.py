@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from quanzi.db.models import Account, Conversation, Media, Member, Message
+from quanzi.db.models import Account, Conversation, Media, Member, Message, Post, PostMedia
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.moments.queries import moment_media_visible
+from quanzi.domain.square.queries import visible
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 
@@ -42,6 +43,15 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
         for joined, left, seq in rows.all():
             if seq >= joined and (left is None or seq <= left):
                 return media
+    elif media.attached_to == "post":
+        shown = await tx.session.scalar(
+            select(PostMedia.post_id)
+            .join(Post, Post.id == PostMedia.post_id)
+            .where(PostMedia.media_id == media.id, visible(viewer))
+            .limit(1)
+        )
+        if shown is not None:
+            return media
     elif viewer is not None and media.attached_to == "moment":
         if await moment_media_visible(tx, viewer, media.id):
             return media

@@ -1,0 +1,1 @@
+"""The square: the public microblog (posts, reposts, comments, topics, communities)."""

@@ -1,0 +1,393 @@
+"""Writes on the square: posting, editing, deleting, reposting, liking.
+
+Counts (reposts, comments, likes) change with `UPDATE ... SET n = n + 1` in the transaction
+that adds the row they count, and a unique key stops doubles, so they stay exact under
+concurrent updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+from sqlalchemy import delete, select, update
+
+from quanzi.db.models import (
+    Account,
+    Community,
+    CommunityMember,
+    Follow,
+    Media,
+    Post,
+    PostEdit,
+    PostLike,
+    PostMedia,
+    PostMention,
+)
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.checks import text_field
+from quanzi.domain.notifications.actions import do_notify
+from quanzi.domain.square.queries import access_post, blocked_between
+from quanzi.domain.square.topics import link_topics, record_engagement, unlink_topics
+from quanzi.domain.square.views import POST_NEW
+from quanzi.domain.tx import Tx
+from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
+from quanzi.kit import posttext
+from quanzi.kit.ids import new_id
+from quanzi.kit.text import handle_key
+from quanzi.kit.words import search_tokens
+
+MAX_MEDIA = 9
+VISIBILITIES = ("public", "followers", "mentioned")
+LIVE_CHUNK = 5000  # recipients per "post.new" event
+
+
+def _check_text(tx: Tx, text: str, *, required: bool) -> str:
+    text = text_field(
+        text,
+        field="text",
+        what="A post",
+        code="too_long",
+        max_len=tx.settings.post_max_chars,
+        lines=True,
+    )
+    if required and not text:
+        raise Invalid(
+            "A post needs some text or an image.", code="empty_post", details={"field": "text"}
+        )
+    return text
+
+
+async def _attach_media(
+    tx: Tx, viewer: Principal, media_ids: list[int], keep: Iterable[int] = ()
+) -> list[int]:
+    """Images the author uploaded and has not used elsewhere (those in `keep` are the post's
+    own already, when editing)."""
+    ids = list(dict.fromkeys(media_ids))
+    if len(ids) > MAX_MEDIA:
+        raise Invalid(
+            f"A post has at most {MAX_MEDIA} images.",
+            code="too_many_media",
+            details={"field": "media_ids"},
+        )
+    kept = set(keep)
+    for media_id in ids:
+        media = await tx.session.get(Media, media_id)
+        if media is None or media.owner_id != viewer.account_id:
+            raise NotFound("No such media.")
+        if media_id not in kept and media.attached_to is not None:
+            raise Invalid(
+                "That image was already used; upload it again.",
+                code="media_in_use",
+                details={"field": "media_ids"},
+            )
+        media.attached_to = "post"
+    return ids
+
+
+async def _mentioned(tx: Tx, text: str, author_id: int) -> list[int]:
+    handles = posttext.mentions(text)
+    if not handles:
+        return []
+    rows = await tx.session.execute(
+        select(Account.id).where(
+            Account.handle_key.in_([handle_key(h) for h in handles]),
+            Account.status == "active",
+            Account.id != author_id,
+        )
+    )
+    return list(rows.scalars())
+
+
+async def _index(tx: Tx, post: Post, media_ids: list[int]) -> list[int]:
+    """Mentions, topics, media links and search words of a post's current text."""
+    mentioned = await _mentioned(tx, post.text, post.author_id)
+    for account_id in mentioned:
+        tx.session.add(PostMention(post_id=post.id, account_id=account_id))
+    for position, media_id in enumerate(media_ids):
+        tx.session.add(PostMedia(post_id=post.id, media_id=media_id, position=position))
+    post.search_tokens = search_tokens(post.text)
+    await link_topics(tx, post, posttext.topics(post.text))
+    return mentioned
+
+
+async def _unindex(tx: Tx, post: Post) -> None:
+    await tx.session.execute(delete(PostMention).where(PostMention.post_id == post.id))
+    await tx.session.execute(delete(PostMedia).where(PostMedia.post_id == post.id))
+    await unlink_topics(tx, post.id)
+
+
+async def do_create_post(
+    tx: Tx,
+    viewer: Principal,
+    *,
+    text: str,
+    media_ids: list[int] | None = None,
+    visibility: str = "public",
+    community_id: int | None = None,
+) -> Post:
+    media_ids = media_ids or []
+    if visibility not in VISIBILITIES:
+        raise Invalid(
+            "Visibility is public, followers or mentioned.",
+            code="invalid_visibility",
+            details={"field": "visibility"},
+        )
+    text = _check_text(tx, text, required=not media_ids)
+    if community_id is not None:
+        await _community_member(tx, viewer, community_id)
+    post = Post(
+        id=new_id(),
+        author_id=viewer.account_id,
+        text=text,
+        visibility=visibility,
+        root_id=None,
+        parent_id=None,
+        community_id=community_id,
+        removed_from_community=False,
+        media_ids=orjson.dumps([str(i) for i in media_ids]).decode() if media_ids else "",
+        repost_count=0,
+        comment_count=0,
+        like_count=0,
+        view_count=0,
+        created_at=tx.now,
+        edited_at=None,
+        deleted_at=None,
+    )
+    media = await _attach_media(tx, viewer, media_ids)
+    tx.session.add(post)
+    await tx.session.flush()
+    mentioned = await _index(tx, post, media)
+    if community_id is not None:
+        await tx.session.execute(
+            update(Community)
+            .where(Community.id == community_id)
+            .values(post_count=Community.post_count + 1)
+        )
+    await tx.session.flush()
+    await record_engagement(tx, post.id, viewer.account_id, "post")
+    await _announce(tx, post, mentioned)
+    return post
+
+
+async def _announce(tx: Tx, post: Post, mentioned: list[int]) -> None:
+    """Notify who was mentioned (if they may see the post) and push the post live to the
+    followers who may see it."""
+    author = post.author_id
+    may_see = set(mentioned)
+    if mentioned and post.visibility == "followers":
+        may_see &= set(
+            (
+                await tx.session.execute(
+                    select(Follow.follower_id).where(
+                        Follow.followee_id == author,
+                        Follow.status == "active",
+                        Follow.follower_id.in_(mentioned),
+                    )
+                )
+            ).scalars()
+        )
+    for account_id in sorted(may_see):
+        blocked = await tx.session.scalar(select(blocked_between(account_id, author)))
+        if not blocked:
+            await do_notify(
+                tx,
+                account_id,
+                "mention",
+                subject_id=post.id,
+                actor_id=author,
+                data={"post_id": str(post.id)},
+            )
+    if post.visibility == "mentioned":
+        audience = sorted(may_see)
+    else:
+        audience = list(
+            (
+                await tx.session.execute(
+                    select(Follow.follower_id).where(
+                        Follow.followee_id == author, Follow.status == "active"
+                    )
+                )
+            ).scalars()
+        )
+    payload = {"post_id": str(post.id), "author_id": str(author)}
+    for start in range(0, len(audience) + 1, LIVE_CHUNK):
+        chunk = audience[start : start + LIVE_CHUNK]
+        tx.emit(POST_NEW, payload, users=[author, *chunk] if start == 0 else chunk)
+
+
+async def _own_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    post = await access_post(tx, viewer, post_id)
+    if post.author_id != viewer.account_id:
+        raise Forbidden("That is not your post.", code="not_yours")
+    return post
+
+
+async def do_edit_post(
+    tx: Tx, viewer: Principal, post_id: int, *, text: str, media_ids: list[int] | None
+) -> Post:
+    """Change a post's text (and images); the earlier version is kept and can be read."""
+    post = await _own_post(tx, viewer, post_id)
+    if post.root_id is not None:
+        raise Invalid("A repost cannot be edited.", code="not_editable")
+    old_media = [int(i) for i in orjson.loads(post.media_ids)] if post.media_ids else []
+    new_media = old_media if media_ids is None else media_ids
+    text = _check_text(tx, text, required=not new_media)
+    tx.session.add(
+        PostEdit(
+            id=new_id(),
+            post_id=post.id,
+            text=post.text,
+            media_ids=post.media_ids,
+            created_at=post.edited_at or post.created_at,
+        )
+    )
+    await _unindex(tx, post)
+    for dropped in set(old_media) - set(new_media):
+        await tx.session.execute(update(Media).where(Media.id == dropped).values(attached_to=None))
+    media = await _attach_media(tx, viewer, new_media, keep=old_media)
+    post.text = text
+    post.media_ids = orjson.dumps([str(i) for i in media]).decode() if media else ""
+    post.edited_at = tx.now
+    await tx.session.flush()
+    await _index(tx, post, media)
+    await tx.session.flush()
+    tx.emit("post.updated", {"post_id": str(post.id)}, users=[viewer.account_id])
+    return post
+
+
+async def do_delete_post(tx: Tx, viewer: Principal, post_id: int) -> None:
+    """Delete a post: its content goes; reposts of it then show it as deleted."""
+    post = await _own_post(tx, viewer, post_id)
+    await erase_post(tx, post)
+    tx.emit("post.deleted", {"post_id": str(post.id)}, users=[viewer.account_id])
+
+
+async def erase_post(tx: Tx, post: Post) -> None:
+    await _unindex(tx, post)
+    media = [int(i) for i in orjson.loads(post.media_ids)] if post.media_ids else []
+    if media:
+        await tx.session.execute(update(Media).where(Media.id.in_(media)).values(attached_to=None))
+    for parent in {post.root_id, post.parent_id} - {None}:
+        await tx.session.execute(
+            update(Post).where(Post.id == parent).values(repost_count=Post.repost_count - 1)
+        )
+    if post.community_id is not None and not post.removed_from_community:
+        await tx.session.execute(
+            update(Community)
+            .where(Community.id == post.community_id)
+            .values(post_count=Community.post_count - 1)
+        )
+    post.text = post.search_tokens = post.media_ids = ""
+    post.deleted_at = tx.now
+    await tx.session.execute(delete(PostEdit).where(PostEdit.post_id == post.id))
+
+
+async def do_repost(
+    tx: Tx, viewer: Principal, post_id: int, *, comment: str = "", visibility: str = "public"
+) -> Post:
+    """Repost, with or without a comment. A repost of a repost keeps the original as its root
+    and carries the chain: "my comment //@second: their comment //@first: theirs". Only public
+    posts can be reposted (a repost must not show a post to people it was not meant for)."""
+    parent = await access_post(tx, viewer, post_id)
+    root = parent if parent.root_id is None else await access_post(tx, viewer, parent.root_id)
+    if root.visibility != "public" or parent.visibility != "public":
+        raise Conflict("Only public posts can be reposted.", code="not_repostable")
+    if visibility not in VISIBILITIES:
+        raise Invalid("Visibility is public, followers or mentioned.", code="invalid_visibility")
+    comment = _check_text(tx, comment, required=False)
+    text = comment
+    if parent.root_id is not None:
+        author = await tx.session.get(Account, parent.author_id)
+        handle = author.handle if author is not None else "?"
+        text = f"{comment} //@{handle}: {parent.text}".strip()
+    text = text[: tx.settings.post_max_chars]
+    post = Post(
+        id=new_id(),
+        author_id=viewer.account_id,
+        text=text,
+        visibility=visibility,
+        root_id=root.id,
+        parent_id=parent.id,
+        community_id=None,
+        removed_from_community=False,
+        media_ids="",
+        repost_count=0,
+        comment_count=0,
+        like_count=0,
+        view_count=0,
+        created_at=tx.now,
+        edited_at=None,
+        deleted_at=None,
+    )
+    tx.session.add(post)
+    await tx.session.flush()
+    mentioned = await _index(tx, post, [])
+    for counted in {root.id, parent.id}:
+        await tx.session.execute(
+            update(Post).where(Post.id == counted).values(repost_count=Post.repost_count + 1)
+        )
+    await tx.session.flush()
+    for author_id in {root.author_id, parent.author_id} - {viewer.account_id}:
+        await do_notify(
+            tx,
+            author_id,
+            "repost",
+            subject_id=post.id,
+            actor_id=viewer.account_id,
+            data={"post_id": str(post.id), "of": str(parent.id)},
+        )
+    await record_engagement(tx, root.id, viewer.account_id, "repost")
+    await _announce(tx, post, mentioned)
+    return post
+
+
+async def do_like_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    post = await access_post(tx, viewer, post_id)
+    exists = await tx.session.get(PostLike, (post.id, viewer.account_id))
+    if exists is None:
+        tx.session.add(PostLike(post_id=post.id, account_id=viewer.account_id, created_at=tx.now))
+        await tx.session.flush()
+        await tx.session.execute(
+            update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1)
+        )
+        if post.author_id != viewer.account_id:
+            await do_notify(
+                tx,
+                post.author_id,
+                "like",
+                subject_id=post.id,
+                actor_id=viewer.account_id,
+                data={"post_id": str(post.id)},
+            )
+        await record_engagement(tx, post.root_id or post.id, viewer.account_id, "like")
+    await tx.session.refresh(post)
+    return post
+
+
+async def do_unlike_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    post = await access_post(tx, viewer, post_id)
+    gone = await tx.session.execute(
+        delete(PostLike)
+        .where(PostLike.post_id == post.id, PostLike.account_id == viewer.account_id)
+        .returning(PostLike.post_id)
+    )
+    if gone.first() is not None:
+        await tx.session.execute(
+            update(Post).where(Post.id == post.id).values(like_count=Post.like_count - 1)
+        )
+    await tx.session.refresh(post)
+    return post
+
+
+# Communities need membership to post: kept here so posting stays in one module.
+
+
+async def _community_member(tx: Tx, viewer: Principal, community_id: int) -> CommunityMember:
+    member = await tx.session.get(CommunityMember, (community_id, viewer.account_id))
+    if member is None:
+        exists = await tx.session.get(Community, community_id)
+        if exists is None:
+            raise NotFound("No such community.")
+        raise Forbidden("Join the community to post in it.", code="not_a_member")
+    return member

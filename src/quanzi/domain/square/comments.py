@@ -1,0 +1,287 @@
+"""Comments on posts, as threaded conversations: top-level comments, and replies that each know
+the comment they answer and the thread they belong to; likes on comments; "also repost"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, select, update
+
+from quanzi.db.models import Comment, CommentLike, Post, PostLike
+from quanzi.db.paginate import window_query
+from quanzi.domain.accounts.queries import load_account_row
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.checks import text_field
+from quanzi.domain.notifications.actions import do_notify
+from quanzi.domain.square.actions import do_repost
+from quanzi.domain.square.queries import access_post, blocked_between
+from quanzi.domain.square.topics import record_engagement
+from quanzi.domain.square.views import CommentRead
+from quanzi.domain.tx import Tx
+from quanzi.errors import Forbidden, NotFound
+from quanzi.kit.ids import new_id
+from quanzi.kit.pagination import Page, Window
+
+COMMENT_MAX = 1000
+PREVIEW_REPLIES = 3
+
+
+def _shown(viewer: Principal | None) -> Any:
+    """Comments a viewer sees on a post they may see: not deleted, and not between accounts
+    that blocked each other."""
+    condition: Any = Comment.deleted_at.is_(None)
+    if viewer is not None:
+        condition = and_(condition, ~blocked_between(viewer.account_id, Comment.author_id))
+    return condition
+
+
+async def access_comment(tx: Tx, viewer: Principal | None, comment_id: int) -> Comment:
+    comment = (
+        await tx.session.execute(select(Comment).where(Comment.id == comment_id, _shown(viewer)))
+    ).scalar_one_or_none()
+    if comment is None:
+        raise NotFound("No such comment.")
+    await access_post(tx, viewer, comment.post_id)
+    return comment
+
+
+async def do_comment(
+    tx: Tx,
+    viewer: Principal,
+    post_id: int,
+    *,
+    text: str,
+    reply_to_id: int | None = None,
+    also_repost: bool = False,
+) -> Comment:
+    post = await access_post(tx, viewer, post_id)
+    text = text_field(
+        text,
+        field="text",
+        what="A comment",
+        code="invalid_comment",
+        min_len=1,
+        max_len=COMMENT_MAX,
+        lines=True,
+    )
+    answered = None
+    if reply_to_id is not None:
+        answered = await access_comment(tx, viewer, reply_to_id)
+        if answered.post_id != post.id:
+            raise NotFound("No such comment.")
+    comment = Comment(
+        id=new_id(),
+        post_id=post.id,
+        author_id=viewer.account_id,
+        thread_id=None,
+        reply_to_id=answered.id if answered else None,
+        reply_to_account_id=answered.author_id if answered else None,
+        text=text,
+        like_count=0,
+        reply_count=0,
+        created_at=tx.now,
+        deleted_at=None,
+    )
+    comment.thread_id = (answered.thread_id or answered.id) if answered else comment.id
+    tx.session.add(comment)
+    await tx.session.flush()
+    await tx.session.execute(
+        update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1)
+    )
+    if answered is not None:
+        await tx.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.thread_id)
+            .values(reply_count=Comment.reply_count + 1)
+        )
+    me = viewer.account_id
+    data = {"post_id": str(post.id), "comment_id": str(comment.id)}
+    if answered is not None and answered.author_id != me:
+        await do_notify(
+            tx, answered.author_id, "reply", subject_id=comment.id, actor_id=me, data=data
+        )
+    if post.author_id != me and (answered is None or answered.author_id != post.author_id):
+        await do_notify(
+            tx, post.author_id, "comment", subject_id=comment.id, actor_id=me, data=data
+        )
+    await record_engagement(tx, post.root_id or post.id, me, "comment")
+    if also_repost:
+        await do_repost(tx, viewer, post.id, comment=text)
+    return comment
+
+
+async def do_delete_comment(tx: Tx, viewer: Principal, comment_id: int) -> None:
+    """Delete my comment, or any comment on my post."""
+    comment = await access_comment(tx, viewer, comment_id)
+    post = await tx.session.get(Post, comment.post_id)
+    if viewer.account_id not in (comment.author_id, post.author_id if post else None):
+        raise Forbidden(
+            "You can delete your comments and comments on your posts.", code="not_yours"
+        )
+    await erase_comment(tx, comment)
+
+
+async def erase_comment(tx: Tx, comment: Comment) -> None:
+    comment.text = ""
+    comment.deleted_at = tx.now
+    await tx.session.execute(
+        update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1)
+    )
+    if comment.thread_id != comment.id:
+        await tx.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.thread_id)
+            .values(reply_count=Comment.reply_count - 1)
+        )
+
+
+async def do_like_comment(tx: Tx, viewer: Principal, comment_id: int, like: bool) -> Comment:
+    comment = await access_comment(tx, viewer, comment_id)
+    me = viewer.account_id
+    existing = await tx.session.get(CommentLike, (comment.id, me))
+    if like and existing is None:
+        tx.session.add(CommentLike(comment_id=comment.id, account_id=me, created_at=tx.now))
+        comment.like_count += 1
+        if comment.author_id != me:
+            await do_notify(
+                tx,
+                comment.author_id,
+                "comment_like",
+                subject_id=comment.id,
+                actor_id=me,
+                data={"post_id": str(comment.post_id), "comment_id": str(comment.id)},
+            )
+    elif not like and existing is not None:
+        await tx.session.delete(existing)
+        comment.like_count -= 1
+    await tx.session.flush()
+    return comment
+
+
+# Reading
+
+
+async def _render(
+    tx: Tx,
+    viewer: Principal | None,
+    comments: list[Comment],
+    previews: dict[int, list[Comment]] | None = None,
+) -> list[CommentRead]:
+    everything = [*comments, *(c for cs in (previews or {}).values() for c in cs)]
+    liked: set[int] = set()
+    if viewer is not None and everything:
+        liked = set(
+            (
+                await tx.session.execute(
+                    select(CommentLike.comment_id).where(
+                        CommentLike.account_id == viewer.account_id,
+                        CommentLike.comment_id.in_([c.id for c in everything]),
+                    )
+                )
+            ).scalars()
+        )
+    base = tx.settings.public_base
+
+    async def one(c: Comment, replies: list[CommentRead] | None = None) -> CommentRead | None:
+        author = await load_account_row(tx, c.author_id)
+        if author is None:
+            return None
+        to = await load_account_row(tx, c.reply_to_account_id) if c.reply_to_account_id else None
+        return CommentRead.of(c, author, to, base, liked=c.id in liked, replies=replies)
+
+    out = []
+    for comment in comments:
+        replies = [r for r in [await one(x) for x in (previews or {}).get(comment.id, [])] if r]
+        read = await one(comment, replies)
+        if read is not None:
+            out.append(read)
+    return out
+
+
+async def _page(tx: Tx, query: Select[Any], window: Window) -> Page[Comment]:
+    rows = (await tx.session.execute(window_query(query, Comment.id, window))).scalars().all()
+    return Page.build(list(rows), window, lambda c: c.id)
+
+
+async def list_threads(
+    tx: Tx, viewer: Principal | None, post_id: int, window: Window
+) -> tuple[Page[Comment], list[CommentRead]]:
+    """Top-level comments of a post, newest first, each with its first replies."""
+    await access_post(tx, viewer, post_id)
+    page = await _page(
+        tx,
+        select(Comment).where(
+            Comment.post_id == post_id, Comment.thread_id == Comment.id, _shown(viewer)
+        ),
+        window,
+    )
+    threads = [c.id for c in page.items]
+    previews: dict[int, list[Comment]] = defaultdict(list)
+    if threads:
+        position = func.row_number().over(partition_by=Comment.thread_id, order_by=Comment.id)
+        ranked = (
+            select(Comment.id, position.label("n"))
+            .where(Comment.thread_id.in_(threads), Comment.id != Comment.thread_id, _shown(viewer))
+            .subquery()
+        )
+        for reply in (
+            await tx.session.execute(
+                select(Comment)
+                .join(ranked, ranked.c.id == Comment.id)
+                .where(ranked.c.n <= PREVIEW_REPLIES)
+                .order_by(Comment.id)
+            )
+        ).scalars():
+            previews[reply.thread_id or reply.id].append(reply)
+    return page, await _render(tx, viewer, list(page.items), previews)
+
+
+async def list_replies(
+    tx: Tx, viewer: Principal | None, comment_id: int, window: Window
+) -> tuple[Page[Comment], list[CommentRead]]:
+    """The replies of a thread, oldest first as a conversation reads (page forward with
+    min_id)."""
+    top = await access_comment(tx, viewer, comment_id)
+    page = await _page(
+        tx,
+        select(Comment).where(
+            Comment.thread_id == (top.thread_id or top.id),
+            Comment.id != Comment.thread_id,
+            _shown(viewer),
+        ),
+        window,
+    )
+    return page, await _render(tx, viewer, list(page.items))
+
+
+async def render_comment(tx: Tx, viewer: Principal | None, comment: Comment) -> CommentRead:
+    return (await _render(tx, viewer, [comment]))[0]
+
+
+async def do_erase_comments_and_likes(tx: Tx, account_id: int) -> None:
+    """Part of erasing an account: its comments and likes go, counts follow."""
+    for comment in (
+        await tx.session.execute(
+            select(Comment).where(Comment.author_id == account_id, Comment.deleted_at.is_(None))
+        )
+    ).scalars():
+        await erase_comment(tx, comment)
+    for post_id in (
+        await tx.session.execute(select(PostLike.post_id).where(PostLike.account_id == account_id))
+    ).scalars():
+        await tx.session.execute(
+            update(Post).where(Post.id == post_id).values(like_count=Post.like_count - 1)
+        )
+    await tx.session.execute(delete(PostLike).where(PostLike.account_id == account_id))
+    for comment_id in (
+        await tx.session.execute(
+            select(CommentLike.comment_id).where(CommentLike.account_id == account_id)
+        )
+    ).scalars():
+        await tx.session.execute(
+            update(Comment)
+            .where(Comment.id == comment_id)
+            .values(like_count=Comment.like_count - 1)
+        )
+    await tx.session.execute(delete(CommentLike).where(CommentLike.account_id == account_id))

@@ -1,0 +1,204 @@
+"""Topics: linking posts to #topics#, counting them, and trending (Weibo's hot search).
+
+Trending ranks topics by recent engagement velocity: every post, repost, comment and like that
+touches a topic records an event for (topic, account, window of WINDOW_MINUTES); the primary key
+keeps one event per account, topic and window, so one account counts once however much it
+posts (spam-resistant). A refresh sums the events of the last SPAN with exponential decay
+(half-life HALF_LIFE) and keeps the top 50 in `trending_topics`. Each process refreshes every
+REFRESH_EVERY seconds; readers read the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from quanzi.db.engine import Database
+from quanzi.db.models import Post, PostTopic, Topic, TopicEvent, TrendingTopic
+from quanzi.db.upsert import insert_new_only
+from quanzi.domain.tx import Tx
+from quanzi.kit.ids import new_id
+from quanzi.kit.posttext import topic_key
+from quanzi.obs.logging import get_logger
+
+WINDOW_MINUTES = 10
+SPAN_WINDOWS = 6  # the last hour
+HALF_LIFE_MINUTES = 20.0
+TOP = 50
+REFRESH_EVERY = 60.0
+WEIGHTS = {"post": 1.0, "repost": 0.8, "comment": 0.5, "like": 0.3}
+EVENTS = cast(Table, TopicEvent.__table__)
+log = get_logger("quanzi.trending")
+
+
+def current_window(at: datetime | None = None) -> int:
+    seconds = (at or datetime.now(UTC)).timestamp()
+    return int(seconds // 60 // WINDOW_MINUTES)
+
+
+async def link_topics(tx: Tx, post: Post, names: list[str]) -> list[Topic]:
+    """Attach the named topics to a post, making new topics as needed; counts follow."""
+    if not names:
+        return []
+    keys = {topic_key(n): n for n in names}
+    found = {
+        t.key: t
+        for t in (
+            await tx.session.execute(select(Topic).where(Topic.key.in_(list(keys))))
+        ).scalars()
+    }
+    for key, name in keys.items():
+        if key not in found:
+            topic = Topic(id=new_id(), name=name, key=key, post_count=0, created_at=tx.now)
+            try:
+                async with tx.session.begin_nested():
+                    tx.session.add(topic)
+            except IntegrityError:  # made at the same moment by another post
+                topic = (
+                    await tx.session.execute(select(Topic).where(Topic.key == key))
+                ).scalar_one()
+            found[key] = topic
+    topics = list(found.values())
+    for topic in topics:
+        tx.session.add(PostTopic(topic_id=topic.id, post_id=post.id))
+    await tx.session.execute(
+        update(Topic)
+        .where(Topic.id.in_([t.id for t in topics]))
+        .values(post_count=Topic.post_count + 1)
+    )
+    return topics
+
+
+async def unlink_topics(tx: Tx, post_id: int) -> None:
+    ids = list(
+        (
+            await tx.session.execute(select(PostTopic.topic_id).where(PostTopic.post_id == post_id))
+        ).scalars()
+    )
+    if ids:
+        await tx.session.execute(delete(PostTopic).where(PostTopic.post_id == post_id))
+        await tx.session.execute(
+            update(Topic).where(Topic.id.in_(ids)).values(post_count=Topic.post_count - 1)
+        )
+
+
+async def record_engagement(tx: Tx, post_id: int, account_id: int, kind: str) -> None:
+    """One event per topic of the post (if the account has none in this window yet)."""
+    topic_ids = list(
+        (
+            await tx.session.execute(select(PostTopic.topic_id).where(PostTopic.post_id == post_id))
+        ).scalars()
+    )
+    if not topic_ids:
+        return
+    window = current_window(tx.now)
+    await tx.session.execute(
+        insert_new_only(tx.dialect, EVENTS).values(
+            [
+                {"topic_id": t, "account_id": account_id, "window": window, "weight": WEIGHTS[kind]}
+                for t in topic_ids
+            ]
+        )
+    )
+
+
+def score(windows: dict[int, float], now_window: float) -> float:
+    """Engagement per window, decayed by age (half-life HALF_LIFE_MINUTES)."""
+    total = 0.0
+    for window, weight in windows.items():
+        age_minutes = (now_window - window) * WINDOW_MINUTES
+        total += weight * math.pow(0.5, age_minutes / HALF_LIFE_MINUTES)
+    return total
+
+
+async def refresh_trending(db: Database, now: datetime | None = None) -> list[tuple[int, float]]:
+    """Recompute the top topics from the last hour's events and store them."""
+    now = now or datetime.now(UTC)
+    now_window = now.timestamp() / 60 / WINDOW_MINUTES
+    oldest = current_window(now) - SPAN_WINDOWS + 1
+    async with db.read_session() as session:
+        rows = (
+            await session.execute(
+                select(TopicEvent.topic_id, TopicEvent.window, func.sum(TopicEvent.weight))
+                .where(TopicEvent.window >= oldest)
+                .group_by(TopicEvent.topic_id, TopicEvent.window)
+            )
+        ).all()
+    per_topic: dict[int, dict[int, float]] = defaultdict(dict)
+    for topic_id, window, weight in rows:
+        per_topic[topic_id][window] = float(weight)
+    ranked = sorted(
+        ((topic_id, score(ws, now_window)) for topic_id, ws in per_topic.items()),
+        key=lambda pair: (-pair[1], pair[0]),
+    )[:TOP]
+    try:
+        async with db.write_session() as session:
+            await session.execute(delete(TrendingTopic))
+            await session.execute(delete(TopicEvent).where(TopicEvent.window < oldest - 1))
+            for rank, (topic_id, value) in enumerate(ranked, start=1):
+                session.add(
+                    TrendingTopic(
+                        rank=rank, topic_id=topic_id, score=round(value, 4), refreshed_at=now
+                    )
+                )
+            await session.commit()
+    except IntegrityError:  # another process refreshed at the same moment: theirs stands
+        pass
+    return ranked
+
+
+class TrendingRefresher:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._forever(), name="quanzi-trending")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _forever(self) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                await refresh_trending(self._db)
+            except Exception:
+                log.warning("trending not refreshed", exc_info=True)
+            await asyncio.sleep(max(1.0, REFRESH_EVERY - (time.monotonic() - started)))
+
+
+async def list_trending(tx: Tx) -> list[tuple[TrendingTopic, Topic]]:
+    rows = await tx.session.execute(
+        select(TrendingTopic, Topic)
+        .join(Topic, Topic.id == TrendingTopic.topic_id)
+        .order_by(TrendingTopic.rank)
+    )
+    return [(t, topic) for t, topic in rows.all()]
+
+
+async def search_topics(tx: Tx, text: str, limit: int) -> list[Topic]:
+    """Topics whose name contains `text`: names that start with it first, then the busiest."""
+    key = topic_key(text)
+    if not key:
+        return []
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    starts = Topic.key.like(f"{escaped}%", escape="\\")
+    rows = await tx.session.execute(
+        select(Topic)
+        .where(Topic.key.like(f"%{escaped}%", escape="\\"))
+        .order_by((Topic.key == key).desc(), starts.desc(), Topic.post_count.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())

@@ -1,0 +1,81 @@
+"""View counts: a distinct viewer counts once per post per day, when the post is shown to them.
+
+Showing a timeline must not write to the database for every post on it, so views are collected
+in memory and written every few seconds in one statement: rows of (post, viewer, day) that are
+new (the primary key drops repeats, also those from other processes) add one to the post's
+count. A crash loses at most the last few seconds of views, which are soft numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, update
+
+from quanzi.db.engine import Database
+from quanzi.db.models import Post, PostView
+from quanzi.db.upsert import insert_new_only
+from quanzi.obs.logging import get_logger
+
+FLUSH_EVERY = 5.0
+BATCH = 2000
+VIEWS = cast(Table, PostView.__table__)
+POSTS = cast(Table, Post.__table__)
+log = get_logger("quanzi.views")
+
+
+def today() -> int:
+    return int(datetime.now(UTC).timestamp() // 86400)
+
+
+class ViewCounter:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: set[tuple[int, int, int]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def saw(self, viewer_id: int, post_ids: Iterable[int]) -> None:
+        day = today()
+        for post_id in post_ids:
+            self._pending.add((post_id, viewer_id, day))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._forever(), name="quanzi-view-counter")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def _forever(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY)
+            try:
+                await self.flush()
+            except Exception:
+                log.warning("views not recorded", exc_info=True)
+
+    async def flush(self) -> None:
+        while self._pending:
+            rows = [self._pending.pop() for _ in range(min(BATCH, len(self._pending)))]
+            insert = insert_new_only(self._db.dialect, VIEWS)
+            statement = insert.values(
+                [{"post_id": p, "viewer_id": v, "day": d} for p, v, d in rows]
+            ).returning(VIEWS.c.post_id)
+            async with self._db.write_session() as session:
+                new = Counter((await session.execute(statement)).scalars())
+                if new:
+                    await session.execute(
+                        update(POSTS)
+                        .where(POSTS.c.id == bindparam("pid"))
+                        .values(view_count=POSTS.c.view_count + bindparam("n")),
+                        [{"pid": p, "n": n} for p, n in new.items()],
+                    )
+                await session.commit()

@@ -1,0 +1,199 @@
+"""How posts, comments, topics and communities look outside."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import orjson
+from pydantic import BaseModel
+
+from quanzi.db.models import Comment, Community, Post, PostEdit, Topic
+from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.views import AccountPublic
+from quanzi.kit.posttext import excerpt, links
+from quanzi.kit.wire import Id
+
+Visibility = Literal["public", "followers", "mentioned"]
+
+POST_NEW = "post.new"
+
+
+class MediaRef(BaseModel):
+    id: Id
+    url: str
+    thumbnail_url: str
+
+
+class Counts(BaseModel):
+    reposts: int
+    comments: int
+    likes: int
+    views: int
+
+
+class RepostedRef(BaseModel):
+    """The original of a repost, or a note that it was deleted or is not visible."""
+
+    id: Id
+    available: bool  # False: deleted, or no longer visible to you
+    post: PostRead | None
+
+
+class PostRead(BaseModel):
+    id: Id
+    author: AccountPublic
+    text: str
+    excerpt: str  # the first 140 characters, for feeds
+    truncated: bool  # the feed should offer "more"
+    visibility: Visibility
+    media: list[MediaRef]
+    mentions: list[Id]
+    topics: list[str]
+    links: list[str]
+    reposted: RepostedRef | None  # set for reposts: the original post (the root)
+    parent_id: Id | None  # a repost of a repost: what was reposted
+    community_id: Id | None
+    counts: Counts
+    liked: bool  # by you
+    created_at: datetime
+    edited_at: datetime | None
+
+
+def media_refs(raw: str, base_url: str) -> list[MediaRef]:
+    ids = [int(i) for i in orjson.loads(raw)] if raw else []
+    return [
+        MediaRef(id=i, url=f"{base_url}/media/{i}", thumbnail_url=f"{base_url}/media/{i}/thumb")
+        for i in ids
+    ]
+
+
+def post_read(
+    post: Post,
+    author: AccountRow,
+    base_url: str,
+    *,
+    mentions: list[int],
+    topics: list[str],
+    liked: bool,
+    reposted: RepostedRef | None = None,
+) -> PostRead:
+    short, more = excerpt(post.text)
+    return PostRead(
+        id=post.id,
+        author=AccountPublic.of(author, base_url),
+        text=post.text,
+        excerpt=short,
+        truncated=more,
+        visibility=post.visibility,
+        media=media_refs(post.media_ids, base_url),
+        mentions=mentions,
+        topics=topics,
+        links=links(post.text),
+        reposted=reposted,
+        parent_id=post.parent_id if post.parent_id != post.root_id else None,
+        community_id=post.community_id if not post.removed_from_community else None,
+        counts=Counts(
+            reposts=post.repost_count,
+            comments=post.comment_count,
+            likes=post.like_count,
+            views=post.view_count,
+        ),
+        liked=liked,
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+    )
+
+
+class PostEditRead(BaseModel):
+    text: str
+    media: list[MediaRef]
+    written_at: datetime  # when this version was written
+
+    @classmethod
+    def of(cls, edit: PostEdit, base_url: str) -> PostEditRead:
+        return cls(
+            text=edit.text, media=media_refs(edit.media_ids, base_url), written_at=edit.created_at
+        )
+
+
+class CommentRead(BaseModel):
+    id: Id
+    post_id: Id
+    author: AccountPublic
+    text: str
+    thread_id: Id  # the top-level comment of its thread (itself, for a top-level comment)
+    reply_to_id: Id | None  # the comment it answers
+    reply_to_account: AccountPublic | None
+    like_count: int
+    reply_count: int  # for a top-level comment: replies in its thread
+    liked: bool
+    replies: list[CommentRead]  # for a top-level comment in a list: its first replies
+    created_at: datetime
+
+    @classmethod
+    def of(
+        cls,
+        c: Comment,
+        author: AccountRow,
+        reply_to: AccountRow | None,
+        base_url: str,
+        *,
+        liked: bool,
+        replies: list[CommentRead] | None = None,
+    ) -> CommentRead:
+        return cls(
+            id=c.id,
+            post_id=c.post_id,
+            author=AccountPublic.of(author, base_url),
+            text=c.text,
+            thread_id=c.thread_id or c.id,
+            reply_to_id=c.reply_to_id,
+            reply_to_account=AccountPublic.of(reply_to, base_url) if reply_to else None,
+            like_count=c.like_count,
+            reply_count=c.reply_count,
+            liked=liked,
+            replies=replies or [],
+            created_at=c.created_at,
+        )
+
+
+class TopicRead(BaseModel):
+    id: Id
+    name: str
+    post_count: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, t: Topic) -> TopicRead:
+        return cls(id=t.id, name=t.name, post_count=t.post_count, created_at=t.created_at)
+
+
+class TrendingRead(BaseModel):
+    rank: int
+    topic: TopicRead
+    score: float
+
+
+class CommunityRead(BaseModel):
+    id: Id
+    name: str
+    description: str
+    owner_id: Id | None
+    member_count: int
+    post_count: int
+    my_role: Literal["owner", "moderator", "member"] | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Community, my_role: str | None) -> CommunityRead:
+        return cls(
+            id=c.id,
+            name=c.name,
+            description=c.description,
+            owner_id=c.owner_id,
+            member_count=c.member_count,
+            post_count=c.post_count,
+            my_role=my_role,
+            created_at=c.created_at,
+        )

@@ -1,0 +1,59 @@
+"""What a post says besides its words: #topics#, @mentions and links.
+
+Topics come in two spellings: Weibo's `#话题#` (between two #, spaces and Chinese allowed) and
+the Western `#tag` (a # followed by letters, digits or _, with no closing #). Both name the same
+topic when they fold to the same key: `#Python#` and `#python` are one topic.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+TOPIC_MAX = 50
+# Weibo style: no space just inside the #s, and not glued to a word before (a#b#, &#39;).
+WEIBO_TOPIC = re.compile(
+    r"(?<![A-Za-z0-9_&])#([^#\s](?:[^#\n]{0,48}[^#\s])?)#"  # at most TOPIC_MAX characters
+)
+TAG = re.compile(r"(?<![A-Za-z0-9_#&])#(\w{1,50})(?![\w#])")
+MENTION = re.compile(r"(?<![A-Za-z0-9_@/.])@([A-Za-z][A-Za-z0-9_]{2,29})(?![A-Za-z0-9_])")
+LINK = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
+EXCERPT = 140
+
+
+def topic_key(name: str) -> str:
+    """The form a topic is unique under: NFKC, case-folded, inner spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def topics(text: str) -> list[str]:
+    """Topic names in the order they appear, without repeats (by key)."""
+    found: dict[str, str] = {}
+    rest = text
+    for m in WEIBO_TOPIC.finditer(text):
+        name = " ".join(m.group(1).split())
+        if name:
+            found.setdefault(topic_key(name), name)
+    rest = WEIBO_TOPIC.sub(" ", text)
+    for m in TAG.finditer(rest):
+        found.setdefault(topic_key(m.group(1)), m.group(1))
+    return list(found.values())
+
+
+def mentions(text: str) -> list[str]:
+    """Handles mentioned with @, lower-cased, without repeats."""
+    seen: dict[str, None] = {}
+    for m in MENTION.finditer(LINK.sub(" ", text)):
+        seen.setdefault(m.group(1).lower(), None)
+    return list(seen)
+
+
+def links(text: str) -> list[str]:
+    return [m.group(0).rstrip(".,;:!?)]}") for m in LINK.finditer(text)]
+
+
+def excerpt(text: str, length: int = EXCERPT) -> tuple[str, bool]:
+    """The first `length` characters, and whether there is more ("全文" / "more")."""
+    if len(text) <= length:
+        return text, False
+    return text[:length].rstrip(), True
