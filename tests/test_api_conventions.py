@@ -155,3 +155,24 @@ async def test_web_page_is_served(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
     assert "quanzi" in r.text
     assert "default-src 'self'" in r.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/search?q=%E5%BE%AE%E4%BF%A1%00",
+        "/api/v1/accounts/search?q=abc%00",
+        "/api/v1/topics/%E8%AF%9D%00%E9%A2%98",
+    ],
+)
+async def test_nul_in_a_url_is_400(people: Personas, url: str) -> None:
+    """PostgreSQL cannot hold NUL in text: the door refuses it before any query sees it."""
+    me = await people.register("nulsender")
+    assert_error(await people.client.get(url, headers=me.auth), 400, "bad_request")
+
+
+async def test_search_ignores_control_characters(people: Personas) -> None:
+    me = await people.register("ctrlsearch")
+    r = await people.client.get("/api/v1/search", params={"q": "ctrl\x07search"}, headers=me.auth)
+    assert r.status_code == 200, r.text
+    assert "ctrlsearch" in [a["handle"] for a in r.json()["accounts"]]

@@ -94,6 +94,11 @@ class Edge:
             await send(message)
 
         try:
+            if b"%00" in scope["query_string"] or "\x00" in scope["path"]:
+                # No text anywhere may hold NUL (PostgreSQL cannot store it); refuse it at
+                # the door rather than deep in a query.
+                await _refuse(send_wrapper, 400, "bad_request", "The URL contains a NUL byte.")
+                return
             if declared is not None and (not declared.isdigit() or int(declared) > limit):
                 await _too_large(send_wrapper, limit)
                 return
@@ -137,13 +142,15 @@ class Edge:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = orjson.dumps(
-        {"error": {"code": "too_large", "message": f"The request body is over {limit} bytes."}}
-    )
+    await _refuse(send, 413, "too_large", f"The request body is over {limit} bytes.")
+
+
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    body = orjson.dumps({"error": {"code": code, "message": message}})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from quanzi.kit.text import clean_line
+
 TOPIC_MAX = 50
 # Weibo style: no space just inside the #s, and not glued to a word before (a#b#, &#39;).
 WEIBO_TOPIC = re.compile(
@@ -22,8 +24,9 @@ EXCERPT = 140
 
 
 def topic_key(name: str) -> str:
-    """The form a topic is unique under: NFKC, case-folded, inner spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """The form a topic is unique under: NFKC, case-folded, no control characters, inner
+    spaces collapsed."""
+    return clean_line(unicodedata.normalize("NFKC", name)).casefold()
 
 
 def topics(text: str) -> list[str]:

@@ -25,6 +25,7 @@ from quanzi.domain.contacts.views import FriendRead, Relationship
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
+from quanzi.kit.text import clean_line
 from quanzi.kit.words import query_words
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -236,7 +237,7 @@ async def list_blocks(tx: Tx, viewer: Principal) -> list[Account]:
 async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: int) -> list[Account]:
     """People found by handle (exact, then prefix) or by the words and characters of their
     display name, if they let search find them; never someone who blocked the viewer."""
-    key = text.strip().lower()
+    key = clean_line(text).lower()
     words = query_words(text)
     if not key:
         return []
