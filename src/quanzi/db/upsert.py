@@ -13,3 +13,12 @@ def insert_new_only(dialect: str, table: Table) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     return postgresql.insert(table).on_conflict_do_nothing()
+
+
+def upsert(dialect: str, table: Table, keys: list[str], replace: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, setting the `replace` columns to the new row's
+    values: one atomic statement, so two writers racing on one key both succeed."""
+    insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=keys, set_={name: insert.excluded[name] for name in replace}
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import Table, update
 
 from quanzi.db.models import Notification
+from quanzi.db.upsert import upsert
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.notifications.views import NotificationRead
 from quanzi.domain.tx import Tx
@@ -15,6 +16,10 @@ from quanzi.kit.ids import new_id
 
 NOTIFICATION_NEW = "notification.new"
 NOTIFICATIONS_READ = "notifications.read"
+
+NOTIFICATIONS = cast(Table, Notification.__table__)
+UNIQUE_KEY = ("account_id", "kind", "subject_id")
+REFRESHED = ("id", "actor_id", "data", "read", "created_at")
 
 
 async def do_notify(
@@ -25,44 +30,25 @@ async def do_notify(
     subject_id: int,
     actor_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> Notification:
+) -> NotificationRead:
     """Record a notification (refreshing an earlier one about the same subject, which becomes
-    new and unread again) and push it to the account's devices after commit."""
-    encoded = orjson.dumps(data or {}).decode()
-    existing = (
-        await tx.session.execute(
-            select(Notification).where(
-                Notification.account_id == account_id,
-                Notification.kind == kind,
-                Notification.subject_id == subject_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if existing is not None:
-        existing.id = new_id()  # moves to the top of the list
-        existing.actor_id = actor_id
-        existing.data = encoded
-        existing.read = False
-        existing.created_at = tx.now
-        notification = existing
-    else:
-        notification = Notification(
-            id=new_id(),
-            account_id=account_id,
-            kind=kind,
-            actor_id=actor_id,
-            subject_id=subject_id,
-            data=encoded,
-            read=False,
-            created_at=tx.now,
-        )
-        tx.session.add(notification)
-    await tx.session.flush()
-    tx.emit(
-        NOTIFICATION_NEW,
-        NotificationRead.of(notification).model_dump(mode="json"),
-        users=[account_id],
+    new and unread again, at the top of the list) and push it to the account's devices after
+    commit. One upsert, so concurrent notifications about one subject never collide."""
+    row = {
+        "id": new_id(),
+        "account_id": account_id,
+        "kind": kind,
+        "actor_id": actor_id,
+        "subject_id": subject_id,
+        "data": orjson.dumps(data or {}).decode(),
+        "read": False,
+        "created_at": tx.now,
+    }
+    await tx.session.execute(
+        upsert(tx.dialect, NOTIFICATIONS, list(UNIQUE_KEY), list(REFRESHED)).values(row)
     )
+    notification = NotificationRead.of(Notification(**row))
+    tx.emit(NOTIFICATION_NEW, notification.model_dump(mode="json"), users=[account_id])
     return notification
 
 
