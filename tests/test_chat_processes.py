@@ -89,7 +89,7 @@ async def test_acknowledged_messages_survive_a_kill_and_retries_do_not_duplicate
         conv = await befriend_and_open(server.base, alice, bob)
         ws = await stream(server.base, alice)
         acked: dict[str, int] = {}
-        enough = asyncio.Event()
+        enough, progress = asyncio.Event(), asyncio.Event()
 
         async def read_acks() -> None:
             try:
@@ -98,10 +98,11 @@ async def test_acknowledged_messages_survive_a_kill_and_retries_do_not_duplicate
                     if frame["type"] == "message.ack":
                         payload = frame["payload"]
                         acked[payload["client_msg_id"]] = payload["message"]["seq"]
+                        progress.set()
                         if len(acked) >= 300:
                             enough.set()
             except ConnectionClosed:
-                return
+                progress.set()
 
         reader = asyncio.create_task(read_acks())
         sent = 0
@@ -119,8 +120,11 @@ async def test_acknowledged_messages_survive_a_kill_and_retries_do_not_duplicate
             sent += 1
             if len(acked) >= 300:
                 break
-            if i % 50 == 0:
-                await asyncio.sleep(0.005)
+            # A client keeps a bounded number of sends in flight (as the apps do): one that
+            # let its acknowledgements pile up unread would be disconnected as too slow.
+            while sent - len(acked) >= 100 and not reader.done():
+                progress.clear()
+                await asyncio.wait_for(progress.wait(), 30)
         await asyncio.wait_for(enough.wait(), 30)
         in_flight = sent - len(acked)
         server.signal(signal.SIGKILL)  # mid-flight: sends are queued and being written
