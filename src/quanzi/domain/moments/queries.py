@@ -1,11 +1,289 @@
-"""Reading Moments, with the audience and mutual-friend rules in the queries."""
+"""Reading Moments, with the audience and mutual-friend rules in the queries (rules.py).
+
+A page of Moments is rendered with a fixed number of statements whatever its size: the
+Moments, their images, the likes and the comments the viewer may see (each filtered in SQL),
+the audiences of the viewer's own Moments, and the accounts not in the account cache."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import aliased
+
+from quanzi.db.models import (
+    Account,
+    Contact,
+    Media,
+    Moment,
+    MomentAudience,
+    MomentComment,
+    MomentLike,
+    MomentMedia,
+)
+from quanzi.db.paginate import window_query
+from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.media.views import MediaRead
+from quanzi.domain.moments.rules import interaction_visible, moment_visible
+from quanzi.domain.moments.views import AudienceRead, CommentRead, MomentRead
 from quanzi.domain.tx import Tx
+from quanzi.errors import NotFound
+from quanzi.kit.pagination import Page, Window
+
+
+async def access_moment(tx: Tx, viewer: Principal, moment_id: int) -> Moment:
+    """The Moment if `viewer` may see it now, else NotFound (missing and hidden alike)."""
+    moment = (
+        await tx.session.execute(
+            select(Moment).where(Moment.id == moment_id, moment_visible(viewer.account_id, tx.now))
+        )
+    ).scalar_one_or_none()
+    if moment is None:
+        raise NotFound("No such Moment.")
+    return moment
+
+
+async def access_comment(
+    tx: Tx, viewer: Principal, moment: Moment, comment_id: int
+) -> MomentComment:
+    """A comment on `moment` (which the viewer may see) that the viewer may see."""
+    comment = (
+        await tx.session.execute(
+            select(MomentComment)
+            .join(Moment, Moment.id == MomentComment.moment_id)
+            .where(
+                MomentComment.id == comment_id,
+                MomentComment.moment_id == moment.id,
+                MomentComment.deleted_at.is_(None),
+                interaction_visible(
+                    viewer.account_id, MomentComment.author_id, MomentComment.reply_to_account_id
+                ),
+            )
+        )
+    ).scalar_one_or_none()
+    if comment is None:
+        raise NotFound("No such comment.")
+    return comment
 
 
 async def moment_media_visible(tx: Tx, viewer: Principal, media_id: int) -> bool:
     """May `viewer` see a Moment that carries this media?"""
-    return False
+    found = await tx.session.scalar(
+        select(MomentMedia.moment_id)
+        .join(Moment, Moment.id == MomentMedia.moment_id)
+        .where(MomentMedia.media_id == media_id, moment_visible(viewer.account_id, tx.now))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRead]:
+    """The Moments of my friends that I may see, and my own, newest first."""
+    me = viewer.account_id
+    mine = select(Contact.friend_id).where(Contact.owner_id == me)
+    query = select(Moment).where(
+        or_(Moment.author_id == me, Moment.author_id.in_(mine)),
+        moment_visible(me, tx.now),
+    )
+    return await _page(tx, viewer, query, window)
+
+
+async def list_account_moments(
+    tx: Tx, viewer: Principal, account_id: int, window: Window
+) -> Page[MomentRead]:
+    """Someone's Moments that I may see (all of them, if they are mine)."""
+    await access_account(tx, viewer, account_id)
+    query = select(Moment).where(
+        Moment.author_id == account_id, moment_visible(viewer.account_id, tx.now)
+    )
+    return await _page(tx, viewer, query, window)
+
+
+async def get_moment(tx: Tx, viewer: Principal, moment_id: int) -> MomentRead:
+    moment = await access_moment(tx, viewer, moment_id)
+    [read] = await render_moments(tx, viewer.account_id, [moment])
+    return read
+
+
+async def get_comment(tx: Tx, viewer: Principal, moment_id: int, comment_id: int) -> CommentRead:
+    moment = await access_moment(tx, viewer, moment_id)
+    comment = await access_comment(tx, viewer, moment, comment_id)
+    return (await render_comments(tx, [comment]))[0]
+
+
+async def _page(
+    tx: Tx, viewer: Principal, query: Select[Moment], window: Window
+) -> Page[MomentRead]:
+    rows = (await tx.session.execute(window_query(query, Moment.id, window))).scalars().all()
+    page = Page.build(rows, window, lambda m: m.id)
+    items = await render_moments(tx, viewer.account_id, list(page.items))
+    return Page(items, page.next_max_id, page.prev_min_id)
+
+
+async def viewers_of(
+    tx: Tx,
+    moment: Moment,
+    *,
+    actor: int | None = None,
+    reply_to: int | None = None,
+) -> set[int]:
+    """Everyone who may see `moment` now (its author included) and, given an `actor`, that
+    actor's like or comment (replying to `reply_to`). Whoever may see a Moment besides its
+    author is in the author's contacts, so those are the candidates."""
+    candidate = aliased(Contact)
+    query = select(candidate.friend_id).where(
+        candidate.owner_id == Moment.author_id,
+        Moment.id == moment.id,
+        moment_visible(candidate.friend_id, tx.now),
+    )
+    if actor is not None:
+        query = query.where(interaction_visible(candidate.friend_id, actor, reply_to))
+    found = set((await tx.session.execute(query)).scalars())
+    author = moment.author_id
+    if actor is None:
+        return found | {author}
+    shown_to_author = await tx.session.scalar(
+        select(Moment.id).where(
+            Moment.id == moment.id, interaction_visible(author, actor, reply_to)
+        )
+    )
+    return found | {author} if shown_to_author is not None else found
+
+
+# Rendering
+
+
+async def account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]:
+    """Accounts as views show them: from the cache, the rest read in one statement."""
+    rows: dict[int, AccountRow] = {}
+    missing: list[int] = []
+    for account_id in set(ids):
+        row = tx.account_cache.get(account_id)
+        if row is None:
+            missing.append(account_id)
+        else:
+            rows[account_id] = row
+    if missing:
+        for account in (
+            await tx.session.execute(select(Account).where(Account.id.in_(missing)))
+        ).scalars():
+            row = AccountRow.of(account)
+            tx.account_cache.put(row)
+            rows[row.id] = row
+    return rows
+
+
+async def render_comments(tx: Tx, comments: Sequence[MomentComment]) -> list[CommentRead]:
+    """Comments already filtered for the viewer."""
+    people = await account_rows(
+        tx,
+        [c.author_id for c in comments]
+        + [c.reply_to_account_id for c in comments if c.reply_to_account_id is not None],
+    )
+    base = tx.settings.public_base
+    return [
+        CommentRead.of(
+            c,
+            people[c.author_id],
+            people.get(c.reply_to_account_id) if c.reply_to_account_id is not None else None,
+            base,
+        )
+        for c in comments
+        if c.author_id in people
+    ]
+
+
+async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> list[MomentRead]:
+    """Moments (already known to be visible to the viewer) as the viewer sees them."""
+    if not moments:
+        return []
+    ids = [m.id for m in moments]
+    media: dict[int, list[Media]] = defaultdict(list)
+    for moment_id, item in await tx.session.execute(
+        select(MomentMedia.moment_id, Media)
+        .join(Media, Media.id == MomentMedia.media_id)
+        .where(MomentMedia.moment_id.in_(ids))
+        .order_by(MomentMedia.moment_id, MomentMedia.position)
+    ):
+        media[moment_id].append(item)
+    likes: dict[int, list[int]] = defaultdict(list)
+    for moment_id, account_id in await tx.session.execute(
+        select(MomentLike.moment_id, MomentLike.account_id)
+        .join(Moment, Moment.id == MomentLike.moment_id)
+        .where(
+            MomentLike.moment_id.in_(ids),
+            interaction_visible(viewer_id, MomentLike.account_id),
+        )
+        .order_by(MomentLike.created_at, MomentLike.account_id)
+    ):
+        likes[moment_id].append(account_id)
+    comments: dict[int, list[MomentComment]] = defaultdict(list)
+    for comment in (
+        await tx.session.execute(
+            select(MomentComment)
+            .join(Moment, Moment.id == MomentComment.moment_id)
+            .where(
+                MomentComment.moment_id.in_(ids),
+                MomentComment.deleted_at.is_(None),
+                interaction_visible(
+                    viewer_id, MomentComment.author_id, MomentComment.reply_to_account_id
+                ),
+            )
+            .order_by(MomentComment.id)
+        )
+    ).scalars():
+        comments[comment.moment_id].append(comment)
+    audiences = await _audiences(tx, [m for m in moments if m.author_id == viewer_id])
+    people = await account_rows(
+        tx, [m.author_id for m in moments] + [a for ids_ in likes.values() for a in ids_]
+    )
+    rendered = {
+        c.id: c for c in await render_comments(tx, [c for cs in comments.values() for c in cs])
+    }
+    base = tx.settings.public_base
+    out = []
+    for m in moments:
+        liked_by = [people[a] for a in likes[m.id] if a in people]
+        shown = [rendered[c.id] for c in comments[m.id] if c.id in rendered]
+        out.append(
+            MomentRead(
+                id=m.id,
+                author=AccountPublic.of(people[m.author_id], base),
+                text=m.text,
+                location=m.location,
+                media=[MediaRead.of(item, base) for item in media[m.id]],
+                audience=audiences.get(m.id),
+                created_at=m.created_at,
+                liked=viewer_id in likes[m.id],
+                likes=[AccountPublic.of(row, base) for row in liked_by],
+                likes_count=len(liked_by),
+                comments=shown,
+                comments_count=len(shown),
+            )
+        )
+    return out
+
+
+async def _audiences(tx: Tx, own: Sequence[Moment]) -> dict[int, AudienceRead]:
+    """The audiences of the viewer's own Moments."""
+    listed: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"account": [], "label": []})
+    listed_ids = [m.id for m in own if m.audience in ("include", "exclude")]
+    if listed_ids:
+        for moment_id, kind, ref_id in await tx.session.execute(
+            select(MomentAudience.moment_id, MomentAudience.kind, MomentAudience.ref_id).where(
+                MomentAudience.moment_id.in_(listed_ids)
+            )
+        ):
+            listed[moment_id][kind].append(ref_id)
+    return {
+        m.id: AudienceRead(
+            kind=m.audience,
+            account_ids=sorted(listed[m.id]["account"]),
+            label_ids=sorted(listed[m.id]["label"]),
+        )
+        for m in own
+    }
