@@ -31,3 +31,32 @@ async def test_demo_world_is_alive(app: FastAPI, client: httpx.AsyncClient) -> N
     direct = next(c for c in chats if c["kind"] == "direct")
     assert direct["peer"]["handle"] == "lilei" and direct["last_seq"] == 4
     assert me["followers_count"] == 2
+
+
+async def test_demo_world_has_moments_and_a_square(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await seed(app.state.services, only_if_empty=True)
+
+    async def auth(handle: str) -> dict[str, str]:
+        r = await client.post("/api/v1/sessions", json={"login": handle, "password": DEMO_PASSWORD})
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    lilei = await auth("lilei")
+    feed = (await client.get("/api/v1/moments", headers=lilei)).json()["items"]
+    hike = next(m for m in feed if "香山" in m["text"])
+    assert hike["media"] and hike["location"]
+    commenters = {c["author"]["handle"] for c in hike["comments"]}
+    assert commenters == {"hanmeimei", "lilei", "xiaoming"}  # alice is no friend of lilei's
+    assert {a["handle"] for a in hike["likes"]} == {"lilei", "hanmeimei"}
+    # The label-only Moment reaches the classmates, not alice.
+    alice = await auth("alice")
+    alice_feed = (await client.get("/api/v1/moments", headers=alice)).json()["items"]
+    assert not any("同学" in m["text"] for m in alice_feed)
+    assert any("同学" in m["text"] for m in feed)
+
+    home = (await client.get("/api/v1/timelines/home", headers=lilei)).json()["items"]
+    chain = next(p for p in home if p["author"]["handle"] == "lilei" and p["reposted"])
+    assert chain["reposted"]["post"]["author"]["handle"] == "xiaoming"
+    public = (await client.get("/api/v1/timelines/public")).json()["items"]
+    assert any("//@lilei:" in p["text"] for p in public)
+    topic = (await client.get("/api/v1/topics/读书")).json()
+    assert topic["post_count"] == 2
