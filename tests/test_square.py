@@ -272,6 +272,30 @@ async def test_counts_are_exact_under_concurrency(
     assert (counts["likes"], counts["reposts"], counts["comments"]) == (20, 20, 20)
 
 
+async def test_likes_from_many_devices_at_once_count_once_each(
+    people: Personas, crowd: dict[str, Square]
+) -> None:
+    author, fan = crowd["author"], crowd["follower"]
+    post = await author.post("liked from everywhere")
+    r = await author.call("POST", f"/posts/{post['id']}/comments", json={"text": "me first"})
+    comment_id = r.json()["id"]
+    devices = [fan] + [
+        Square(people.client, await people.login("follower", device=f"phone {i}")) for i in range(5)
+    ]
+    others = [crowd["stranger"], crowd["mentioned"], crowd["other"]]
+    results = await asyncio.gather(
+        *(d.call("POST", f"/posts/{post['id']}/like") for d in devices + others),
+        *(d.call("POST", f"/comments/{comment_id}/like") for d in devices + others),
+    )
+    assert {r.status_code for r in results} == {200}, [r.text for r in results]
+    assert (await author.see(post["id"])).json()["counts"]["likes"] == 4
+    threads = (await author.call("GET", f"/posts/{post['id']}/comments")).json()["items"]
+    assert threads[0]["like_count"] == 4
+    await asyncio.gather(*(d.call("DELETE", f"/comments/{comment_id}/like") for d in devices))
+    threads = (await author.call("GET", f"/posts/{post['id']}/comments")).json()["items"]
+    assert threads[0]["like_count"] == 3
+
+
 async def test_views_count_each_viewer_once_a_day(app: FastAPI, crowd: dict[str, Square]) -> None:
     author, b, c = crowd["author"], crowd["follower"], crowd["stranger"]
     post = await author.post("seen")

@@ -8,9 +8,10 @@ concurrent updates.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 
 from quanzi.db.models import (
     Account,
@@ -24,6 +25,7 @@ from quanzi.db.models import (
     PostMedia,
     PostMention,
 )
+from quanzi.db.upsert import insert_new_only
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
@@ -40,6 +42,7 @@ from quanzi.kit.words import search_tokens
 MAX_MEDIA = 9
 VISIBILITIES = ("public", "followers", "mentioned")
 LIVE_CHUNK = 5000  # recipients per "post.new" event
+POST_LIKES = cast(Table, PostLike.__table__)
 
 
 def _check_text(tx: Tx, text: str, *, required: bool) -> str:
@@ -343,11 +346,14 @@ async def do_repost(
 
 
 async def do_like_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    """Like a post (twice changes nothing, also from two devices at the same moment)."""
     post = await access_post(tx, viewer, post_id)
-    exists = await tx.session.get(PostLike, (post.id, viewer.account_id))
-    if exists is None:
-        tx.session.add(PostLike(post_id=post.id, account_id=viewer.account_id, created_at=tx.now))
-        await tx.session.flush()
+    added = await tx.session.execute(
+        insert_new_only(tx.dialect, POST_LIKES)
+        .values(post_id=post.id, account_id=viewer.account_id, created_at=tx.now)
+        .returning(POST_LIKES.c.post_id)
+    )
+    if added.first() is not None:
         await tx.session.execute(
             update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1)
         )

@@ -4,12 +4,13 @@ the comment they answer and the thread they belong to; likes on comments; "also 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, func, select, update
+from sqlalchemy import Select, Table, and_, delete, func, select, update
 
 from quanzi.db.models import Comment, CommentLike, Post, PostLike
 from quanzi.db.paginate import window_query
+from quanzi.db.upsert import insert_new_only
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
@@ -25,6 +26,7 @@ from quanzi.kit.pagination import Page, Window
 
 COMMENT_MAX = 1000
 PREVIEW_REPLIES = 3
+COMMENT_LIKES = cast(Table, CommentLike.__table__)
 
 
 def _shown(viewer: Principal | None) -> Any:
@@ -137,13 +139,29 @@ async def erase_comment(tx: Tx, comment: Comment) -> None:
 
 
 async def do_like_comment(tx: Tx, viewer: Principal, comment_id: int, like: bool) -> Comment:
+    """Like or unlike a comment. The count moves in SQL, and only when a like was added or
+    taken away, so it stays exact under concurrency (also two devices at the same moment)."""
     comment = await access_comment(tx, viewer, comment_id)
     me = viewer.account_id
-    existing = await tx.session.get(CommentLike, (comment.id, me))
-    if like and existing is None:
-        tx.session.add(CommentLike(comment_id=comment.id, account_id=me, created_at=tx.now))
-        comment.like_count += 1
-        if comment.author_id != me:
+    if like:
+        changed = await tx.session.execute(
+            insert_new_only(tx.dialect, COMMENT_LIKES)
+            .values(comment_id=comment.id, account_id=me, created_at=tx.now)
+            .returning(COMMENT_LIKES.c.comment_id)
+        )
+    else:
+        changed = await tx.session.execute(
+            delete(CommentLike)
+            .where(CommentLike.comment_id == comment.id, CommentLike.account_id == me)
+            .returning(CommentLike.comment_id)
+        )
+    if changed.first() is not None:
+        await tx.session.execute(
+            update(Comment)
+            .where(Comment.id == comment.id)
+            .values(like_count=Comment.like_count + (1 if like else -1))
+        )
+        if like and comment.author_id != me:
             await do_notify(
                 tx,
                 comment.author_id,
@@ -152,10 +170,7 @@ async def do_like_comment(tx: Tx, viewer: Principal, comment_id: int, like: bool
                 actor_id=me,
                 data={"post_id": str(comment.post_id), "comment_id": str(comment.id)},
             )
-    elif not like and existing is not None:
-        await tx.session.delete(existing)
-        comment.like_count -= 1
-    await tx.session.flush()
+    await tx.session.refresh(comment)
     return comment
 
 
