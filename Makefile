@@ -29,6 +29,7 @@ run: $(VENV)/.installed
 ## test: install the test dependencies and run the whole suite (SQLite; also PostgreSQL +
 ## Redis when QUANZI_TEST_DATABASE_URL and QUANZI_TEST_REDIS_URL are set)
 test: $(VENV)/.installed-test
+	.ci/browser
 	$(BIN)/pytest
 
 ## check: lint, format check and type check

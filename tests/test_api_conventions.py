@@ -151,7 +151,7 @@ async def test_server_info(client: httpx.AsyncClient) -> None:
 
 
 async def test_web_page_is_served(client: httpx.AsyncClient) -> None:
-    r = await client.get("/")
+    r = await client.get("/", follow_redirects=True)
     assert r.status_code == 200
     assert "quanzi" in r.text
     assert "default-src 'self'" in r.headers["content-security-policy"]

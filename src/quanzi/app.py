@@ -9,14 +9,13 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.routing import WebSocketRoute
 
-from quanzi import __version__
+from quanzi import __version__, web
 from quanzi.api import errors, native, openapi, ops
 from quanzi.api.middleware import Edge
 from quanzi.config import Settings
 from quanzi.db.migrate import pending
 from quanzi.obs.logging import get_logger
 from quanzi.services import Services
-from quanzi.web import views as web
 
 log = get_logger("quanzi.app")
 
@@ -69,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
 
     def body_limit(path: str) -> int:
-        if path.startswith(f"{native.PREFIX}/media"):
+        # Uploads: the media endpoint, and the web client's forms (which may carry a picture).
+        if path.startswith(f"{native.PREFIX}/media") or not path.startswith("/api/"):
             return settings.media_max_bytes + MULTIPART_OVERHEAD
         return settings.max_json_bytes
 
@@ -79,5 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app, native.routers)
     app.router.routes.append(WebSocketRoute(native.STREAM_PATH, native.stream))
     app.include_router(ops.router)
-    app.include_router(web.router)
+    for router in web.routers:
+        app.include_router(router)
+    app.mount("/static", web.static_files(), name="static")
     return app

@@ -1,1 +1,17 @@
-"""The web page served at / (the mobile-first client grows here)."""
+"""The web client: server-rendered pages (Jinja2 + HTMX) over the same domain as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from starlette.staticfiles import StaticFiles
+
+from quanzi.web import auth, chats
+
+STATIC_DIR = Path(__file__).parent / "static"
+routers: list[APIRouter] = [auth.router, chats.router]
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)

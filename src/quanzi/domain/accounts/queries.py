@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from quanzi.db.models import Account, AuthSession, Invite
@@ -42,6 +44,26 @@ async def load_account_row(tx: Tx, account_id: int) -> AccountRow | None:
         row = AccountRow.of(account)
         tx.account_cache.put(row)
     return row
+
+
+async def load_account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]:
+    """Accounts as views show them: from the cache, the rest read in one statement."""
+    rows: dict[int, AccountRow] = {}
+    missing: list[int] = []
+    for account_id in set(ids):
+        row = tx.account_cache.get(account_id)
+        if row is None:
+            missing.append(account_id)
+        else:
+            rows[account_id] = row
+    if missing:
+        for account in (
+            await tx.session.execute(select(Account).where(Account.id.in_(missing)))
+        ).scalars():
+            row = AccountRow.of(account)
+            tx.account_cache.put(row)
+            rows[row.id] = row
+    return rows
 
 
 async def view_account(tx: Tx, viewer: Principal | None, account_id: int) -> AccountRow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import cast
 
-from sqlalchemy import Table, and_, case, or_, select
+from sqlalchemy import Table, and_, case, func, or_, select
 
 from quanzi.db.models import (
     Account,
@@ -106,6 +106,26 @@ async def list_friend_requests(
         )
     rows = (await tx.session.execute(window_query(query, FriendRequest.id, window))).all()
     return Page.build([(r, a) for r, a in rows], window, lambda pair: pair[0].id)
+
+
+async def count_incoming_requests(tx: Tx, viewer: Principal) -> int:
+    """Pending friend requests to me, as `list_friend_requests` lists them (for badges)."""
+    me = viewer.account_id
+    query = (
+        select(func.count())
+        .select_from(FriendRequest)
+        .join(Account, Account.id == FriendRequest.from_id)
+        .where(
+            FriendRequest.to_id == me,
+            Account.status == "active",
+            FriendRequest.status == "pending",
+            FriendRequest.expires_at > tx.now,
+            ~select(Block.blocker_id)
+            .where(Block.blocker_id == me, Block.blocked_id == FriendRequest.from_id)
+            .exists(),
+        )
+    )
+    return int(await tx.session.scalar(query) or 0)
 
 
 async def access_friend_request(tx: Tx, viewer: Principal, request_id: int) -> FriendRequest:

@@ -25,13 +25,13 @@ from quanzi.db.models import (
     MomentMedia,
     Notification,
 )
+from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.checks import text_field
 from quanzi.domain.moments.queries import (
     access_comment,
     access_moment,
-    account_rows,
     render_comments,
     render_moments,
     viewers_of,
@@ -274,7 +274,7 @@ async def do_like(tx: Tx, viewer: Principal, moment_id: int) -> Moment:
         return moment
     if moment.author_id != me:
         await _notify_like(tx, moment, me)
-    rows = await account_rows(tx, [me])
+    rows = await load_account_rows(tx, [me])
     payload = LikeEvent(
         moment_id=moment.id, account=AccountPublic.of(rows[me], tx.settings.public_base)
     )

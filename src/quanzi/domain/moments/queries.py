@@ -7,13 +7,12 @@ the audiences of the viewer's own Moments, and the accounts not in the account c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
 from quanzi.db.models import (
-    Account,
     Contact,
     Media,
     Moment,
@@ -23,8 +22,7 @@ from quanzi.db.models import (
     MomentMedia,
 )
 from quanzi.db.paginate import window_query
-from quanzi.domain.accounts.cache import AccountRow
-from quanzi.domain.accounts.queries import access_account
+from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.media.views import MediaRead
@@ -157,29 +155,9 @@ async def viewers_of(
 # Rendering
 
 
-async def account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]:
-    """Accounts as views show them: from the cache, the rest read in one statement."""
-    rows: dict[int, AccountRow] = {}
-    missing: list[int] = []
-    for account_id in set(ids):
-        row = tx.account_cache.get(account_id)
-        if row is None:
-            missing.append(account_id)
-        else:
-            rows[account_id] = row
-    if missing:
-        for account in (
-            await tx.session.execute(select(Account).where(Account.id.in_(missing)))
-        ).scalars():
-            row = AccountRow.of(account)
-            tx.account_cache.put(row)
-            rows[row.id] = row
-    return rows
-
-
 async def render_comments(tx: Tx, comments: Sequence[MomentComment]) -> list[CommentRead]:
     """Comments already filtered for the viewer."""
-    people = await account_rows(
+    people = await load_account_rows(
         tx,
         [c.author_id for c in comments]
         + [c.reply_to_account_id for c in comments if c.reply_to_account_id is not None],
@@ -238,7 +216,7 @@ async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> l
     ).scalars():
         comments[comment.moment_id].append(comment)
     audiences = await _audiences(tx, [m for m in moments if m.author_id == viewer_id])
-    people = await account_rows(
+    people = await load_account_rows(
         tx, [m.author_id for m in moments] + [a for ids_ in likes.values() for a in ids_]
     )
     rendered = {

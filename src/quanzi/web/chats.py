@@ -1,0 +1,381 @@
+"""The Chats tab: the conversation list, a chat with live messages, and group settings.
+
+Messages on a page are kept in seq order and never twice: every fragment of messages is
+"what comes after the newest seq this page holds" (or, scrolling back, before the oldest), and
+the page's script drops any seq it already shows. Live events, sends and catching up after a
+lost connection all use the same fragment, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.queries import load_account_rows
+from quanzi.domain.chat import actions, queries
+from quanzi.domain.chat.send import Draft
+from quanzi.domain.chat.views import ConversationRead, MessageRead
+from quanzi.domain.contacts.queries import count_incoming_requests, list_friends
+from quanzi.domain.media.actions import upload_image
+from quanzi.domain.notifications.queries import count_unread
+from quanzi.errors import Invalid
+from quanzi.kit.wire import Id
+from quanzi.web.i18n import _
+from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, templates
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+PAGE_SIZE = 40
+Seq = Annotated[int | None, Query(ge=0, le=2**62)]
+
+
+async def badges(page: Page) -> None:
+    """The counts on the tabs: unread chats, pending friend requests, unread notifications."""
+    async with page.services.read() as tx:
+        total, _ = await queries.total_unread(tx, page.principal)
+        page.badges["chats"] = total
+        page.badges["contacts"] = await count_incoming_requests(tx, page.principal)
+        page.badges["me"] = await count_unread(tx, page.principal)
+
+
+def title_of(conv: ConversationRead) -> str:
+    if conv.kind == "direct" and conv.peer is not None:
+        return conv.peer.display_name or conv.peer.handle
+    return conv.name or _("Group chat")
+
+
+@router.get("/chats")
+async def chat_list(page: MemberPage) -> Response:
+    await badges(page)
+    async with page.services.read() as tx:
+        conversations = await queries.list_conversations(tx, page.principal)
+    return render(page, "chats/list.html", tab="chats", conversations=_ordered(conversations))
+
+
+@router.get("/chats/list")
+async def chat_list_fragment(page: MemberPage) -> Response:
+    async with page.services.read() as tx:
+        conversations = await queries.list_conversations(tx, page.principal)
+    return render(page, "chats/_list.html", conversations=_ordered(conversations))
+
+
+def _ordered(conversations: list[ConversationRead]) -> list[ConversationRead]:
+    """Pinned first, then by latest activity (the domain's order)."""
+    return sorted(conversations, key=lambda c: not c.me.pinned)
+
+
+async def _people(page: Page, messages: list[MessageRead]) -> dict[int, AccountRow]:
+    """Everyone these messages name: senders, and the people of system messages."""
+    ids: set[int] = set()
+    for m in messages:
+        if m.sender_id is not None:
+            ids.add(m.sender_id)
+        if m.system:
+            for key in ("actor", "inviter"):
+                if m.system.get(key):
+                    ids.add(int(m.system[key]))
+            ids.update(int(t) for t in m.system.get("targets", []))
+    async with page.services.read() as tx:
+        return await load_account_rows(tx, ids)
+
+
+@router.get("/chats/{conversation_id}")
+async def chat(conversation_id: Id, page: MemberPage) -> Response:
+    await badges(page)
+    base = page.base_url
+    async with page.services.read() as tx:
+        conv = await queries.get_conversation(tx, page.principal, conversation_id)
+        _, me, rows = await queries.list_messages(
+            tx, page.principal, conversation_id, limit=PAGE_SIZE
+        )
+        members = (
+            await queries.list_members(tx, page.principal, conversation_id)
+            if conv.kind == "group" and conv.me.state == "active"
+            else []
+        )
+    messages = [MessageRead.of(m, base) for m in rows]
+    people = await _people(page, messages)
+    names = {str(m.account.id): m.account.display_name for m in members}
+    if conv.peer is not None:
+        names[str(conv.peer.id)] = conv.peer.display_name
+    return render(
+        page,
+        "chats/chat.html",
+        tab="chats",
+        conv=conv,
+        title=title_of(conv),
+        messages=messages,
+        people=people,
+        members=members,
+        names=names,
+        more=bool(messages) and messages[0].seq > me.joined_seq,
+        read_seq=me.read_seq,
+        client_msg_id=secrets.token_urlsafe(12),
+    )
+
+
+@router.get("/chats/{conversation_id}/messages")
+async def messages(
+    conversation_id: Id, page: MemberPage, after_seq: Seq = None, before_seq: Seq = None
+) -> Response:
+    return await _fragment(page, conversation_id, after_seq=after_seq, before_seq=before_seq)
+
+
+async def _fragment(
+    page: Page, conversation_id: int, *, after_seq: int | None, before_seq: int | None = None
+) -> Response:
+    async with page.services.read() as tx:
+        _, me, rows = await queries.list_messages(
+            tx,
+            page.principal,
+            conversation_id,
+            after_seq=after_seq,
+            before_seq=before_seq if after_seq is None else None,
+            limit=PAGE_SIZE if after_seq is None else queries.MAX_MESSAGES,
+        )
+    found = [MessageRead.of(m, page.base_url) for m in rows]
+    return render(
+        page,
+        "chats/_messages.html",
+        conversation_id=conversation_id,
+        messages=found,
+        people=await _people(page, found),
+        older=after_seq is None,
+        more=after_seq is None and bool(found) and found[0].seq > me.joined_seq,
+        live=after_seq is not None,
+    )
+
+
+@router.post("/chats/{conversation_id}/messages")
+async def send(
+    conversation_id: Id,
+    page: MemberPage,
+    client_msg_id: Annotated[str, Form(min_length=1, max_length=64)],
+    text: Annotated[str, Form(max_length=20_000)] = "",
+    reply_to_seq: Annotated[int | None, Form(ge=1, le=2**62)] = None,
+    mentions: Annotated[list[int] | None, Form()] = None,
+    mention_all: Annotated[bool, Form()] = False,
+    after_seq: Annotated[int, Form(ge=0, le=2**62)] = 0,
+    image: UploadFile | None = None,
+) -> Response:
+    media_id = None
+    if image is not None and image.filename:
+        media, _replayed = await upload_image(page.services, page.principal, await image.read())
+        media_id = media.id
+    if not text.strip() and media_id is None:
+        raise Invalid(_("Write something, or choose a picture."), code="empty_message")
+    draft = Draft(
+        client_msg_id=client_msg_id,
+        text=text,
+        media_id=media_id,
+        reply_to_seq=reply_to_seq,
+        mentions=tuple(mentions or ()),
+        mention_all=mention_all,
+    )
+    await page.services.sender.send(page.principal, conversation_id, draft)
+    return await _fragment(page, conversation_id, after_seq=after_seq)
+
+
+@router.post("/chats/{conversation_id}/messages/{seq}/recall")
+async def recall(
+    conversation_id: Id,
+    seq: int,
+    page: MemberPage,
+    after_seq: Annotated[int, Form(ge=0, le=2**62)] = 0,
+) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_recall(tx, page.principal, conversation_id, seq)
+    return await _fragment(page, conversation_id, after_seq=after_seq)
+
+
+# Starting chats
+
+
+@router.post("/chats/direct/{account_id}")
+async def open_direct(account_id: Id, page: MemberPage) -> Response:
+    async with page.services.write() as tx:
+        conv = await actions.do_open_direct(tx, page.principal, account_id)
+    return redirect(page, f"/chats/{conv.id}")
+
+
+@router.get("/chats/new/group")
+async def new_group_form(page: MemberPage) -> Response:
+    async with page.services.read() as tx:
+        friends = await list_friends(tx, page.principal)
+    return render(page, "chats/new_group.html", tab="chats", friends=friends)
+
+
+@router.post("/chats/new/group")
+async def create_group(
+    page: MemberPage,
+    name: Annotated[str, Form(max_length=200)] = "",
+    member_ids: Annotated[list[int] | None, Form()] = None,
+    announcement: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    async with page.services.write() as tx:
+        conv = await actions.do_create_group(
+            tx,
+            page.principal,
+            name=name,
+            member_ids=list(member_ids or []),
+            announcement=announcement,
+        )
+    return redirect(page, f"/chats/{conv.id}")
+
+
+# Group settings
+
+
+@router.get("/chats/{conversation_id}/settings")
+async def settings(conversation_id: Id, page: MemberPage) -> Response:
+    async with page.services.read() as tx:
+        conv = await queries.get_conversation(tx, page.principal, conversation_id)
+        members = (
+            await queries.list_members(tx, page.principal, conversation_id)
+            if conv.me.state == "active"
+            else []
+        )
+        friends = await list_friends(tx, page.principal) if conv.kind == "group" else []
+    inside = {int(m.account.id) for m in members}
+    return render(
+        page,
+        "chats/settings.html",
+        tab="chats",
+        conv=conv,
+        title=title_of(conv),
+        members=members,
+        invitable=[f for f in friends if int(f.account.id) not in inside],
+    )
+
+
+def _back_to_settings(page: Page, conversation_id: int) -> Response:
+    return redirect(page, f"/chats/{conversation_id}/settings")
+
+
+@router.post("/chats/{conversation_id}/settings")
+async def update_group(
+    conversation_id: Id,
+    page: MemberPage,
+    name: Annotated[str | None, Form(max_length=200)] = None,
+    announcement: Annotated[str | None, Form(max_length=5000)] = None,
+) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_update_group(
+            tx, page.principal, conversation_id, name=name, announcement=announcement
+        )
+    return _back_to_settings(page, conversation_id)
+
+
+@router.post("/chats/{conversation_id}/me")
+async def my_settings(
+    conversation_id: Id,
+    page: MemberPage,
+    muted: Annotated[bool, Form()] = False,
+    pinned: Annotated[bool, Form()] = False,
+) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_member_settings(
+            tx, page.principal, conversation_id, muted=muted, pinned=pinned
+        )
+    return _back_to_settings(page, conversation_id)
+
+
+@router.post("/chats/{conversation_id}/members")
+async def invite(
+    conversation_id: Id,
+    page: MemberPage,
+    account_ids: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_invite(tx, page.principal, conversation_id, list(account_ids or []))
+    return _back_to_settings(page, conversation_id)
+
+
+@router.post("/chats/{conversation_id}/members/{account_id}/remove")
+async def remove_member(conversation_id: Id, account_id: Id, page: MemberPage) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_remove_member(tx, page.principal, conversation_id, account_id)
+    return _back_to_settings(page, conversation_id)
+
+
+@router.post("/chats/{conversation_id}/members/{account_id}/role")
+async def set_role(
+    conversation_id: Id,
+    account_id: Id,
+    page: MemberPage,
+    role: Annotated[str, Form(max_length=10)],
+) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_set_role(tx, page.principal, conversation_id, account_id, role)
+    return _back_to_settings(page, conversation_id)
+
+
+@router.post("/chats/{conversation_id}/transfer")
+async def transfer(
+    conversation_id: Id, page: MemberPage, account_id: Annotated[int, Form(ge=1)]
+) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_transfer(tx, page.principal, conversation_id, account_id)
+    return _back_to_settings(page, conversation_id)
+
+
+@router.post("/chats/{conversation_id}/leave")
+async def leave(conversation_id: Id, page: MemberPage) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_leave(tx, page.principal, conversation_id)
+    return redirect(page, "/chats")
+
+
+@router.post("/chats/{conversation_id}/dissolve")
+async def dissolve(conversation_id: Id, page: MemberPage) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_dissolve(tx, page.principal, conversation_id)
+    return redirect(page, f"/chats/{conversation_id}")
+
+
+@router.post("/chats/{conversation_id}/invitation")
+async def answer_invitation(
+    conversation_id: Id, page: MemberPage, accept: Annotated[bool, Form()] = False
+) -> Response:
+    async with page.services.write() as tx:
+        await actions.do_answer_invitation(tx, page.principal, conversation_id, accept)
+    return redirect(page, f"/chats/{conversation_id}" if accept else "/chats")
+
+
+def system_text(message: MessageRead, people: dict[int, AccountRow]) -> str:
+    """A system message in the reader's language: "小明 invited 李雷 and 韩梅梅"."""
+    body: dict[str, Any] = message.system or {}
+
+    def who(raw: Any) -> str:
+        row = people.get(int(raw)) if raw else None
+        return row.display_name if row is not None else _("someone")
+
+    actor = who(body.get("actor"))
+    targets = ", ".join(who(t) for t in body.get("targets", []))
+    event = body.get("event")
+    texts = {
+        "created": _("%(actor)s created the group", actor=actor),
+        "renamed": _(
+            '%(actor)s renamed the group to "%(name)s"', actor=actor, name=body.get("name", "")
+        ),
+        "announcement": _("%(actor)s changed the announcement", actor=actor),
+        "avatar": _("%(actor)s changed the group picture", actor=actor),
+        "invited": _("%(actor)s invited %(targets)s", actor=actor, targets=targets),
+        "joined": _("%(actor)s joined the group", actor=actor),
+        "removed": _("%(actor)s removed %(targets)s", actor=actor, targets=targets),
+        "left": _("%(actor)s left the group", actor=actor),
+        "admin_added": _("%(targets)s is now an administrator", targets=targets),
+        "admin_removed": _("%(targets)s is no longer an administrator", targets=targets),
+        "owner": _("%(targets)s now owns the group", targets=targets),
+        "dissolved": _("%(actor)s dissolved the group", actor=actor),
+    }
+    if message.kind == "recall":
+        return _("%(actor)s recalled a message", actor=who(message.sender_id))
+    return texts.get(str(event), _("The group changed"))
+
+
+templates.globals["system_text"] = system_text
