@@ -7,10 +7,18 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from quanzi.web import auth, chats
+from quanzi.web import auth, chats, contacts, discover, me, moments, square
 
 STATIC_DIR = Path(__file__).parent / "static"
-routers: list[APIRouter] = [auth.router, chats.router]
+routers: list[APIRouter] = [
+    auth.router,
+    chats.router,
+    contacts.router,
+    discover.router,
+    moments.router,
+    square.router,
+    me.router,
+]
 
 
 def static_files() -> StaticFiles:

@@ -19,27 +19,17 @@ from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.chat import actions, queries
 from quanzi.domain.chat.send import Draft
 from quanzi.domain.chat.views import ConversationRead, MessageRead
-from quanzi.domain.contacts.queries import count_incoming_requests, list_friends
+from quanzi.domain.contacts.queries import list_friends
 from quanzi.domain.media.actions import upload_image
-from quanzi.domain.notifications.queries import count_unread
 from quanzi.errors import Invalid
 from quanzi.kit.wire import Id
 from quanzi.web.i18n import _
-from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, templates
+from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show, templates
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 PAGE_SIZE = 40
 Seq = Annotated[int | None, Query(ge=0, le=2**62)]
-
-
-async def badges(page: Page) -> None:
-    """The counts on the tabs: unread chats, pending friend requests, unread notifications."""
-    async with page.services.read() as tx:
-        total, _ = await queries.total_unread(tx, page.principal)
-        page.badges["chats"] = total
-        page.badges["contacts"] = await count_incoming_requests(tx, page.principal)
-        page.badges["me"] = await count_unread(tx, page.principal)
 
 
 def title_of(conv: ConversationRead) -> str:
@@ -50,10 +40,9 @@ def title_of(conv: ConversationRead) -> str:
 
 @router.get("/chats")
 async def chat_list(page: MemberPage) -> Response:
-    await badges(page)
     async with page.services.read() as tx:
         conversations = await queries.list_conversations(tx, page.principal)
-    return render(page, "chats/list.html", tab="chats", conversations=_ordered(conversations))
+    return await show(page, "chats/list.html", tab="chats", conversations=_ordered(conversations))
 
 
 @router.get("/chats/list")
@@ -85,7 +74,6 @@ async def _people(page: Page, messages: list[MessageRead]) -> dict[int, AccountR
 
 @router.get("/chats/{conversation_id}")
 async def chat(conversation_id: Id, page: MemberPage) -> Response:
-    await badges(page)
     base = page.base_url
     async with page.services.read() as tx:
         conv = await queries.get_conversation(tx, page.principal, conversation_id)
@@ -102,7 +90,7 @@ async def chat(conversation_id: Id, page: MemberPage) -> Response:
     names = {str(m.account.id): m.account.display_name for m in members}
     if conv.peer is not None:
         names[str(conv.peer.id)] = conv.peer.display_name
-    return render(
+    return await show(
         page,
         "chats/chat.html",
         tab="chats",
@@ -206,7 +194,7 @@ async def open_direct(account_id: Id, page: MemberPage) -> Response:
 async def new_group_form(page: MemberPage) -> Response:
     async with page.services.read() as tx:
         friends = await list_friends(tx, page.principal)
-    return render(page, "chats/new_group.html", tab="chats", friends=friends)
+    return await show(page, "chats/new_group.html", tab="chats", friends=friends)
 
 
 @router.post("/chats/new/group")
@@ -241,7 +229,7 @@ async def settings(conversation_id: Id, page: MemberPage) -> Response:
         )
         friends = await list_friends(tx, page.principal) if conv.kind == "group" else []
     inside = {int(m.account.id) for m in members}
-    return render(
+    return await show(
         page,
         "chats/settings.html",
         tab="chats",

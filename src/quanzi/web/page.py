@@ -27,6 +27,9 @@ from quanzi.api.deps import SAFE_METHODS, SESSION_COOKIE
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.chat.queries import total_unread
+from quanzi.domain.contacts.queries import count_incoming_requests
+from quanzi.domain.notifications.queries import count_unread
 from quanzi.errors import Forbidden, QuanziError
 from quanzi.services import Services
 from quanzi.web import i18n
@@ -162,6 +165,17 @@ async def _member_page(request: Request) -> Page:
 
 AnyPage = Annotated[Page, Depends(_page)]
 MemberPage = Annotated[Page, Depends(_member_page)]
+
+
+async def show(page: Page, template: str, status: int = 200, **context: Any) -> Response:
+    """A whole page, with the counts on its tabs: unread chats, pending friend requests and
+    unread notifications."""
+    async with page.services.read() as tx:
+        viewer = page.principal
+        page.badges["chats"], _counts = await total_unread(tx, viewer)
+        page.badges["contacts"] = await count_incoming_requests(tx, viewer)
+        page.badges["me"] = await count_unread(tx, viewer)
+    return render(page, template, status, **context)
 
 
 def render(page: Page, template: str, status: int = 200, **context: Any) -> Response:
