@@ -30,7 +30,7 @@
       setTimeout(() => el.remove(), 5000);
     });
   }
-  document.addEventListener("htmx:afterSwap", (event) => hideToasts(event.detail.target));
+  document.addEventListener("htmx:afterSwap", (event) => hideToasts(event.target));
 
   // The stream: one WebSocket per page, reconnecting with backoff; a reconnect catches up.
   const stream = {
@@ -93,7 +93,9 @@
         onTyping(p);
         break;
       case "notification.new":
-        bump("badge-me", 1);
+        // A notification about something already notified refreshes the old one, so the
+        // count comes from the server rather than adding one.
+        refreshNotificationBadge();
         if (p.kind === "friend_request") bump("badge-contacts", 1);
         fire("qz:notifications");
         break;
@@ -150,7 +152,7 @@
   }
   async function refreshNotificationBadge() {
     const data = await getJSON("/api/v1/notifications/unread_count");
-    if (data) setBadge("badge-me", data.unread ?? data.count);
+    if (data) setBadge("badge-me", data.count);
   }
 
   // A chat on screen: messages in seq order, each once.
@@ -265,21 +267,66 @@
     text.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        htmx.trigger(composer, "submit");
+        sendNow();
       }
     });
-    composer.addEventListener("htmx:afterRequest", (event) => {
-      if (event.detail.elt !== composer || !event.detail.successful) return;
-      composer.reset();
-      idField.value = newId();
+    composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      sendNow();
+    });
+
+    // Sending clears the box at once (as WeChat does), so the next message can be typed while
+    // this one travels. Sends go one after another, in the order they were made, each with its
+    // own client id; a send that meets a network error is retried with the same id (the server
+    // keeps it once), and one that is refused gives its text back if nothing new was typed.
+    let chain = Promise.resolve();
+    function sendNow() {
+      const hasFile = fileInput.files && fileInput.files.length > 0;
+      if (!text.value.trim() && !hasFile) return;
+      const data = new FormData(composer);
+      const draft = text.value;
+      text.value = "";
+      fileInput.value = "";
+      preview.hidden = true;
       replyField.value = "";
       replying.hidden = true;
-      preview.hidden = true;
-      dedupe();
-      toBottom();
-      markRead();
-      text.focus();
-    });
+      composer.querySelectorAll("[data-mention]").forEach((box) => { box.checked = false; });
+      idField.value = newId();
+      chain = chain.then(() => post(data, draft));
+    }
+
+    async function post(data, draft) {
+      for (let attempt = 0; attempt < 4; attempt++) {
+        data.set("after_seq", String(lastSeq()));
+        let response;
+        try {
+          response = await fetch(composer.action, {
+            method: "POST",
+            body: data,
+            credentials: "same-origin",
+            headers: { "X-CSRF-Token": csrf, "HX-Request": "true" },
+          });
+        } catch (e) {
+          await new Promise((done) => setTimeout(done, 500 * (attempt + 1)));
+          continue;
+        }
+        const html = await response.text();
+        if (response.ok) {
+          htmx.swap(list, html, { swapStyle: "beforeend" }, { contextElement: list });
+          dedupe();
+          toBottom();
+          markRead();
+        } else {
+          const toast = document.getElementById("toast");
+          htmx.swap(toast, html, { swapStyle: "innerHTML" }, { contextElement: toast });
+          hideToasts(toast);
+          if (!text.value) text.value = draft;
+        }
+        return;
+      }
+      if (!text.value) text.value = draft;
+    }
+
     fileInput.addEventListener("change", () => {
       const file = fileInput.files[0];
       if (!file) { preview.hidden = true; return; }
