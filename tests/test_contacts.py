@@ -407,6 +407,34 @@ async def test_search_by_display_name_and_handle(people: Personas) -> None:
     assert await search("zhang_") == []  # only the shy one's handle starts so
 
 
+async def test_find_people_by_number_or_handle_as_far_as_they_allow(
+    app: FastAPI, people: Personas
+) -> None:
+    from quanzi.domain.accounts.sessions import Principal
+    from quanzi.domain.contacts.queries import find_people
+
+    viewer = await people.register("seeker")
+    shy = await people.register("zhang_shy", display_name="张害羞")
+    open_ = await people.register("zhangkai", display_name="张开")
+    await people.client.patch(
+        "/api/v1/accounts/me",
+        json={"privacy": {"find_in_search": False, "find_by_number": False}},
+        headers=shy.auth,
+    )
+    me = Principal(int(viewer.id), int(viewer.session_id), "user")
+
+    async def find(text: str) -> list[str]:
+        async with app.state.services.read() as tx:
+            return [a.handle for a in await find_people(tx, me, text, 10)]
+
+    assert await find(str(open_.number)) == ["zhangkai"]
+    assert await find(str(shy.number)) == []  # not by number, as they chose
+    assert await find("@zhang_shy") == ["zhang_shy"]  # by exact handle still allowed
+    assert await find("zhang") == ["zhangkai"]  # but search does not list them
+    assert await find("张") == ["zhangkai"]
+    assert await find("  ") == []
+
+
 # Notifications
 
 

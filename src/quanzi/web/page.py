@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -105,9 +105,14 @@ class Page:
 
     @staticmethod
     def avatar(account: Any) -> str | None:
-        """The thumbnail of someone's avatar (an account row, or any view with `avatar_id`)."""
+        """Someone's avatar thumbnail as a path of this site: from a row (`avatar_id`), or from
+        a view whose URLs are absolute (the public base may not be the address the browser
+        used)."""
         avatar_id = getattr(account, "avatar_id", None)
-        return f"/media/{avatar_id}/thumb" if avatar_id else None
+        if avatar_id:
+            return f"/media/{avatar_id}/thumb"
+        thumbnail = getattr(account, "avatar_thumbnail_url", None)
+        return urlsplit(thumbnail).path if thumbnail else None
 
     @property
     def principal(self) -> Principal:
@@ -259,3 +264,6 @@ class WebRoute(APIRoute):
 def translate_error(exc: QuanziError) -> str:
     """The domain's message in the person's language, where the catalogue has it."""
     return i18n.gettext(exc.message)
+
+
+templates.globals["avatar_path"] = Page.avatar

@@ -18,7 +18,7 @@ from quanzi.db.models import (
 )
 from quanzi.db.paginate import window_query
 from quanzi.db.search import match
-from quanzi.domain.accounts.queries import access_account
+from quanzi.domain.accounts.queries import access_account, lookup_account
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.contacts.views import FriendRead, Relationship
@@ -284,3 +284,26 @@ async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: in
         )
     query = query.order_by(rank, Account.number).limit(limit)
     return list((await tx.session.execute(query)).scalars())
+
+
+async def find_people(tx: Tx, viewer: Principal, text: str, limit: int) -> list[Account]:
+    """What a "find people" box finds: the account with exactly that number, or that handle
+    (an `@` in front is allowed), if they let themselves be found that way; then the matches of
+    `search_accounts`. Each person once, the exact match first."""
+    key = clean_line(text).removeprefix("@").strip()
+    if not key:
+        return []
+    exact: Account | None = None
+    try:
+        if key.isascii() and key.isdigit():
+            if len(key) <= 15:
+                exact = await lookup_account(tx, viewer, number=int(key))
+        else:
+            exact = await lookup_account(tx, viewer, handle=key)
+    except NotFound:
+        exact = None
+    found = [exact] if exact is not None else []
+    for account in await search_accounts(tx, viewer, key, limit):
+        if exact is None or account.id != exact.id:
+            found.append(account)
+    return found[:limit]
