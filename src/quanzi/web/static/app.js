@@ -103,8 +103,11 @@
         refreshNotificationBadge();
         break;
       case "moment.new":
+      case "moment.deleted":
       case "moment.liked":
+      case "moment.unliked":
       case "moment.commented":
+      case "moment.comment_deleted":
         fire("qz:moments", p);
         if (frame.type === "moment.new") showDot("badge-discover");
         break;
