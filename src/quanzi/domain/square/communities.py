@@ -3,12 +3,13 @@ moderators remove posts that do not belong."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from quanzi.db.models import Community, CommunityMember, Post
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.square.queries import page_of, visible
+from quanzi.domain.square.views import CommunityRead
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, NotFound
 from quanzi.kit.ids import new_id
@@ -153,3 +154,25 @@ async def list_members(tx: Tx, community_id: int, limit: int = 200) -> list[Comm
         .limit(limit)
     )
     return list(rows.scalars())
+
+
+async def list_communities(
+    tx: Tx, viewer: Principal, *, mine: bool, limit: int = 100
+) -> list[CommunityRead]:
+    """Communities with the viewer's role in each: those they belong to (the latest joined
+    first), or all of them (the biggest first)."""
+    query = select(Community, CommunityMember.role).outerjoin(
+        CommunityMember,
+        and_(
+            CommunityMember.community_id == Community.id,
+            CommunityMember.account_id == viewer.account_id,
+        ),
+    )
+    if mine:
+        query = query.where(CommunityMember.account_id.is_not(None)).order_by(
+            CommunityMember.joined_at.desc(), Community.id.desc()
+        )
+    else:
+        query = query.order_by(Community.member_count.desc(), Community.id.desc())
+    rows = await tx.session.execute(query.limit(limit))
+    return [CommunityRead.of(community, role) for community, role in rows.all()]
