@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 
 from quanzi.web import i18n
@@ -58,3 +59,23 @@ def test_placeholders_survive_translation() -> None:
         source = msgid[1] if isinstance(msgid, tuple) else msgid
         for name in ("%(actor)s", "%(name)s", "%(num)d", "%(targets)s", "%(count)d"):
             assert (name in source) == (name in text), (msgid, text)
+
+
+def test_catalogues_agree_where_they_share_a_text() -> None:
+    """The catalogues of the areas are merged: a text translated in two of them must read the
+    same in both, or one area would silently show the other's wording."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((i18n.LOCALE_DIR / "zh_CN").glob("*.po")):
+        with path.open("rb") as f:
+            for message in read_po(f, locale="zh_CN"):
+                if not message.id or not message.string:
+                    continue
+                key = str(message.id)
+                text = str(message.string)
+                if key in seen and seen[key][1] != text:
+                    clashes.append(
+                        f"{key!r}: {seen[key][0]} {seen[key][1]!r}, {path.name} {text!r}"
+                    )
+                seen.setdefault(key, (path.name, text))
+    assert not clashes, "\n".join(clashes)
