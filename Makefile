@@ -34,8 +34,8 @@ test: $(VENV)/.installed-test
 
 ## check: lint, format check and type check
 check: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
 clean:
