@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from bench import api, chat, ws
+from bench import api, chat, search, timeline, world, ws
 from bench.common import emit, log, raise_fd_limit, time_limit
 
 
@@ -41,6 +41,15 @@ BENCHMARKS = {
         chat,
         "chat over WebSockets: throughput, latency, catch-up, group fan-out (--vs-synapse)",
     ),
+    "world": Benchmark(
+        world,
+        "generate (or reuse) the cached world of 1,000,000 posts that timeline and search read",
+    ),
+    "timeline": Benchmark(
+        timeline,
+        "home timeline and Moments feed p50/p99, a 100,000-follower post's visibility, trending",
+    ),
+    "search": Benchmark(search, "full-text search of posts, Chinese and English: p50/p99"),
 }
 
 

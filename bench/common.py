@@ -245,10 +245,13 @@ def server_env(port: int, data_dir: Path, extra: Mapping[str, str]) -> dict[str,
 
 @contextlib.contextmanager
 def quanzi_server(
-    extra_env: Mapping[str, str] | None = None, ready_timeout: float = 60.0
+    extra_env: Mapping[str, str] | None = None,
+    ready_timeout: float = 60.0,
+    prepare: Callable[[Path], object] | None = None,
 ) -> Iterator[Server]:
     """`quanzi migrate` then `quanzi serve` on a free loopback port and a fresh temporary data
-    directory; ready when /readyz answers 200. Stopped and removed on exit, whatever happens."""
+    directory; ready when /readyz answers 200. Stopped and removed on exit, whatever happens.
+    `prepare(data_dir)` runs first, e.g. to put a pre-made database there."""
     tmp = Path(tempfile.mkdtemp(prefix="quanzi-bench-"))
     port = free_port()
     data_dir = tmp / "data"
@@ -256,6 +259,8 @@ def quanzi_server(
     log_path = tmp / "server.log"
     process: subprocess.Popen[bytes] | None = None
     try:
+        if prepare is not None:
+            prepare(data_dir)
         # cwd=tmp: no stray .env of the caller's working directory is read
         done = subprocess.run(
             [*quanzi_command(), "migrate"],

@@ -74,13 +74,15 @@ class LabelMember(Base):
 
 
 class Follow(Base):
-    """`follower` follows `followee`; pending until a locked account approves."""
+    """`follower` follows `followee`; pending until a locked account approves. Each index
+    carries the other account's id, so that "whom does X follow" (home timelines) and "who
+    follows X" (fan-out) are read from the index alone."""
 
     __tablename__ = "follows"
     __table_args__ = (
         UniqueConstraint("follower_id", "followee_id"),
-        Index("ix_follows_followee", "followee_id", "status", "id"),
-        Index("ix_follows_follower", "follower_id", "status", "id"),
+        Index("ix_follows_followee", "followee_id", "status", "id", "follower_id"),
+        Index("ix_follows_follower", "follower_id", "status", "id", "followee_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from quanzi.db.models import (
@@ -26,11 +26,38 @@ from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.media.views import MediaRead
-from quanzi.domain.moments.rules import interaction_visible, moment_visible
+from quanzi.domain.moments.rules import BOUND_NOW, interaction_visible, moment_visible
 from quanzi.domain.moments.views import AudienceRead, CommentRead, MomentRead
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
+
+# The statements of the feed, built once (see rules.py): executed with the viewer as "viewer",
+# the ids of the Moments as "ids" and the time as BOUND_NOW.values(now).
+_VIEWER: BindParameter[int] = bindparam("viewer")
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_VISIBLE_AMONG = {
+    ascending: select(Moment)
+    .where(Moment.id.in_(_IDS), moment_visible(_VIEWER, BOUND_NOW))
+    .order_by(Moment.id.asc() if ascending else Moment.id.desc())
+    for ascending in (False, True)
+}
+_LIKES_SHOWN = (
+    select(MomentLike.moment_id, MomentLike.account_id)
+    .join(Moment, Moment.id == MomentLike.moment_id)
+    .where(MomentLike.moment_id.in_(_IDS), interaction_visible(_VIEWER, MomentLike.account_id))
+    .order_by(MomentLike.created_at, MomentLike.account_id)
+)
+_COMMENTS_SHOWN = (
+    select(MomentComment)
+    .join(Moment, Moment.id == MomentComment.moment_id)
+    .where(
+        MomentComment.moment_id.in_(_IDS),
+        MomentComment.deleted_at.is_(None),
+        interaction_visible(_VIEWER, MomentComment.author_id, MomentComment.reply_to_account_id),
+    )
+    .order_by(MomentComment.id)
+)
 
 
 async def access_moment(tx: Tx, viewer: Principal, moment_id: int) -> Moment:
@@ -80,14 +107,39 @@ async def moment_media_visible(tx: Tx, viewer: Principal, media_id: int) -> bool
 
 
 async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRead]:
-    """The Moments of my friends that I may see, and my own, newest first."""
+    """The Moments of my friends that I may see, and my own, newest first.
+
+    Candidates (mine and those of everyone in my contacts) come from the index of Moments by
+    author; the visibility rule, several lookups per Moment, is applied to a batch of them at
+    a time in the page's order until the page is full: the page one query with both
+    conditions would give, without applying the rule to every Moment of every friend."""
     me = viewer.account_id
     mine = select(Contact.friend_id).where(Contact.owner_id == me)
-    query = select(Moment).where(
-        or_(Moment.author_id == me, Moment.author_id.in_(mine)),
-        moment_visible(me, tx.now),
+    candidates = window_query(
+        select(Moment.id).where(or_(Moment.author_id == me, Moment.author_id.in_(mine))),
+        Moment.id,
+        window,
     )
-    return await _page(tx, viewer, query, window)
+    need = window.limit + 1
+    batch = need * 3 // 2 + 8
+    visible_among = _VISIBLE_AMONG[window.ascending]
+    now = BOUND_NOW.values(tx.now)
+    found: list[Moment] = []
+    query = candidates.limit(batch)
+    while True:
+        ids = list((await tx.session.execute(query)).scalars())
+        if ids:
+            rows = await tx.session.execute(visible_among, {"ids": ids, "viewer": me, **now})
+            found.extend(rows.scalars())
+        if len(found) >= need or len(ids) < batch:
+            break
+        after = ids[-1]
+        query = candidates.limit(batch).where(
+            Moment.id > after if window.ascending else Moment.id < after
+        )
+    page = Page.build(found[:need], window, lambda m: m.id)
+    items = await render_moments(tx, me, list(page.items))
+    return Page(items, page.next_max_id, page.prev_min_id)
 
 
 async def list_account_moments(
@@ -190,29 +242,12 @@ async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> l
         media[moment_id].append(item)
     likes: dict[int, list[int]] = defaultdict(list)
     for moment_id, account_id in await tx.session.execute(
-        select(MomentLike.moment_id, MomentLike.account_id)
-        .join(Moment, Moment.id == MomentLike.moment_id)
-        .where(
-            MomentLike.moment_id.in_(ids),
-            interaction_visible(viewer_id, MomentLike.account_id),
-        )
-        .order_by(MomentLike.created_at, MomentLike.account_id)
+        _LIKES_SHOWN, {"ids": ids, "viewer": viewer_id}
     ):
         likes[moment_id].append(account_id)
     comments: dict[int, list[MomentComment]] = defaultdict(list)
     for comment in (
-        await tx.session.execute(
-            select(MomentComment)
-            .join(Moment, Moment.id == MomentComment.moment_id)
-            .where(
-                MomentComment.moment_id.in_(ids),
-                MomentComment.deleted_at.is_(None),
-                interaction_visible(
-                    viewer_id, MomentComment.author_id, MomentComment.reply_to_account_id
-                ),
-            )
-            .order_by(MomentComment.id)
-        )
+        await tx.session.execute(_COMMENTS_SHOWN, {"ids": ids, "viewer": viewer_id})
     ).scalars():
         comments[comment.moment_id].append(comment)
     audiences = await _audiences(tx, [m for m in moments if m.author_id == viewer_id])

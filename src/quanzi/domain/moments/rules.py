@@ -19,6 +19,10 @@ A like or comment by I on A's Moment, seen by someone V who may see the Moment, 
 - V may see I's interactions: I is V, or I is A, or V is A, or I is connected to V.
 A reply must pass this for its author *and* for the person it answers, so that a reply never
 shows a viewer the name of someone whose comments they are not allowed to see.
+
+Building these expressions costs more than running them, so the hot reads build their
+statements once, with the viewer as a bound parameter and the time as BOUND_NOW, and pass the
+values when executing (`BOUND_NOW.values(now)`).
 """
 
 from __future__ import annotations
@@ -26,16 +30,36 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from quanzi.db.models import Account, Block, Contact, LabelMember, Moment, MomentAudience
+from quanzi.db.models.base import UTCDateTime
 
 # How far back someone's friends may see their Moments (accounts.moments_window).
 WINDOWS = {"6m": timedelta(days=183), "3d": timedelta(days=3)}
 
-# A viewer or actor: a known account id, or a column of the enclosing query.
+# A viewer or actor: a known account id, or a column (or bound parameter) of the enclosing query.
 Who = int | SQLColumnExpression[Any]
+
+
+class BoundNow:
+    """The current time as bound parameters (the start of each `moments_window`), for
+    statements built once: execute them with `BOUND_NOW.values(now)` among the parameters."""
+
+    @staticmethod
+    def values(now: datetime) -> dict[str, datetime]:
+        return {f"moments_window_{name}": now - span for name, span in WINDOWS.items()}
+
+
+BOUND_NOW = BoundNow()
+When = datetime | BoundNow
+
+
+def _window_start(now: When, name: str) -> Any:
+    if isinstance(now, BoundNow):
+        return bindparam(f"moments_window_{name}", type_=UTCDateTime)
+    return now - WINDOWS[name]
 
 
 def _same(a: Who, b: Who) -> ColumnElement[bool]:
@@ -75,14 +99,14 @@ def _active(account: Who) -> ColumnElement[bool]:
     return select(a.id).where(_same(a.id, account), a.status == "active").exists()
 
 
-def _author_shows(now: datetime) -> ColumnElement[bool]:
+def _author_shows(now: When) -> ColumnElement[bool]:
     """The author is active and the Moment lies within the author's window."""
     a = aliased(Account)
     within = or_(
         a.moments_window == "all",
         *(
-            and_(a.moments_window == name, Moment.created_at >= now - span)
-            for name, span in WINDOWS.items()
+            and_(a.moments_window == name, Moment.created_at >= _window_start(now, name))
+            for name in WINDOWS
         ),
     )
     return select(a.id).where(a.id == Moment.author_id, a.status == "active", within).exists()
@@ -115,7 +139,7 @@ def _listed(viewer: Who) -> ColumnElement[bool]:
     return or_(named, labelled)
 
 
-def moment_visible(viewer: Who, now: datetime) -> ColumnElement[bool]:
+def moment_visible(viewer: Who, now: When) -> ColumnElement[bool]:
     """May `viewer` see the Moment of the enclosing query (at time `now`)?"""
     listed = _listed(viewer)
     audience = or_(

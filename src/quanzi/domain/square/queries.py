@@ -5,6 +5,10 @@
 - public posts by everyone, followers-only posts by the author's followers, mentioned-only
   posts by the accounts they mention; authors always see their own;
 - nothing passes between two accounts when either blocked the other.
+
+Building a statement with the rule costs more than running it, so the reads of every page
+(timelines, search, rendering) use statements built once with the viewer as a bound parameter
+("me") and the posts' ids as another ("ids").
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, or_, select
 
 from quanzi.db.models import (
     Block,
@@ -26,7 +30,8 @@ from quanzi.db.models import (
     Topic,
 )
 from quanzi.db.paginate import window_query
-from quanzi.domain.accounts.queries import access_account, load_account_row
+from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.square.views import PostRead, RepostedRef, post_read
 from quanzi.domain.tx import Tx
@@ -39,7 +44,7 @@ from quanzi.kit.posttext import topic_key
 HOME_SPANS = (timedelta(days=1), timedelta(days=7), timedelta(days=30), timedelta(days=365), None)
 
 
-def follows(viewer_id: int, author: Any) -> ColumnElement[bool]:
+def follows(viewer_id: int | BindParameter[int], author: Any) -> ColumnElement[bool]:
     return exists(
         select(Follow.id).where(
             Follow.follower_id == viewer_id, Follow.followee_id == author, Follow.status == "active"
@@ -47,7 +52,7 @@ def follows(viewer_id: int, author: Any) -> ColumnElement[bool]:
     )
 
 
-def blocked_between(viewer_id: int, author: Any) -> ColumnElement[bool]:
+def blocked_between(viewer_id: int | BindParameter[int], author: Any) -> ColumnElement[bool]:
     return exists(
         select(Block.blocker_id).where(
             or_(
@@ -62,7 +67,11 @@ def visible(viewer: Principal | None) -> ColumnElement[bool]:
     """The SQL condition for posts `viewer` may see (see the module's docstring)."""
     if viewer is None:
         return and_(Post.deleted_at.is_(None), Post.visibility == "public")
-    me = viewer.account_id
+    return visible_to(viewer.account_id)
+
+
+def visible_to(me: int | BindParameter[int]) -> ColumnElement[bool]:
+    """`visible` for a signed-in viewer given by id (or a bound parameter)."""
     mentioned = exists(
         select(PostMention.post_id).where(
             PostMention.post_id == Post.id, PostMention.account_id == me
@@ -84,6 +93,41 @@ def visible(viewer: Principal | None) -> ColumnElement[bool]:
     )
 
 
+# Built once: the posts among "ids" that the viewer ("me", when signed in) may see, newest or
+# oldest first; and what rendering reads about "ids".
+ME: BindParameter[int] = bindparam("me")
+IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_VISIBLE_AMONG = {
+    (signed_in, ascending): select(Post)
+    .where(Post.id.in_(IDS), visible_to(ME) if signed_in else visible(None))
+    .order_by(Post.id.asc() if ascending else Post.id.desc())
+    for signed_in in (False, True)
+    for ascending in (False, True)
+}
+_MENTIONS_OF = select(PostMention.post_id, PostMention.account_id).where(
+    PostMention.post_id.in_(IDS)
+)
+_TOPICS_OF = (
+    select(PostTopic.post_id, Topic.name)
+    .join(Topic, Topic.id == PostTopic.topic_id)
+    .where(PostTopic.post_id.in_(IDS))
+)
+_LIKED_AMONG = select(PostLike.post_id).where(PostLike.account_id == ME, PostLike.post_id.in_(IDS))
+
+
+async def visible_among(
+    tx: Tx, viewer: Principal | None, ids: list[int], *, ascending: bool = False
+) -> list[Post]:
+    """The posts of `ids` that `viewer` may see, newest first (or oldest first)."""
+    if not ids:
+        return []
+    params: dict[str, Any] = {"ids": ids}
+    if viewer is not None:
+        params["me"] = viewer.account_id
+    statement = _VISIBLE_AMONG[(viewer is not None, ascending)]
+    return list((await tx.session.execute(statement, params)).scalars())
+
+
 async def access_post(tx: Tx, viewer: Principal | None, post_id: int) -> Post:
     """The post if `viewer` may see it; NotFound for missing and hidden alike."""
     post = (
@@ -101,38 +145,22 @@ async def render_posts(tx: Tx, viewer: Principal | None, posts: list[Post]) -> l
     """Posts as the viewer sees them, with their originals for reposts: a fixed number of
     queries for the whole page."""
     root_ids = {p.root_id for p in posts if p.root_id is not None}
-    roots: dict[int, Post] = {}
-    if root_ids:
-        roots = {
-            p.id: p
-            for p in (
-                await tx.session.execute(select(Post).where(Post.id.in_(root_ids), visible(viewer)))
-            ).scalars()
-        }
+    roots = {p.id: p for p in await visible_among(tx, viewer, sorted(root_ids))}
     everything = [*posts, *roots.values()]
     ids = [p.id for p in everything]
+    authors = await load_account_rows(tx, {p.author_id for p in everything})
     mentions: dict[int, list[int]] = defaultdict(list)
     topics: dict[int, list[str]] = defaultdict(list)
     liked: set[int] = set()
     if ids:
-        for post_id, account_id in await tx.session.execute(
-            select(PostMention.post_id, PostMention.account_id).where(PostMention.post_id.in_(ids))
-        ):
+        for post_id, account_id in await tx.session.execute(_MENTIONS_OF, {"ids": ids}):
             mentions[post_id].append(account_id)
-        for post_id, name in await tx.session.execute(
-            select(PostTopic.post_id, Topic.name)
-            .join(Topic, Topic.id == PostTopic.topic_id)
-            .where(PostTopic.post_id.in_(ids))
-        ):
+        for post_id, name in await tx.session.execute(_TOPICS_OF, {"ids": ids}):
             topics[post_id].append(name)
         if viewer is not None:
             liked = set(
                 (
-                    await tx.session.execute(
-                        select(PostLike.post_id).where(
-                            PostLike.account_id == viewer.account_id, PostLike.post_id.in_(ids)
-                        )
-                    )
+                    await tx.session.execute(_LIKED_AMONG, {"ids": ids, "me": viewer.account_id})
                 ).scalars()
             )
     base = tx.settings.public_base
@@ -141,9 +169,9 @@ async def render_posts(tx: Tx, viewer: Principal | None, posts: list[Post]) -> l
         reposted = None
         if post.root_id is not None:
             root = roots.get(post.root_id)
-            root_read = await _one(tx, root, base, mentions, topics, liked) if root else None
+            root_read = _one(root, authors, base, mentions, topics, liked) if root else None
             reposted = RepostedRef(id=post.root_id, available=root_read is not None, post=root_read)
-        read = await _one(tx, post, base, mentions, topics, liked, reposted)
+        read = _one(post, authors, base, mentions, topics, liked, reposted)
         if read is not None:
             out.append(read)
     if viewer is not None and tx.views is not None:  # views count the audience, not the author
@@ -153,16 +181,16 @@ async def render_posts(tx: Tx, viewer: Principal | None, posts: list[Post]) -> l
     return out
 
 
-async def _one(
-    tx: Tx,
+def _one(
     post: Post,
+    authors: dict[int, AccountRow],
     base: str,
     mentions: dict[int, list[int]],
     topics: dict[int, list[str]],
     liked: set[int],
     reposted: RepostedRef | None = None,
 ) -> PostRead | None:
-    author = await load_account_row(tx, post.author_id)
+    author = authors.get(post.author_id)
     if author is None:
         return None
     return post_read(
@@ -184,20 +212,49 @@ async def page_of(tx: Tx, query: Select[Any], window: Window) -> Page[Post]:
     return Page.build(list(rows), window, lambda p: p.id)
 
 
+def candidate_batch(limit: int) -> int:
+    """How many candidates one round checks: a page and a half and a few more, so that one
+    round fills the page even when some of them are hidden from the viewer."""
+    return (limit + 1) * 3 // 2 + 8
+
+
+async def visible_page(
+    tx: Tx, viewer: Principal | None, candidates: Select[int], window: Window
+) -> Page[Post]:
+    """The page of `window` among the posts whose ids `candidates` selects, keeping those
+    `viewer` may see: the same page as one query with both conditions, but the rule (several
+    lookups per post) is applied only to the candidates near the page, a batch at a time in
+    the page's order, not to every candidate (all posts of every account followed)."""
+    need = window.limit + 1
+    batch = candidate_batch(window.limit)
+    ordered = window_query(candidates, Post.id, window).limit(batch)
+    found: list[Post] = []
+    query = ordered
+    while True:
+        ids = list((await tx.session.execute(query)).scalars())
+        found.extend(await visible_among(tx, viewer, ids, ascending=window.ascending))
+        if len(found) >= need or len(ids) < batch:
+            return Page.build(found[:need], window, lambda p: p.id)
+        after = ids[-1]
+        query = ordered.where(Post.id > after if window.ascending else Post.id < after)
+
+
 async def home_timeline(tx: Tx, viewer: Principal, window: Window) -> Page[Post]:
     """Posts of the accounts I follow, and mine, newest first. Read by time span: the newest
-    day first, wider spans only when it holds too few (most home timelines fill from a day)."""
+    day first, wider spans only when it holds too few (most home timelines fill from a day).
+    Candidates come from the index of posts by author, the visibility rule is applied to the
+    few near the page (visible_page)."""
     me = viewer.account_id
     followed = select(Follow.followee_id).where(Follow.follower_id == me, Follow.status == "active")
-    query = select(Post).where(
-        or_(Post.author_id.in_(followed), Post.author_id == me), visible(viewer)
-    )
+    candidates = select(Post.id).where(or_(Post.author_id.in_(followed), Post.author_id == me))
     if window.min_id is not None or window.since_id is not None:
-        return await page_of(tx, query, window)
+        return await visible_page(tx, viewer, candidates, window)
     top = window.max_id or new_id()
     for span in HOME_SPANS:
-        bounded = query if span is None else query.where(Post.id > id_at(time_of(top) - span))
-        page = await page_of(tx, bounded, window)
+        bounded = (
+            candidates if span is None else candidates.where(Post.id > id_at(time_of(top) - span))
+        )
+        page = await visible_page(tx, viewer, bounded, window)
         if len(page.items) >= window.limit or span is None:
             return page
     raise AssertionError("unreachable")

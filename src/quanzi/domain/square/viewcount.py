@@ -1,9 +1,14 @@
 """View counts: a distinct viewer counts once per post per day, when the post is shown to them.
 
 Showing a timeline must not write to the database for every post on it, so views are collected
-in memory and written every few seconds in one statement: rows of (post, viewer, day) that are
-new (the primary key drops repeats, also those from other processes) add one to the post's
-count. A crash loses at most the last few seconds of views, which are soft numbers.
+in memory and written every few seconds: rows of (post, viewer, day) that are new (the primary
+key drops repeats, also those from other processes) add one to the post's count. A crash loses
+at most the last few seconds of views, which are soft numbers.
+
+The writes stay out of the way of requests: each process remembers the views it recorded today
+(someone who reloads a timeline sees the same posts again, and those cost nothing more), and
+the rest are written in small batches with a pause between them, so a flush never holds the
+event loop (SQLite runs on it) for more than a few milliseconds at a time.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from quanzi.db.upsert import insert_new_only
 from quanzi.obs.logging import get_logger
 
 FLUSH_EVERY = 5.0
-BATCH = 2000
+BATCH = 100
+REMEMBER = 500_000  # views recorded today that this process remembers (~100 bytes each)
 VIEWS = cast(Table, PostView.__table__)
 POSTS = cast(Table, Post.__table__)
 log = get_logger("quanzi.views")
@@ -37,12 +43,19 @@ class ViewCounter:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._pending: set[tuple[int, int, int]] = set()
+        self._recorded: set[tuple[int, int, int]] = set()
+        self._recorded_day = today()
         self._task: asyncio.Task[None] | None = None
 
     def saw(self, viewer_id: int, post_ids: Iterable[int]) -> None:
         day = today()
+        if day != self._recorded_day or len(self._recorded) > REMEMBER:
+            self._recorded.clear()
+            self._recorded_day = day
         for post_id in post_ids:
-            self._pending.add((post_id, viewer_id, day))
+            key = (post_id, viewer_id, day)
+            if key not in self._recorded:
+                self._pending.add(key)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._forever(), name="quanzi-view-counter")
@@ -65,6 +78,7 @@ class ViewCounter:
     async def flush(self) -> None:
         while self._pending:
             rows = [self._pending.pop() for _ in range(min(BATCH, len(self._pending)))]
+            self._recorded.update(rows)
             insert = insert_new_only(self._db.dialect, VIEWS)
             statement = insert.values(
                 [{"post_id": p, "viewer_id": v, "day": d} for p, v, d in rows]
@@ -79,3 +93,4 @@ class ViewCounter:
                         [{"pid": p, "n": n} for p, n in new.items()],
                     )
                 await session.commit()
+            await asyncio.sleep(0)  # let requests run between batches
