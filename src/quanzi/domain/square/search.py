@@ -4,7 +4,8 @@ best matches first and, among equals, the newest.
 The matches are ranked by the full-text index alone, and the visibility rule is applied to a
 batch of them at a time in that order until the page is full: the same page as joining every
 match with the posts and the rule, without doing that for the tens of thousands of posts a
-common word matches."""
+common word matches. On SQLite, a word that matches more than RANK_WINDOW posts is ranked among
+its newest RANK_WINDOW matches (db/search.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import cast
 from sqlalchemy import Table, select
 
 from quanzi.db.models import Post
-from quanzi.db.search import match
+from quanzi.db.search import match, rank_floor
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.square.queries import candidate_batch, visible_among
 from quanzi.domain.tx import Tx
@@ -28,7 +29,8 @@ async def search_posts(
     words = query_words(text)
     if not words:
         return []
-    matched = match(tx.dialect, POSTS, words)
+    floor = await rank_floor(tx.session, tx.dialect, POSTS, words)
+    matched = match(tx.dialect, POSTS, words, floor)
     ranked = select(matched.c.id).order_by(matched.c.rank, matched.c.id.desc())
     need = offset + limit
     batch = candidate_batch(need)
