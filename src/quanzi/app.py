@@ -14,6 +14,7 @@ from quanzi.api import errors, native, openapi, ops
 from quanzi.api.middleware import Edge
 from quanzi.config import Settings
 from quanzi.db.migrate import pending
+from quanzi.kit import words
 from quanzi.obs.logging import get_logger
 from quanzi.services import Services
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 f"the database schema is behind by {len(todo)} migration(s): run `quanzi migrate`"
             )
         await services.start()
+        words.load()
         # Everything made so far lives as long as the process: keep the garbage collector
         # from scanning it again and again (full collections otherwise take ~100 ms). And
         # collect the young generation every 20,000 allocations rather than 700: a request

@@ -1,9 +1,10 @@
 """View counts: a distinct viewer counts once per post per day, when the post is shown to them.
 
 Showing a timeline must not write to the database for every post on it, so views are collected
-in memory and written every few seconds: rows of (post, viewer, day) that are new (the primary
-key drops repeats, also those from other processes) add one to the post's count. A crash loses
-at most the last few seconds of views, which are soft numbers.
+in memory and written every few seconds: rows of (post, viewer, day) inserted if new (the
+primary key drops repeats, also those from other processes); a trigger adds one to the post's
+count for each new row (migration 0005). A crash loses at most the last few seconds of views,
+which are soft numbers.
 
 The writes stay out of the way of requests: each process remembers the views it recorded today
 (someone who reloads a timeline sees the same posts again, and those cost nothing more), and
@@ -15,23 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table
 
 from quanzi.db.engine import Database
-from quanzi.db.models import Post, PostView
+from quanzi.db.models import PostView
 from quanzi.db.upsert import insert_new_only
 from quanzi.obs.logging import get_logger
 
 FLUSH_EVERY = 5.0
-BATCH = 100
+BATCH = 500
 REMEMBER = 500_000  # views recorded today that this process remembers (~100 bytes each)
 VIEWS = cast(Table, PostView.__table__)
-POSTS = cast(Table, Post.__table__)
 log = get_logger("quanzi.views")
 
 
@@ -76,21 +75,13 @@ class ViewCounter:
                 log.warning("views not recorded", exc_info=True)
 
     async def flush(self) -> None:
+        statement = insert_new_only(self._db.dialect, VIEWS)
         while self._pending:
             rows = [self._pending.pop() for _ in range(min(BATCH, len(self._pending)))]
             self._recorded.update(rows)
-            insert = insert_new_only(self._db.dialect, VIEWS)
-            statement = insert.values(
-                [{"post_id": p, "viewer_id": v, "day": d} for p, v, d in rows]
-            ).returning(VIEWS.c.post_id)
             async with self._db.write_session() as session:
-                new = Counter((await session.execute(statement)).scalars())
-                if new:
-                    await session.execute(
-                        update(POSTS)
-                        .where(POSTS.c.id == bindparam("pid"))
-                        .values(view_count=POSTS.c.view_count + bindparam("n")),
-                        [{"pid": p, "n": n} for p, n in new.items()],
-                    )
+                await session.execute(
+                    statement, [{"post_id": p, "viewer_id": v, "day": d} for p, v, d in rows]
+                )
                 await session.commit()
             await asyncio.sleep(0)  # let requests run between batches
