@@ -18,7 +18,7 @@ from sqlalchemy.sql import Subquery
 # SQLite ranks a query's newest RANK_WINDOW matches: bm25 costs about a microsecond per match,
 # and a common word matches tens of thousands of posts (~70 ms to rank them all). A search
 # for a word that common shows what is recent first anyway, as Weibo's does.
-RANK_WINDOW = 2000
+RANK_WINDOW = 1000
 
 
 def _fts5_query(words: list[str]) -> str:
