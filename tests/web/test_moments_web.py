@@ -384,3 +384,20 @@ async def test_forms_without_the_csrf_token_are_refused(
     view = await users["alice"].page(f"/moments/{moment_id}")
     assert counts(view, moment_id) == (0, 0) and "forged" not in view
     assert len(shown(await users["alice"].page("/moments"))) == 1
+
+
+async def test_people_are_named_by_my_remarks(browser_for: NewBrowser, people: Personas) -> None:
+    """As on WeChat, a Moment shows the names I gave my friends, not the ones they chose."""
+    users = await cast(browser_for, people)
+    alice_id = await account_id(people, "alice")
+    moment_id, _ = await post(users["alice"], "新年快乐")
+    await users["bob"].post(f"/moments/{moment_id}/comments", {"text": "同乐！"}, htmx=True)
+    bob = await people.login("bob")
+    r = await people.client.patch(
+        f"/api/v1/friends/{alice_id}", json={"remark": "老同学 <Alice>"}, headers=bob.auth
+    )
+    assert r.status_code == 200, r.text
+    seen_by_bob = await users["bob"].page("/moments")
+    assert "老同学 &lt;Alice&gt;" in seen_by_bob  # the remark, escaped
+    seen_by_carol = await users["carol"].page(f"/moments/{moment_id}")
+    assert "老同学" not in seen_by_carol and "Alice" in seen_by_carol  # only Bob's remark

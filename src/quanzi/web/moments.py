@@ -40,6 +40,7 @@ Ids = Annotated[list[int] | None, Form()]
 
 @router.get("/moments")
 async def feed(page: MemberPage, max_id: MaxId = None) -> Response:
+    await page.load_remarks()
     async with page.services.read() as tx:
         found = await queries.list_feed(tx, page.principal, Window(max_id=max_id, limit=PAGE_SIZE))
     return await show(
@@ -54,6 +55,7 @@ async def feed(page: MemberPage, max_id: MaxId = None) -> Response:
 @router.get("/moments/page")
 async def feed_page(page: MemberPage, max_id: MaxId = None) -> Response:
     """The next page of the feed (or the newest one, to show new Moments)."""
+    await page.load_remarks()
     async with page.services.read() as tx:
         found = await queries.list_feed(tx, page.principal, Window(max_id=max_id, limit=PAGE_SIZE))
     return render(
@@ -66,6 +68,7 @@ async def feed_page(page: MemberPage, max_id: MaxId = None) -> Response:
 
 @router.get("/people/{account_id}/moments")
 async def person(account_id: Id, page: MemberPage, max_id: MaxId = None) -> Response:
+    await page.load_remarks()
     window = Window(max_id=max_id, limit=PAGE_SIZE)
     async with page.services.read() as tx:
         account = await access_account(tx, page.principal, account_id)
@@ -82,6 +85,7 @@ async def person(account_id: Id, page: MemberPage, max_id: MaxId = None) -> Resp
 
 @router.get("/people/{account_id}/moments/page")
 async def person_page(account_id: Id, page: MemberPage, max_id: MaxId = None) -> Response:
+    await page.load_remarks()
     window = Window(max_id=max_id, limit=PAGE_SIZE)
     async with page.services.read() as tx:
         found = await queries.list_account_moments(tx, page.principal, account_id, window)
@@ -155,6 +159,7 @@ async def post(
 @router.get("/moments/{moment_id}")
 async def one(moment_id: Id, page: MemberPage) -> Response:
     """One Moment; a hidden one is "No such Moment.", exactly like a missing one."""
+    await page.load_remarks()
     async with page.services.read() as tx:
         moment = await queries.get_moment(tx, page.principal, moment_id)
     return await show(page, "moments/one.html", tab="discover", m=moment)
@@ -167,6 +172,7 @@ async def fragment(moment_id: Id, page: MemberPage) -> Response:
 
 
 async def _moment(page: Page, moment_id: int) -> Response:
+    await page.load_remarks()
     async with page.services.read() as tx:
         moment = await queries.get_moment(tx, page.principal, moment_id)
     return render(page, "moments/_moment.html", m=moment)

@@ -28,7 +28,7 @@ from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.queries import total_unread
-from quanzi.domain.contacts.queries import count_incoming_requests
+from quanzi.domain.contacts.queries import count_incoming_requests, my_remarks
 from quanzi.domain.notifications.queries import count_unread
 from quanzi.errors import Forbidden, QuanziError
 from quanzi.services import Services
@@ -90,6 +90,7 @@ class Page:
     language: str
     set_csrf_cookie: bool = False
     badges: dict[str, int] = field(default_factory=dict)
+    remarks: dict[int, str] = field(default_factory=dict)  # how I named my contacts
 
     @property
     def htmx(self) -> bool:
@@ -113,6 +114,15 @@ class Page:
             return f"/media/{avatar_id}/thumb"
         thumbnail = getattr(account, "avatar_thumbnail_url", None)
         return urlsplit(thumbnail).path if thumbnail else None
+
+    def name(self, account: Any) -> str:
+        """Someone's name as I see it: my remark for them, else the name they chose."""
+        remark = self.remarks.get(int(account.id)) if self.remarks else None
+        return remark or account.display_name or account.handle
+
+    async def load_remarks(self) -> None:
+        async with self.services.read() as tx:
+            self.remarks = await my_remarks(tx, self.principal)
 
     @property
     def principal(self) -> Principal:

@@ -75,6 +75,16 @@ async def list_friends(tx: Tx, viewer: Principal, only: int | None = None) -> li
     ]
 
 
+async def my_remarks(tx: Tx, viewer: Principal) -> dict[int, str]:
+    """The remarks I gave my contacts (only those I set): how I see their names."""
+    rows = await tx.session.execute(
+        select(Contact.friend_id, Contact.remark).where(
+            Contact.owner_id == viewer.account_id, Contact.remark != ""
+        )
+    )
+    return {int(friend): str(remark) for friend, remark in rows.all()}
+
+
 async def get_friend(tx: Tx, viewer: Principal, friend_id: int) -> FriendRead:
     found = await list_friends(tx, viewer, only=friend_id)
     if not found:
