@@ -5,13 +5,17 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from PIL import Image
 
+from quanzi.domain.media.sweep import sweep_unattached
+from tests.chat_helpers import people_with_chat
 from tests.helpers import (
     Personas,
     User,
@@ -225,3 +229,120 @@ async def test_served_files_are_sandboxed(people: Personas) -> None:
     served = await fetch(people.client, me, r.json()["url"])
     assert "sandbox" in served.headers["content-security-policy"]
     assert served.headers["cache-control"].startswith("private")
+
+
+# Media attached to nothing is erased once old enough (domain/media/sweep.py)
+
+
+async def swept_a_day_later(app: FastAPI) -> int:
+    later = datetime.now(UTC) + timedelta(hours=25)
+    return await sweep_unattached(app.state.services, now=later)
+
+
+def stored_files(app: FastAPI) -> list[Path]:
+    root: Path = app.state.services.settings.media_path
+    return [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+
+
+async def test_unused_and_deleted_images_are_erased_a_day_on(
+    app: FastAPI, people: Personas
+) -> None:
+    me = await people.register("sweeper")
+    c = people.client
+
+    async def image() -> dict[str, Any]:
+        r = await upload(c, me, encode(picture(), "PNG"), "p.png")
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    never_used, of_deleted_post, of_live_post, avatar, old_avatar = [await image() for _ in "12345"]
+    posted = await c.post(
+        "/api/v1/posts",
+        json={"text": "会删", "media_ids": [of_deleted_post["id"]]},
+        headers=me.auth,
+    )
+    kept = await c.post(
+        "/api/v1/posts", json={"text": "留着", "media_ids": [of_live_post["id"]]}, headers=me.auth
+    )
+    assert posted.status_code == kept.status_code == 201
+    assert (
+        await c.delete(f"/api/v1/posts/{posted.json()['id']}", headers=me.auth)
+    ).status_code == 204
+    for chosen in (old_avatar, avatar):
+        r = await c.patch("/api/v1/accounts/me", json={"avatar_id": chosen["id"]}, headers=me.auth)
+        assert r.status_code == 200, r.text
+    stored = len(stored_files(app))
+    assert stored == 10  # five images, each with its thumbnail
+
+    # nothing is young enough to go yet
+    assert await sweep_unattached(app.state.services) == 0
+    assert await swept_a_day_later(app) == 3
+    for gone in (never_used, of_deleted_post, old_avatar):
+        for url in (gone["url"], gone["thumbnail_url"], f"/api/v1/media/{gone['id']}"):
+            assert (await fetch(c, me, url)).status_code == 404, url
+    for used in (of_live_post, avatar):
+        assert (await fetch(c, me, used["url"])).status_code == 200
+    assert len(stored_files(app)) == stored - 6
+    assert await swept_a_day_later(app) == 0
+
+
+async def test_an_edited_posts_earlier_images_stay_with_its_history(
+    app: FastAPI, people: Personas
+) -> None:
+    me = await people.register("editor")
+    reader = await people.register("reader")
+    c = people.client
+    first, second = [(await upload(c, me, encode(picture(), "PNG"), "p.png")).json() for _ in "12"]
+    r = await c.post(
+        "/api/v1/posts", json={"text": "第一版", "media_ids": [first["id"]]}, headers=me.auth
+    )
+    post = r.json()["id"]
+    r = await c.patch(
+        f"/api/v1/posts/{post}",
+        json={"text": "第二版", "media_ids": [second["id"]]},
+        headers=me.auth,
+    )
+    assert r.status_code == 200, r.text
+    r = await c.patch(
+        f"/api/v1/posts/{post}", json={"text": "第三版", "media_ids": []}, headers=me.auth
+    )
+    assert r.status_code == 200, r.text
+    history = (await c.get(f"/api/v1/posts/{post}/history", headers=reader.auth)).json()["items"]
+    assert [[m["id"] for m in v["media"]] for v in history] == [[second["id"]], [first["id"]]]
+    assert await swept_a_day_later(app) == 0
+    for version in history:
+        assert (await fetch(c, reader, version["media"][0]["url"])).status_code == 200
+    # an image from an earlier version can be used again in the post
+    r = await c.patch(
+        f"/api/v1/posts/{post}",
+        json={"text": "第四版", "media_ids": [first["id"]]},
+        headers=me.auth,
+    )
+    assert r.status_code == 200, r.text
+
+    assert (await c.delete(f"/api/v1/posts/{post}", headers=me.auth)).status_code == 204
+    assert await swept_a_day_later(app) == 2
+    for image in (first, second):
+        assert (await fetch(c, me, image["url"])).status_code == 404
+
+
+async def test_a_replaced_group_avatar_goes_back_to_its_uploader(
+    app: FastAPI, people: Personas
+) -> None:
+    owner, bob = await people_with_chat(people, "gowner", "gbob")
+    await owner.befriend(bob)
+    c = people.client
+    old, new = [
+        (await upload(c, owner.user, encode(picture(), "PNG"), "g.png")).json() for _ in "12"
+    ]
+    first = await owner.group_id(bob, avatar_id=old["id"])
+    second = await owner.group_id(bob, avatar_id=old["id"])  # the same picture for two groups
+    r = await owner.call("PATCH", f"/conversations/{first}", json={"avatar_id": new["id"]})
+    assert r.status_code == 200, r.text
+    assert (await fetch(c, bob.user, old["url"])).status_code == 200  # still the other group's
+    r = await owner.call("PATCH", f"/conversations/{second}", json={"avatar_id": new["id"]})
+    assert r.status_code == 200, r.text
+    assert (await fetch(c, bob.user, old["url"])).status_code == 404
+    assert (await fetch(c, bob.user, new["url"])).status_code == 200
+    assert await swept_a_day_later(app) == 1
+    assert (await fetch(c, owner.user, old["url"])).status_code == 404

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     media_max_frames: int = Field(default=300, ge=1)
     media_max_side: int = Field(default=4096, ge=64)  # larger images are scaled down
     thumbnail_side: int = Field(default=400, ge=32, le=2048)
+    # Media attached to nothing (never used, or its post, Moment, message or avatar is gone)
+    # is erased once it is this old.
+    media_unattached_hours: float = Field(default=24.0, gt=0)
 
     # Realtime
     ws_send_queue: int = Field(default=512, ge=1, le=100_000)

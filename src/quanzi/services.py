@@ -18,6 +18,7 @@ from quanzi.domain.accounts.sessions import Authenticator
 from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
+from quanzi.domain.media.sweep import MediaSweeper
 from quanzi.domain.square.topics import TrendingRefresher
 from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Tx
@@ -57,6 +58,7 @@ class Services:
         self.presence = Presence(self)
         self.views = ViewCounter(self.db)
         self.trending = TrendingRefresher(self.db)
+        self.media_sweeper = MediaSweeper(self)
         self.started = False
 
     async def start(self) -> None:
@@ -67,6 +69,7 @@ class Services:
         self.presence.start()
         self.views.start()
         self.trending.start()
+        self.media_sweeper.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -75,6 +78,7 @@ class Services:
         await self.presence.stop()
         await self.views.stop()
         await self.trending.stop()
+        await self.media_sweeper.stop()
         await self.auth.stop()
         await self.bus.stop()
         await self.db.dispose()

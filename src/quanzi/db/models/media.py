@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quanzi.db.models.base import Base, BigId, UTCDateTime
@@ -12,6 +12,15 @@ from quanzi.db.models.base import Base, BigId, UTCDateTime
 
 class Media(Base):
     __tablename__ = "media"
+    __table_args__ = (
+        # what the sweeper looks for (domain/media/sweep.py): media attached to nothing, oldest
+        Index(
+            "ix_media_unattached",
+            "created_at",
+            sqlite_where=text("attached_to IS NULL"),
+            postgresql_where=text("attached_to IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     owner_id: Mapped[int] = mapped_column(

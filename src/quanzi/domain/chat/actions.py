@@ -347,7 +347,19 @@ async def do_update_group(
             system_message(tx, conv, "announcement", viewer.account_id, text=conv.announcement)
         )
     if avatar_id is not None or clear_avatar:
+        replaced = conv.avatar_id
         conv.avatar_id = await _group_avatar(tx, viewer, avatar_id)
+        if replaced is not None and replaced != conv.avatar_id:
+            # the old picture goes back to its uploader alone (then is erased, media/sweep.py)
+            # unless another group shows it too
+            elsewhere = select(Conversation.id).where(
+                Conversation.avatar_id == replaced, Conversation.id != conv.id
+            )
+            await tx.session.execute(
+                update(Media)
+                .where(Media.id == replaced, ~elsewhere.exists())
+                .values(attached_to=None)
+            )
         notices.append(system_message(tx, conv, "avatar", viewer.account_id))
     conv.version = new_id()
     await tx.session.flush()

@@ -246,14 +246,16 @@ async def do_edit_post(
         )
     )
     await _unindex(tx, post)
-    for dropped in set(old_media) - set(new_media):
-        await tx.session.execute(update(Media).where(Media.id == dropped).values(attached_to=None))
-    media = await _attach_media(tx, viewer, new_media, keep=old_media)
+    # Images of earlier versions stay the post's (its history shows them to whoever sees it).
+    history = await _history_media(tx, post.id)
+    media = await _attach_media(tx, viewer, new_media, keep=[*old_media, *history])
     post.text = text
     post.media_ids = orjson.dumps([str(i) for i in media]).decode() if media else ""
     post.edited_at = tx.now
     await tx.session.flush()
     await _index(tx, post, media)
+    for media_id in [i for i in dict.fromkeys([*history, *old_media]) if i not in media]:
+        tx.session.add(PostMedia(post_id=post.id, media_id=media_id, position=-1))
     await tx.session.flush()
     tx.emit("post.updated", {"post_id": str(post.id)}, users=[viewer.account_id])
     return post
@@ -266,11 +268,23 @@ async def do_delete_post(tx: Tx, viewer: Principal, post_id: int) -> None:
     tx.emit("post.deleted", {"post_id": str(post.id)}, users=[viewer.account_id])
 
 
+async def _history_media(tx: Tx, post_id: int) -> list[int]:
+    """The images of a post's earlier versions."""
+    kept = await tx.session.scalars(select(PostEdit.media_ids).where(PostEdit.post_id == post_id))
+    return list(dict.fromkeys(int(i) for ids in kept if ids for i in orjson.loads(ids)))
+
+
 async def erase_post(tx: Tx, post: Post) -> None:
+    # Its images, of every version, go back to their uploader alone (then are erased,
+    # domain/media/sweep.py).
+    media = select(PostMedia.media_id).where(PostMedia.post_id == post.id)
+    await tx.session.execute(
+        update(Media)
+        .where(Media.id.in_(media), Media.attached_to == "post")
+        .values(attached_to=None)
+        .execution_options(synchronize_session=False)
+    )
     await _unindex(tx, post)
-    media = [int(i) for i in orjson.loads(post.media_ids)] if post.media_ids else []
-    if media:
-        await tx.session.execute(update(Media).where(Media.id.in_(media)).values(attached_to=None))
     for parent in {post.root_id, post.parent_id} - {None}:
         await tx.session.execute(
             update(Post).where(Post.id == parent).values(repost_count=Post.repost_count - 1)
