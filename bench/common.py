@@ -18,6 +18,8 @@ import resource
 import shutil
 import signal
 import socket
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -133,6 +135,40 @@ def machine() -> dict[str, Any]:
         "uvloop": uvloop_version,
         "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
         "nofile_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+        "speed": speed(),
+    }
+
+
+def speed() -> dict[str, float]:
+    """How fast the machine is right now, on one core, in two small fixed workloads (medians of
+    three): a pure-Python loop (`python_loop_ms`, 3,000,000 additions) and one-row SQLite
+    commits (`sqlite_commits_per_s`, WAL, synchronous=NORMAL, as in ../shared/LIMITS.md where
+    the same machine made 60,000 a second). The virtual machine's speed varies from day to day
+    by more than the benchmarks' own noise; these put a run's figures in proportion."""
+    loops = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        loops.append(time.perf_counter() - started)
+    rates = []
+    with tempfile.TemporaryDirectory(prefix="quanzi-speed-") as tmp:
+        db = sqlite3.connect(Path(tmp) / "speed.db", isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        for _ in range(3):
+            started = time.perf_counter()
+            for _ in range(5_000):
+                db.execute("BEGIN")
+                db.execute("INSERT INTO t (v) VALUES (?)", ("x" * 50,))
+                db.execute("COMMIT")
+            rates.append(5_000 / (time.perf_counter() - started))
+        db.close()
+    return {
+        "python_loop_ms": round(statistics.median(loops) * 1000, 1),
+        "sqlite_commits_per_s": round(statistics.median(rates)),
     }
 
 
