@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import update
+
+from quanzi.app import create_app
+from quanzi.config import Settings
+from quanzi.db.models import Account
+from tests.conftest import REDIS_URL
 from tests.helpers import Personas, encode, picture
 
 
@@ -197,3 +208,42 @@ async def test_a_profile_change_is_seen_at_once_here_and_in_other_processes(
                     break
                 await asyncio.sleep(0.01)
     assert there == "changed"
+
+
+
+async def test_a_lost_bus_subscription_forgets_the_cached_profiles(settings: Settings) -> None:
+    """Profiles are cached per process and forgotten when a change is announced on the bus; a
+    process whose Redis subscription broke may have missed announcements, so once it is back
+    it forgets them all rather than show old names, settings or status for a minute."""
+    if not REDIS_URL:
+        pytest.skip("set QUANZI_TEST_REDIS_URL: the embedded bus cannot lose a message")
+    app = create_app(settings.model_copy(update={"redis_url": REDIS_URL}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            me = await Personas(c).register("cached")
+            url = f"/api/v1/accounts/{me.id}"
+            before = (await c.get(url)).json()["display_name"]
+            # a change whose announcement never arrived (as if published while Redis was away)
+            async with app.state.services.write() as tx:
+                await tx.session.execute(
+                    update(Account).where(Account.id == int(me.id)).values(display_name="新名字")
+                )
+            assert (await c.get(url)).json()["display_name"] == before
+
+            redis = Redis.from_url(REDIS_URL)
+            try:
+                ours = [
+                    client["id"]
+                    for client in await redis.client_list(_type="pubsub")
+                    if client["name"].startswith(f"{settings.redis_prefix}:bus:")
+                ]
+                assert len(ours) == 1
+                await redis.client_kill_filter(_id=ours[0])
+            finally:
+                await redis.aclose()
+            for _ in range(100):
+                if (await c.get(url)).json()["display_name"] == "新名字":
+                    break
+                await asyncio.sleep(0.05)
+            assert (await c.get(url)).json()["display_name"] == "新名字"

@@ -78,7 +78,10 @@ class RedisBus(Bus):
         super().__init__()
         self.channel = f"{prefix}:events"
         self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        # named, so that `CLIENT LIST` in Redis tells which process a connection belongs to
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            url, client_name=f"{prefix}:bus:{self.origin}"
+        )
         self._listener: asyncio.Task[None] | None = None
         self._settled = asyncio.Event()  # subscribed, or failed once: start() waits for this
 
