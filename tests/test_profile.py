@@ -210,7 +210,6 @@ async def test_a_profile_change_is_seen_at_once_here_and_in_other_processes(
     assert there == "changed"
 
 
-
 async def test_a_lost_bus_subscription_forgets_the_cached_profiles(settings: Settings) -> None:
     """Profiles are cached per process and forgotten when a change is announced on the bus; a
     process whose Redis subscription broke may have missed announcements, so once it is back
