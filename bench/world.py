@@ -205,7 +205,12 @@ def copy_to(world: World, data_dir: Path) -> Path:
     target = data_dir / "quanzi.db"
     t0 = time.monotonic()
     shutil.copyfile(world.path, target)
-    log(f"world copied into {data_dir} in {time.monotonic() - t0:.1f} s")
+    # On disk before the server starts: otherwise the kernel writes the copy back while the
+    # benchmark runs, and the server's first checkpoint (an fsync of the database) waits for
+    # all of it (1.3 s stalls, p99 of 1 s in the search benchmark).
+    with open(target, "rb") as f:
+        os.fsync(f.fileno())
+    log(f"world copied into {data_dir} and synced in {time.monotonic() - t0:.1f} s")
     return target
 
 
