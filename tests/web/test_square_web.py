@@ -542,3 +542,28 @@ async def test_forms_without_the_csrf_token_are_refused(
 async def test_pages_need_a_login(client: Any) -> None:
     r = await client.get("/square")
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/square"
+
+
+async def test_posts_and_comments_name_people_by_my_remarks(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    """As Weibo and WeChat do, the names I gave my contacts replace the ones they chose, on
+    my screen only."""
+    alice = await person(browser_for, people, "alice")
+    bob = await person(browser_for, people, "bob")
+    carol = await person(browser_for, people, "carol")
+    for follower in (bob, carol):
+        await follower.follow(alice)
+    asked = await alice.call("POST", "/friend-requests", json={"account_id": bob.id})
+    if not asked["friends"]:
+        await bob.call("POST", f"/friend-requests/{asked['request']['id']}/accept", json={})
+    await bob.call("PATCH", f"/friends/{alice.id}", json={"remark": "老同学 <A>"})
+    post_id = await alice.post("周末爬山")
+    await alice.web.post(f"/posts/{post_id}/comments", {"text": "有人一起吗"})
+
+    for url in ("/square", f"/posts/{post_id}"):
+        seen_by_bob = await bob.web.page(url)
+        assert seen_by_bob.count("老同学 &lt;A&gt;") >= (2 if "posts" in url else 1), url
+        assert "老同学" not in await carol.web.page(url), url
+    more = await bob.web.get(f"/posts/{post_id}/comments", headers={"HX-Request": "true"})
+    assert "老同学 &lt;A&gt;" in more.text  # the fragments too

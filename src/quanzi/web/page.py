@@ -183,13 +183,14 @@ MemberPage = Annotated[Page, Depends(_member_page)]
 
 
 async def show(page: Page, template: str, status: int = 200, **context: Any) -> Response:
-    """A whole page, with the counts on its tabs: unread chats, pending friend requests and
-    unread notifications."""
+    """A whole page, with the counts on its tabs (unread chats, pending friend requests and
+    unread notifications) and the names I gave my contacts (`Page.name`)."""
     async with page.services.read() as tx:
         viewer = page.principal
         page.badges["chats"], _counts = await total_unread(tx, viewer)
         page.badges["contacts"] = await count_incoming_requests(tx, viewer)
         page.badges["me"] = await count_unread(tx, viewer)
+        page.remarks = await my_remarks(tx, viewer)
     return render(page, template, status, **context)
 
 

@@ -189,6 +189,7 @@ async def _timeline_page(
         "back": here(page),
     }
     if page.htmx:
+        await page.load_remarks()
         return render(page, "square/_posts.html", **listing, **context)
     return await show(page, template, tab="discover", **listing, **context)
 
@@ -229,6 +230,7 @@ async def latest(
     async with page.services.read() as tx:
         found = await _read_timeline(tx, page.principal, tab, window)
         posts, handles = await _shown(tx, page.principal, list(found.items))
+    await page.load_remarks()
     return render(
         page, "square/_posts.html", posts=posts, handles=handles, more_url=None, back="/square"
     )
@@ -341,6 +343,7 @@ async def more_comments(post_id: Id, page: MemberPage, max_id: Cursor = None) ->
         "back": here(page),
     }
     if page.htmx:
+        await page.load_remarks()
         return render(page, "square/_threads.html", **context)
     return await show(page, "square/post.html", tab="discover", full=True, **context)
 
@@ -482,6 +485,7 @@ async def replies(comment_id: Id, page: MemberPage, min_id: Cursor = None) -> Re
         "back": here(page),
     }
     if page.htmx:
+        await page.load_remarks()
         return render(page, "square/_replies.html", **context)
     return await show(page, "square/replies.html", tab="discover", **context)
 
