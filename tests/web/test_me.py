@@ -397,7 +397,8 @@ async def test_notifications_read_as_sentences_with_links(
     unread = html.count('data-unread="true"')
     assert unread >= 5 and 'id="mark-all-read"' in html
     me = await alice_web.page("/me")
-    assert f'data-unread="{unread}"' in me  # the menu row's badge
+    # the menu row's badge (app.js keeps it live, as the tab's)
+    assert f'id="badge-me-row" data-count="{unread}"' in me
 
     fragment = await alice_web.get("/me/notifications/list", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text

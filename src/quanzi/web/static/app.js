@@ -155,7 +155,9 @@
   }
   async function refreshNotificationBadge() {
     const data = await getJSON("/api/v1/notifications/unread_count");
-    if (data) setBadge("badge-me", data.count);
+    if (!data) return;
+    setBadge("badge-me", data.count);
+    setBadge("badge-me-row", data.count);  // the Notifications row of the Me page
   }
 
   // A chat on screen: messages in seq order, each once.
