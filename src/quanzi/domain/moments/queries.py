@@ -22,6 +22,7 @@ from quanzi.db.models import (
     MomentMedia,
 )
 from quanzi.db.paginate import window_query
+from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
@@ -207,13 +208,18 @@ async def viewers_of(
 # Rendering
 
 
-async def render_comments(tx: Tx, comments: Sequence[MomentComment]) -> list[CommentRead]:
-    """Comments already filtered for the viewer."""
-    people = await load_account_rows(
-        tx,
-        [c.author_id for c in comments]
-        + [c.reply_to_account_id for c in comments if c.reply_to_account_id is not None],
-    )
+def _commenters(comments: Sequence[MomentComment]) -> list[int]:
+    return [c.author_id for c in comments] + [
+        c.reply_to_account_id for c in comments if c.reply_to_account_id is not None
+    ]
+
+
+async def render_comments(
+    tx: Tx, comments: Sequence[MomentComment], people: dict[int, AccountRow] | None = None
+) -> list[CommentRead]:
+    """Comments already filtered for the viewer (`people`: their accounts, if loaded)."""
+    if people is None:
+        people = await load_account_rows(tx, _commenters(comments))
     base = tx.settings.public_base
     return [
         CommentRead.of(
@@ -251,13 +257,22 @@ async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> l
     ).scalars():
         comments[comment.moment_id].append(comment)
     audiences = await _audiences(tx, [m for m in moments if m.author_id == viewer_id])
+    every_comment = [c for cs in comments.values() for c in cs]
     people = await load_account_rows(
-        tx, [m.author_id for m in moments] + [a for ids_ in likes.values() for a in ids_]
+        tx,
+        [m.author_id for m in moments]
+        + [a for ids_ in likes.values() for a in ids_]
+        + _commenters(every_comment),
     )
-    rendered = {
-        c.id: c for c in await render_comments(tx, [c for cs in comments.values() for c in cs])
-    }
+    rendered = {c.id: c for c in await render_comments(tx, every_comment, people)}
     base = tx.settings.public_base
+    shown_as: dict[int, AccountPublic] = {}  # one per person: the same friends like many Moments
+
+    def public(row: AccountRow) -> AccountPublic:
+        if row.id not in shown_as:
+            shown_as[row.id] = AccountPublic.of(row, base)
+        return shown_as[row.id]
+
     out = []
     for m in moments:
         liked_by = [people[a] for a in likes[m.id] if a in people]
@@ -265,14 +280,14 @@ async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> l
         out.append(
             MomentRead(
                 id=m.id,
-                author=AccountPublic.of(people[m.author_id], base),
+                author=public(people[m.author_id]),
                 text=m.text,
                 location=m.location,
                 media=[MediaRead.of(item, base) for item in media[m.id]],
                 audience=audiences.get(m.id),
                 created_at=m.created_at,
                 liked=viewer_id in likes[m.id],
-                likes=[AccountPublic.of(row, base) for row in liked_by],
+                likes=[public(row) for row in liked_by],
                 likes_count=len(liked_by),
                 comments=shown,
                 comments_count=len(shown),
