@@ -56,7 +56,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -80,7 +79,7 @@ from bench.common import (
     machine_cpu_seconds,
     percentile,
     quanzi_server,
-    run_loop,
+    run_client,
     workers,
 )
 
@@ -1737,12 +1736,7 @@ async def _sleep_until(t: float) -> None:
 
 
 def client_main(config: dict[str, Any], pipe: Connection) -> None:
-    try:
-        run_loop(_client(config, pipe))
-    except BaseException:
-        pipe.send({"error": traceback.format_exc()})
-    finally:
-        pipe.close()
+    run_client(_client(config, pipe), pipe)
 
 
 async def _client(config: dict[str, Any], pipe: Connection) -> None:

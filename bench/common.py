@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -433,6 +434,17 @@ def run_loop(main: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(main)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main)
+
+
+def run_client(main: Coroutine[Any, Any, Any], pipe: multiprocessing.connection.Connection) -> None:
+    """The body of a client process: run `main` (which answers commands over `pipe`); a
+    failure goes back over the pipe as {"error": traceback}; the pipe is closed either way."""
+    try:
+        run_loop(main)
+    except BaseException:
+        pipe.send({"error": traceback.format_exc()})
+    finally:
+        pipe.close()
 
 
 async def recv_async(conn: multiprocessing.connection.Connection) -> Any:

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import random
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import Any, cast
 
 import orjson
 
-from bench.common import cpu_seconds, machine_cpu_seconds, run_loop
+from bench.common import cpu_seconds, machine_cpu_seconds, run_client
 
 
 def get_request(host: str, port: int, path: str, token: str) -> bytes:
@@ -330,12 +329,7 @@ async def cmd_watch(config: dict[str, Any], arg: dict[str, Any], pipe: Connectio
 
 
 def client_main(config: dict[str, Any], pipe: Connection) -> None:
-    try:
-        run_loop(_client(config, pipe))
-    except BaseException:
-        pipe.send({"error": traceback.format_exc()})
-    finally:
-        pipe.close()
+    run_client(_client(config, pipe), pipe)
 
 
 async def _client(config: dict[str, Any], pipe: Connection) -> None:

@@ -20,7 +20,6 @@ import os
 import struct
 import sys
 import time
-import traceback
 from multiprocessing.connection import Connection
 from typing import Any, cast
 
@@ -38,7 +37,7 @@ from bench.common import (
     register_user,
     rss_kib,
     rss_peak_kib,
-    run_loop,
+    run_client,
     thread_count,
     workers,
 )
@@ -372,12 +371,7 @@ class Client:
 
 
 def client_main(config: dict[str, Any], pipe: Connection) -> None:
-    try:
-        run_loop(_client(config, pipe))
-    except BaseException:
-        pipe.send({"error": traceback.format_exc()})
-    finally:
-        pipe.close()
+    run_client(_client(config, pipe), pipe)
 
 
 async def _client(config: dict[str, Any], pipe: Connection) -> None:

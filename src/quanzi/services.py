@@ -18,8 +18,8 @@ from quanzi.domain.accounts.sessions import Authenticator
 from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
-from quanzi.domain.media.sweep import MediaSweeper
-from quanzi.domain.square.topics import TrendingRefresher
+from quanzi.domain.media.sweep import media_sweeper
+from quanzi.domain.square.topics import trending_refresher
 from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Tx
 from quanzi.kit import ids
@@ -57,8 +57,8 @@ class Services:
         self.sender = MessageSender(self)
         self.presence = Presence(self)
         self.views = ViewCounter(self.db)
-        self.trending = TrendingRefresher(self.db)
-        self.media_sweeper = MediaSweeper(self)
+        self.trending = trending_refresher(self.db)
+        self.media_sweeper = media_sweeper(self)
         self.started = False
 
     async def start(self) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from quanzi.kit.pagination import Window
+from quanzi.kit.pagination import Page, Window
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+T = TypeVar("T")
 
 
 def window_query(query: S, column: InstrumentedAttribute[int], window: Window) -> S:
@@ -23,3 +26,36 @@ def window_query(query: S, column: InstrumentedAttribute[int], window: Window) -
         query = query.where(column > window.since_id)
     order = column.asc() if window.ascending else column.desc()
     return query.order_by(order).limit(window.limit + 1)
+
+
+def candidate_batch(limit: int) -> int:
+    """How many candidates one round checks: a page and a half and a few more, so that one
+    round fills the page even when some of them are left out."""
+    return (limit + 1) * 3 // 2 + 8
+
+
+async def filtered_page(
+    session: AsyncSession,
+    candidates: Select[Any],
+    column: InstrumentedAttribute[int],
+    window: Window,
+    keep: Callable[[list[int]], Awaitable[Iterable[T]]],
+    key: Callable[[T], int],
+) -> Page[T]:
+    """The page of `window` among the rows whose ids (`column`) `candidates` selects, keeping
+    what `keep` returns for them (in the page's order): the same page as one query with both
+    conditions, but `keep` (a visibility rule of several lookups per row) sees only the
+    candidates near the page, a batch at a time, not every candidate."""
+    need = window.limit + 1
+    batch = candidate_batch(window.limit)
+    ordered = window_query(candidates, column, window).limit(batch)
+    found: list[T] = []
+    query = ordered
+    while True:
+        ids = list((await session.execute(query)).scalars())
+        if ids:
+            found.extend(await keep(ids))
+        if len(found) >= need or len(ids) < batch:
+            return Page.build(found[:need], window, key)
+        after = ids[-1]
+        query = ordered.where(column > after if window.ascending else column < after)

@@ -40,7 +40,6 @@ Ids = Annotated[list[int] | None, Form()]
 
 @router.get("/moments")
 async def feed(page: MemberPage, max_id: MaxId = None) -> Response:
-    await page.load_remarks()
     async with page.services.read() as tx:
         found = await queries.list_feed(tx, page.principal, Window(max_id=max_id, limit=PAGE_SIZE))
     return await show(
@@ -68,7 +67,6 @@ async def feed_page(page: MemberPage, max_id: MaxId = None) -> Response:
 
 @router.get("/people/{account_id}/moments")
 async def person(account_id: Id, page: MemberPage, max_id: MaxId = None) -> Response:
-    await page.load_remarks()
     window = Window(max_id=max_id, limit=PAGE_SIZE)
     async with page.services.read() as tx:
         account = await access_account(tx, page.principal, account_id)
@@ -159,7 +157,6 @@ async def post(
 @router.get("/moments/{moment_id}")
 async def one(moment_id: Id, page: MemberPage) -> Response:
     """One Moment; a hidden one is "No such Moment.", exactly like a missing one."""
-    await page.load_remarks()
     async with page.services.read() as tx:
         moment = await queries.get_moment(tx, page.principal, moment_id)
     return await show(page, "moments/one.html", tab="discover", m=moment)

@@ -9,8 +9,6 @@ most once a minute per session, in batches, not once per request.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import secrets
 import time
@@ -21,14 +19,13 @@ from sqlalchemy import select, update
 
 from quanzi.db.engine import Database
 from quanzi.db.models import Account, AuthSession
+from quanzi.kit.periodic import Periodic
 from quanzi.kit.singleflight import SingleFlight
-from quanzi.obs.logging import get_logger
 from quanzi.realtime.events import SESSIONS_REVOKED, Event
 
 TOKEN_PREFIX = "qz_"  # noqa: S105 (a marker, not a secret)
 TOUCH_EVERY = 60.0  # seconds between "last used" writes for one session
 CACHE_MAX = 100_000
-log = get_logger("quanzi.sessions")
 
 
 def new_token() -> tuple[str, bytes]:
@@ -61,7 +58,9 @@ class Authenticator:
         self._loading: SingleFlight[bytes, Principal | None] = SingleFlight()
         self._touched: dict[int, float] = {}  # session id -> monotonic time of the last touch
         self._pending: set[int] = set()
-        self._flusher: asyncio.Task[None] | None = None
+        self._flusher = Periodic(
+            "quanzi-session-touch", self.flush, 15, failed="could not record session use"
+        )
 
     async def authenticate(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
@@ -115,22 +114,11 @@ class Authenticator:
     # "Last used" bookkeeping
 
     def start(self) -> None:
-        self._flusher = asyncio.create_task(self._flush_forever(), name="quanzi-session-touch")
+        self._flusher.start()
 
     async def stop(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        await self._flusher.stop()
         await self.flush()
-
-    async def _flush_forever(self) -> None:
-        while True:
-            await asyncio.sleep(15)
-            try:
-                await self.flush()
-            except Exception:
-                log.warning("could not record session use", exc_info=True)
 
     async def flush(self) -> None:
         if not self._pending:

@@ -9,14 +9,13 @@ sweeps at once are harmless (a row is deleted once, by one of them, which remove
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
 from quanzi.db.models import Media
+from quanzi.kit.periodic import Periodic
 from quanzi.obs.logging import get_logger
 
 if TYPE_CHECKING:
@@ -54,28 +53,16 @@ async def sweep_unattached(services: Services, now: datetime | None = None) -> i
             return erased
 
 
-class MediaSweeper:
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._task: asyncio.Task[None] | None = None
+def media_sweeper(services: Services) -> Periodic:
+    async def sweep() -> None:
+        erased = await sweep_unattached(services)
+        if erased:
+            log.info("unattached media erased", count=erased)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._forever(), name="quanzi-media-sweeper")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _forever(self) -> None:
-        await asyncio.sleep(FIRST_SWEEP)
-        while True:
-            try:
-                erased = await sweep_unattached(self._services)
-            except Exception:
-                log.warning("unattached media not swept", exc_info=True)
-            else:
-                if erased:
-                    log.info("unattached media erased", count=erased)
-            await asyncio.sleep(SWEEP_EVERY)
+    return Periodic(
+        "quanzi-media-sweeper",
+        sweep,
+        SWEEP_EVERY,
+        first=FIRST_SWEEP,
+        failed="unattached media not swept",
+    )

@@ -21,7 +21,7 @@ from quanzi.db.models import (
     MomentLike,
     MomentMedia,
 )
-from quanzi.db.paginate import window_query
+from quanzi.db.paginate import filtered_page, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
@@ -116,29 +116,15 @@ async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRea
     conditions would give, without applying the rule to every Moment of every friend."""
     me = viewer.account_id
     mine = select(Contact.friend_id).where(Contact.owner_id == me)
-    candidates = window_query(
-        select(Moment.id).where(or_(Moment.author_id == me, Moment.author_id.in_(mine))),
-        Moment.id,
-        window,
-    )
-    need = window.limit + 1
-    batch = need * 3 // 2 + 8
+    candidates = select(Moment.id).where(or_(Moment.author_id == me, Moment.author_id.in_(mine)))
     visible_among = _VISIBLE_AMONG[window.ascending]
     now = BOUND_NOW.values(tx.now)
-    found: list[Moment] = []
-    query = candidates.limit(batch)
-    while True:
-        ids = list((await tx.session.execute(query)).scalars())
-        if ids:
-            rows = await tx.session.execute(visible_among, {"ids": ids, "viewer": me, **now})
-            found.extend(rows.scalars())
-        if len(found) >= need or len(ids) < batch:
-            break
-        after = ids[-1]
-        query = candidates.limit(batch).where(
-            Moment.id > after if window.ascending else Moment.id < after
-        )
-    page = Page.build(found[:need], window, lambda m: m.id)
+
+    async def shown(ids: list[int]) -> Sequence[Moment]:
+        rows = await tx.session.execute(visible_among, {"ids": ids, "viewer": me, **now})
+        return rows.scalars().all()
+
+    page = await filtered_page(tx.session, candidates, Moment.id, window, shown, lambda m: m.id)
     items = await render_moments(tx, me, list(page.items))
     return Page(items, page.next_max_id, page.prev_min_id)
 

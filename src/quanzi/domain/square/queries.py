@@ -29,7 +29,7 @@ from quanzi.db.models import (
     PostTopic,
     Topic,
 )
-from quanzi.db.paginate import window_query
+from quanzi.db.paginate import filtered_page, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
@@ -212,31 +212,17 @@ async def page_of(tx: Tx, query: Select[Any], window: Window) -> Page[Post]:
     return Page.build(list(rows), window, lambda p: p.id)
 
 
-def candidate_batch(limit: int) -> int:
-    """How many candidates one round checks: a page and a half and a few more, so that one
-    round fills the page even when some of them are hidden from the viewer."""
-    return (limit + 1) * 3 // 2 + 8
-
-
 async def visible_page(
     tx: Tx, viewer: Principal | None, candidates: Select[int], window: Window
 ) -> Page[Post]:
     """The page of `window` among the posts whose ids `candidates` selects, keeping those
-    `viewer` may see: the same page as one query with both conditions, but the rule (several
-    lookups per post) is applied only to the candidates near the page, a batch at a time in
-    the page's order, not to every candidate (all posts of every account followed)."""
-    need = window.limit + 1
-    batch = candidate_batch(window.limit)
-    ordered = window_query(candidates, Post.id, window).limit(batch)
-    found: list[Post] = []
-    query = ordered
-    while True:
-        ids = list((await tx.session.execute(query)).scalars())
-        found.extend(await visible_among(tx, viewer, ids, ascending=window.ascending))
-        if len(found) >= need or len(ids) < batch:
-            return Page.build(found[:need], window, lambda p: p.id)
-        after = ids[-1]
-        query = ordered.where(Post.id > after if window.ascending else Post.id < after)
+    `viewer` may see; the rule is applied to the candidates near the page only (filtered_page),
+    not to all posts of every account followed."""
+
+    async def shown(ids: list[int]) -> list[Post]:
+        return await visible_among(tx, viewer, ids, ascending=window.ascending)
+
+    return await filtered_page(tx.session, candidates, Post.id, window, shown, lambda p: p.id)
 
 
 async def home_timeline(tx: Tx, viewer: Principal, window: Window) -> Page[Post]:

@@ -14,9 +14,10 @@ from typing import cast
 from sqlalchemy import Table, select
 
 from quanzi.db.models import Post
+from quanzi.db.paginate import candidate_batch
 from quanzi.db.search import match, rank_floor
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.square.queries import candidate_batch, visible_among
+from quanzi.domain.square.queries import visible_among
 from quanzi.domain.tx import Tx
 from quanzi.kit.words import query_words
 

@@ -10,10 +10,7 @@ REFRESH_EVERY seconds; readers read the table.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
-import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import cast
@@ -26,8 +23,8 @@ from quanzi.db.models import Post, PostTopic, Topic, TopicEvent, TrendingTopic
 from quanzi.db.upsert import insert_new_only
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
+from quanzi.kit.periodic import Periodic
 from quanzi.kit.posttext import topic_key
-from quanzi.obs.logging import get_logger
 
 WINDOW_MINUTES = 10
 SPAN_WINDOWS = 6  # the last hour
@@ -36,7 +33,6 @@ TOP = 50
 REFRESH_EVERY = 60.0
 WEIGHTS = {"post": 1.0, "repost": 0.8, "comment": 0.5, "like": 0.3}
 EVENTS = cast(Table, TopicEvent.__table__)
-log = get_logger("quanzi.trending")
 
 
 def current_window(at: datetime | None = None) -> int:
@@ -155,28 +151,15 @@ async def refresh_trending(db: Database, now: datetime | None = None) -> list[tu
     return ranked
 
 
-class TrendingRefresher:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._forever(), name="quanzi-trending")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _forever(self) -> None:
-        while True:
-            started = time.monotonic()
-            try:
-                await refresh_trending(self._db)
-            except Exception:
-                log.warning("trending not refreshed", exc_info=True)
-            await asyncio.sleep(max(1.0, REFRESH_EVERY - (time.monotonic() - started)))
+def trending_refresher(db: Database) -> Periodic:
+    """Refreshes trending at once, then every REFRESH_EVERY seconds."""
+    return Periodic(
+        "quanzi-trending",
+        lambda: refresh_trending(db),
+        REFRESH_EVERY,
+        first=0,
+        failed="trending not refreshed",
+    )
 
 
 async def list_trending(tx: Tx) -> list[tuple[TrendingTopic, Topic]]:
