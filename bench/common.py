@@ -224,6 +224,21 @@ def free_port() -> int:
         return port
 
 
+def migrate(env: Mapping[str, str], cwd: Path, timeout: float) -> None:
+    """`quanzi migrate` with `env`, run in `cwd` (a temporary directory: no stray .env of the
+    caller's working directory is read)."""
+    done = subprocess.run(
+        [*quanzi_command(), "migrate"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"quanzi migrate failed:\n{done.stdout.decode()}{done.stderr.decode()}")
+
+
 def quanzi_command() -> list[str]:
     script = Path(sys.executable).with_name("quanzi")
     return [str(script)] if script.exists() else [sys.executable, "-m", "quanzi"]
@@ -298,19 +313,7 @@ def quanzi_server(
     try:
         if prepare is not None:
             prepare(data_dir)
-        # cwd=tmp: no stray .env of the caller's working directory is read
-        done = subprocess.run(
-            [*quanzi_command(), "migrate"],
-            env=env,
-            cwd=tmp,
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"quanzi migrate failed:\n{done.stdout.decode()}{done.stderr.decode()}"
-            )
+        migrate(env, tmp, timeout=120)
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
                 [*quanzi_command(), "serve"],

@@ -41,14 +41,13 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, log, quanzi_command
+from bench.common import ROOT, log, migrate
 from bench.worldgen import FULL, QUICK, Generator, Spec
 
 WORLD_VERSION = 2  # bump when the generator writes anything differently
@@ -132,16 +131,7 @@ def _migrate(db_path: Path) -> None:
     env["QUANZI_DATABASE_URL"] = f"sqlite+aiosqlite:///{db_path}"
     before = db_path.stat().st_size
     t0 = time.monotonic()
-    done = subprocess.run(
-        [*quanzi_command(), "migrate"],
-        env=env,
-        cwd=db_path.parent,
-        capture_output=True,
-        timeout=1800,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"quanzi migrate failed:\n{done.stdout.decode()}{done.stderr.decode()}")
+    migrate(env, db_path.parent, timeout=1800)
     # WAL mode: make sure the file alone holds everything before it is copied
     with sqlite3.connect(db_path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -167,18 +157,7 @@ def generate(spec: Spec, jobs: int) -> World:
         building = tmp / "quanzi.db"
         env = {k: v for k, v in os.environ.items() if not k.startswith("QUANZI_")}
         env["QUANZI_DATA_DIR"] = str(tmp)
-        done = subprocess.run(
-            [*quanzi_command(), "migrate"],
-            env=env,
-            cwd=tmp,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"quanzi migrate failed:\n{done.stdout.decode()}{done.stderr.decode()}"
-            )
+        migrate(env, tmp, timeout=300)
         result = Generator(spec, building, jobs).run()
         building.replace(db_path)
     finally:
