@@ -51,8 +51,9 @@ async def filtered_page(
     ordered = window_query(candidates, column, window).limit(batch)
     found: list[T] = []
     query = ordered
+    conn = await session.connection()
     while True:
-        ids = list((await session.execute(query)).scalars())
+        ids = list((await conn.execute(query)).scalars())
         if ids:
             found.extend(await keep(ids))
         if len(found) >= need or len(ids) < batch:

@@ -10,7 +10,7 @@ as links, split into parts that the templates escape one by one (`post_parts`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
@@ -18,7 +18,6 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from quanzi.db.models import Post
 from quanzi.domain.accounts.queries import load_account_rows, lookup_account, view_account
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.contacts.queries import search_accounts
@@ -26,7 +25,13 @@ from quanzi.domain.media.actions import upload_image
 from quanzi.domain.square import actions, comments, communities, queries, topics
 from quanzi.domain.square.actions import MAX_MEDIA
 from quanzi.domain.square.search import search_posts
-from quanzi.domain.square.views import CommentRead, CommunityRead, PostEditRead, PostRead
+from quanzi.domain.square.views import (
+    CommentRead,
+    CommunityRead,
+    PostEditRead,
+    PostFields,
+    PostRead,
+)
 from quanzi.domain.tx import Tx
 from quanzi.errors import Invalid, NotFound
 from quanzi.kit import posttext
@@ -139,7 +144,7 @@ def here(page: Page) -> str:
     return url.path + (f"?{url.query}" if url.query else "")
 
 
-def _more(path: str, found: Found[Post], **params: str) -> str | None:
+def _more(path: str, found: Found[PostFields], **params: str) -> str | None:
     """The URL of the next (older) page of a timeline, if there is one."""
     if found.next_max_id is None:
         return None
@@ -152,7 +157,7 @@ def _optional_id(raw: str) -> int | None:
 
 
 async def _shown(
-    tx: Tx, viewer: Principal, posts: list[Post]
+    tx: Tx, viewer: Principal, posts: Sequence[PostFields]
 ) -> tuple[list[PostRead], dict[str, int]]:
     """Posts as the viewer sees them, and the accounts they mention (handle key -> id)."""
     reads = await queries.render_posts(tx, viewer, posts)
@@ -197,7 +202,9 @@ async def _timeline_page(
 # Timelines and posting
 
 
-async def _read_timeline(tx: Tx, viewer: Principal, tab: Timeline, window: Window) -> Found[Post]:
+async def _read_timeline(
+    tx: Tx, viewer: Principal, tab: Timeline, window: Window
+) -> Found[PostFields]:
     if tab == "following":
         return await queries.home_timeline(tx, viewer, window)
     return await queries.public_timeline(tx, viewer, window)

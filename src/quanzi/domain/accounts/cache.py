@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
+
 from quanzi.db.engine import Database
 from quanzi.db.models import Account
 from quanzi.domain.tx import Tx
@@ -59,6 +61,12 @@ class AccountRow:
 
 
 _FIELDS = tuple(f.name for f in fields(AccountRow))
+
+# The AccountRows of the accounts among "ids", in field order (`AccountRow(*row)`): the read
+# behind every page that shows people, built once.
+ROWS_AMONG = select(*(getattr(Account, name) for name in _FIELDS)).where(
+    Account.id.in_(bindparam("ids", expanding=True))
+)
 
 
 class AccountCache:

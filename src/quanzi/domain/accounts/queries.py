@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from quanzi.db.models import Account, AuthSession, Invite
 from quanzi.db.paginate import window_query
-from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.cache import ROWS_AMONG, AccountRow
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.relations import is_blocked
 from quanzi.domain.tx import Tx
@@ -57,10 +57,9 @@ async def load_account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]
         else:
             rows[account_id] = row
     if missing:
-        for account in (
-            await tx.session.execute(select(Account).where(Account.id.in_(missing)))
-        ).scalars():
-            row = AccountRow.of(account)
+        conn = await tx.session.connection()
+        for values in await conn.execute(ROWS_AMONG, {"ids": missing}):
+            row = AccountRow(*values)
             tx.account_cache.put(row)
             rows[row.id] = row
     return rows

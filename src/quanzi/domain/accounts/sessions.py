@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from quanzi.db.engine import Database
 from quanzi.db.models import Account, AuthSession
@@ -48,6 +48,15 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+# The live session of a token (by the digest of the token), built once: read by every request
+# whose token is not in the cache.
+_SESSION_BY_DIGEST = (
+    select(AuthSession.id, AuthSession.account_id, Account.role)
+    .join(Account, Account.id == AuthSession.account_id)
+    .where(AuthSession.token_hash == bindparam("digest"), Account.status == "active")
+)
 
 
 class Authenticator:
@@ -86,13 +95,9 @@ class Authenticator:
         return principal
 
     async def _load(self, digest: bytes) -> Principal | None:
-        query = (
-            select(AuthSession.id, AuthSession.account_id, Account.role)
-            .join(Account, Account.id == AuthSession.account_id)
-            .where(AuthSession.token_hash == digest, Account.status == "active")
-        )
         async with self._db.read_session() as session:
-            row = (await session.execute(query)).first()
+            conn = await session.connection()
+            row = (await conn.execute(_SESSION_BY_DIGEST, {"digest": digest})).first()
         return Principal(row.account_id, row.id, row.role) if row else None
 
     def handle(self, event: Event) -> None:

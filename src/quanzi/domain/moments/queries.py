@@ -2,12 +2,15 @@
 
 A page of Moments is rendered with a fixed number of statements whatever its size: the
 Moments, their images, the likes and the comments the viewer may see (each filtered in SQL),
-the audiences of the viewer's own Moments, and the accounts not in the account cache."""
+the audiences of the viewer's own Moments, and the accounts not in the account cache. The
+feed's statements are built once and run on the transaction's connection: their rows are
+rendered as they come (MomentFields, CommentFields), without making ORM objects of them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy import BindParameter, Select, bindparam, or_, select
 from sqlalchemy.orm import aliased
@@ -28,7 +31,13 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.media.views import MediaRead
 from quanzi.domain.moments.rules import BOUND_NOW, interaction_visible, moment_visible
-from quanzi.domain.moments.views import AudienceRead, CommentRead, MomentRead
+from quanzi.domain.moments.views import (
+    AudienceRead,
+    CommentFields,
+    CommentRead,
+    MomentFields,
+    MomentRead,
+)
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
@@ -120,9 +129,11 @@ async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRea
     visible_among = _VISIBLE_AMONG[window.ascending]
     now = BOUND_NOW.values(tx.now)
 
-    async def shown(ids: list[int]) -> Sequence[Moment]:
-        rows = await tx.session.execute(visible_among, {"ids": ids, "viewer": me, **now})
-        return rows.scalars().all()
+    conn = await tx.session.connection()
+
+    async def shown(ids: list[int]) -> Sequence[MomentFields]:
+        rows = await conn.execute(visible_among, {"ids": ids, "viewer": me, **now})
+        return cast(Sequence[MomentFields], rows.all())
 
     page = await filtered_page(tx.session, candidates, Moment.id, window, shown, lambda m: m.id)
     items = await render_moments(tx, me, list(page.items))
@@ -194,14 +205,14 @@ async def viewers_of(
 # Rendering
 
 
-def _commenters(comments: Sequence[MomentComment]) -> list[int]:
+def _commenters(comments: Sequence[CommentFields]) -> list[int]:
     return [c.author_id for c in comments] + [
         c.reply_to_account_id for c in comments if c.reply_to_account_id is not None
     ]
 
 
 async def render_comments(
-    tx: Tx, comments: Sequence[MomentComment], people: dict[int, AccountRow] | None = None
+    tx: Tx, comments: Sequence[CommentFields], people: dict[int, AccountRow] | None = None
 ) -> list[CommentRead]:
     """Comments already filtered for the viewer (`people`: their accounts, if loaded)."""
     if people is None:
@@ -219,11 +230,14 @@ async def render_comments(
     ]
 
 
-async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> list[MomentRead]:
+async def render_moments(
+    tx: Tx, viewer_id: int, moments: Sequence[MomentFields]
+) -> list[MomentRead]:
     """Moments (already known to be visible to the viewer) as the viewer sees them."""
     if not moments:
         return []
     ids = [m.id for m in moments]
+    conn = await tx.session.connection()
     media: dict[int, list[Media]] = defaultdict(list)
     for moment_id, item in await tx.session.execute(
         select(MomentMedia.moment_id, Media)
@@ -233,15 +247,13 @@ async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> l
     ):
         media[moment_id].append(item)
     likes: dict[int, list[int]] = defaultdict(list)
-    for moment_id, account_id in await tx.session.execute(
+    for moment_id, account_id in await conn.execute(
         _LIKES_SHOWN, {"ids": ids, "viewer": viewer_id}
     ):
         likes[moment_id].append(account_id)
-    comments: dict[int, list[MomentComment]] = defaultdict(list)
-    for comment in (
-        await tx.session.execute(_COMMENTS_SHOWN, {"ids": ids, "viewer": viewer_id})
-    ).scalars():
-        comments[comment.moment_id].append(comment)
+    comments: dict[int, list[CommentFields]] = defaultdict(list)
+    for comment in await conn.execute(_COMMENTS_SHOWN, {"ids": ids, "viewer": viewer_id}):
+        comments[comment.moment_id].append(cast(CommentFields, comment))
     audiences = await _audiences(tx, [m for m in moments if m.author_id == viewer_id])
     every_comment = [c for cs in comments.values() for c in cs]
     people = await load_account_rows(
@@ -282,7 +294,7 @@ async def render_moments(tx: Tx, viewer_id: int, moments: Sequence[Moment]) -> l
     return out
 
 
-async def _audiences(tx: Tx, own: Sequence[Moment]) -> dict[int, AudienceRead]:
+async def _audiences(tx: Tx, own: Sequence[MomentFields]) -> dict[int, AudienceRead]:
     """The audiences of the viewer's own Moments."""
     listed: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"account": [], "label": []})
     listed_ids = [m.id for m in own if m.audience in ("include", "exclude")]

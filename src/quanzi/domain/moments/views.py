@@ -6,11 +6,10 @@ that viewer may see (see rules.py), and only its author is told who its audience
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from quanzi.db.models import MomentComment
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.media.views import MediaRead
@@ -33,6 +32,42 @@ MOMENT_REPLY = "moment_reply"  # to the person replied to, if they may see the r
 NOTIFICATION_KINDS = (MOMENT_LIKE, MOMENT_COMMENT, MOMENT_REPLY)
 
 
+class MomentFields(Protocol):
+    """What rendering reads of a Moment: an ORM object or a row of `select(Moment)`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def author_id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class CommentFields(Protocol):
+    """What rendering reads of a comment: an ORM object or a row of `select(MomentComment)`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def moment_id(self) -> int: ...
+    @property
+    def author_id(self) -> int: ...
+    @property
+    def reply_to_id(self) -> int | None: ...
+    @property
+    def reply_to_account_id(self) -> int | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 class AudienceRead(BaseModel):
     """Who a Moment is for. Shown to its author only."""
 
@@ -53,7 +88,7 @@ class CommentRead(BaseModel):
     @classmethod
     def of(
         cls,
-        comment: MomentComment,
+        comment: CommentFields,
         author: AccountRow,
         reply_to: AccountRow | None,
         base_url: str,

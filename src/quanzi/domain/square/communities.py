@@ -9,7 +9,7 @@ from quanzi.db.models import Community, CommunityMember, Post
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.square.queries import page_of, visible
-from quanzi.domain.square.views import CommunityRead
+from quanzi.domain.square.views import CommunityRead, PostFields
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, NotFound
 from quanzi.kit.ids import new_id
@@ -135,7 +135,7 @@ async def do_remove_post(tx: Tx, viewer: Principal, community_id: int, post_id: 
 
 async def community_timeline(
     tx: Tx, viewer: Principal | None, community_id: int, window: Window
-) -> Page[Post]:
+) -> Page[PostFields]:
     community = await access_community(tx, community_id)
     query = select(Post).where(
         Post.community_id == community.id,

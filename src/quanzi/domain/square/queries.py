@@ -14,8 +14,9 @@ Building a statement with the rule costs more than running it, so the reads of e
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, or_, select
 
@@ -33,7 +34,7 @@ from quanzi.db.paginate import filtered_page, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.square.views import PostRead, RepostedRef, post_read
+from quanzi.domain.square.views import PostFields, PostRead, RepostedRef, post_read
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.ids import id_at, new_id, time_of
@@ -117,15 +118,16 @@ _LIKED_AMONG = select(PostLike.post_id).where(PostLike.account_id == ME, PostLik
 
 async def visible_among(
     tx: Tx, viewer: Principal | None, ids: list[int], *, ascending: bool = False
-) -> list[Post]:
-    """The posts of `ids` that `viewer` may see, newest first (or oldest first)."""
+) -> list[PostFields]:
+    """The posts of `ids` that `viewer` may see, newest first (or oldest first), as rows."""
     if not ids:
         return []
     params: dict[str, Any] = {"ids": ids}
     if viewer is not None:
         params["me"] = viewer.account_id
     statement = _VISIBLE_AMONG[(viewer is not None, ascending)]
-    return list((await tx.session.execute(statement, params)).scalars())
+    conn = await tx.session.connection()
+    return cast(list[PostFields], (await conn.execute(statement, params)).all())
 
 
 async def access_post(tx: Tx, viewer: Principal | None, post_id: int) -> Post:
@@ -141,7 +143,9 @@ async def access_post(tx: Tx, viewer: Principal | None, post_id: int) -> Post:
 # Rendering
 
 
-async def render_posts(tx: Tx, viewer: Principal | None, posts: list[Post]) -> list[PostRead]:
+async def render_posts(
+    tx: Tx, viewer: Principal | None, posts: Sequence[PostFields]
+) -> list[PostRead]:
     """Posts as the viewer sees them, with their originals for reposts: a fixed number of
     queries for the whole page."""
     root_ids = {p.root_id for p in posts if p.root_id is not None}
@@ -153,15 +157,14 @@ async def render_posts(tx: Tx, viewer: Principal | None, posts: list[Post]) -> l
     topics: dict[int, list[str]] = defaultdict(list)
     liked: set[int] = set()
     if ids:
-        for post_id, account_id in await tx.session.execute(_MENTIONS_OF, {"ids": ids}):
+        conn = await tx.session.connection()
+        for post_id, account_id in await conn.execute(_MENTIONS_OF, {"ids": ids}):
             mentions[post_id].append(account_id)
-        for post_id, name in await tx.session.execute(_TOPICS_OF, {"ids": ids}):
+        for post_id, name in await conn.execute(_TOPICS_OF, {"ids": ids}):
             topics[post_id].append(name)
         if viewer is not None:
             liked = set(
-                (
-                    await tx.session.execute(_LIKED_AMONG, {"ids": ids, "me": viewer.account_id})
-                ).scalars()
+                (await conn.execute(_LIKED_AMONG, {"ids": ids, "me": viewer.account_id})).scalars()
             )
     base = tx.settings.public_base
     out: list[PostRead] = []
@@ -182,7 +185,7 @@ async def render_posts(tx: Tx, viewer: Principal | None, posts: list[Post]) -> l
 
 
 def _one(
-    post: Post,
+    post: PostFields,
     authors: dict[int, AccountRow],
     base: str,
     mentions: dict[int, list[int]],
@@ -207,25 +210,27 @@ def _one(
 # Timelines
 
 
-async def page_of(tx: Tx, query: Select[Any], window: Window) -> Page[Post]:
-    rows = (await tx.session.execute(window_query(query, Post.id, window))).scalars().all()
-    return Page.build(list(rows), window, lambda p: p.id)
+async def page_of(tx: Tx, query: Select[Any], window: Window) -> Page[PostFields]:
+    """The page of `window` of `query` (a `select(Post)`), as rows."""
+    conn = await tx.session.connection()
+    rows = (await conn.execute(window_query(query, Post.id, window))).all()
+    return Page.build(cast(list[PostFields], rows), window, lambda p: p.id)
 
 
 async def visible_page(
     tx: Tx, viewer: Principal | None, candidates: Select[int], window: Window
-) -> Page[Post]:
+) -> Page[PostFields]:
     """The page of `window` among the posts whose ids `candidates` selects, keeping those
     `viewer` may see; the rule is applied to the candidates near the page only (filtered_page),
     not to all posts of every account followed."""
 
-    async def shown(ids: list[int]) -> list[Post]:
+    async def shown(ids: list[int]) -> list[PostFields]:
         return await visible_among(tx, viewer, ids, ascending=window.ascending)
 
     return await filtered_page(tx.session, candidates, Post.id, window, shown, lambda p: p.id)
 
 
-async def home_timeline(tx: Tx, viewer: Principal, window: Window) -> Page[Post]:
+async def home_timeline(tx: Tx, viewer: Principal, window: Window) -> Page[PostFields]:
     """Posts of the accounts I follow, and mine, newest first. Read by time span: the newest
     day first, wider spans only when it holds too few (most home timelines fill from a day).
     Candidates come from the index of posts by author, the visibility rule is applied to the
@@ -246,7 +251,7 @@ async def home_timeline(tx: Tx, viewer: Principal, window: Window) -> Page[Post]
     raise AssertionError("unreachable")
 
 
-async def public_timeline(tx: Tx, viewer: Principal | None, window: Window) -> Page[Post]:
+async def public_timeline(tx: Tx, viewer: Principal | None, window: Window) -> Page[PostFields]:
     """Every public post, newest first (what a visitor to the square sees)."""
     query = select(Post).where(Post.visibility == "public", visible(viewer))
     return await page_of(tx, query, window)
@@ -254,7 +259,7 @@ async def public_timeline(tx: Tx, viewer: Principal | None, window: Window) -> P
 
 async def account_timeline(
     tx: Tx, viewer: Principal | None, account_id: int, window: Window
-) -> Page[Post]:
+) -> Page[PostFields]:
     await access_account(tx, viewer, account_id)
     query = select(Post).where(Post.author_id == account_id, visible(viewer))
     return await page_of(tx, query, window)
@@ -271,7 +276,7 @@ async def access_topic(tx: Tx, name: str) -> Topic:
 
 async def topic_timeline(
     tx: Tx, viewer: Principal | None, name: str, window: Window
-) -> tuple[Topic, Page[Post]]:
+) -> tuple[Topic, Page[PostFields]]:
     topic = await access_topic(tx, name)
     query = (
         select(Post)
@@ -281,7 +286,9 @@ async def topic_timeline(
     return topic, await page_of(tx, query, window)
 
 
-async def reposts_of(tx: Tx, viewer: Principal | None, post_id: int, window: Window) -> Page[Post]:
+async def reposts_of(
+    tx: Tx, viewer: Principal | None, post_id: int, window: Window
+) -> Page[PostFields]:
     await access_post(tx, viewer, post_id)
     query = select(Post).where(
         or_(Post.root_id == post_id, Post.parent_id == post_id), visible(viewer)

@@ -18,6 +18,7 @@ from quanzi.db.paginate import candidate_batch
 from quanzi.db.search import match, rank_floor
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.square.queries import visible_among
+from quanzi.domain.square.views import PostFields
 from quanzi.domain.tx import Tx
 from quanzi.kit.words import query_words
 
@@ -26,7 +27,7 @@ POSTS = cast(Table, Post.__table__)
 
 async def search_posts(
     tx: Tx, viewer: Principal | None, text: str, *, limit: int, offset: int = 0
-) -> list[Post]:
+) -> list[PostFields]:
     words = query_words(text)
     if not words:
         return []
@@ -35,7 +36,7 @@ async def search_posts(
     ranked = select(matched.c.id).order_by(matched.c.rank, matched.c.id.desc())
     need = offset + limit
     batch = candidate_batch(need)
-    found: list[Post] = []
+    found: list[PostFields] = []
     start = 0
     while True:
         ids = list((await tx.session.execute(ranked.limit(batch).offset(start))).scalars())

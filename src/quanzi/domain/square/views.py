@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 import orjson
 from pydantic import BaseModel
 
-from quanzi.db.models import Comment, Community, Post, PostEdit, Topic
+from quanzi.db.models import Comment, Community, PostEdit, Topic
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.kit.posttext import excerpt, links
@@ -17,6 +17,42 @@ from quanzi.kit.wire import Id
 Visibility = Literal["public", "followers", "mentioned"]
 
 POST_NEW = "post.new"
+
+
+class PostFields(Protocol):
+    """What rendering reads of a post: an ORM object or a row of `select(Post)` (the hot
+    reads render rows as they come, without making ORM objects of them)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def author_id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def visibility(self) -> str: ...
+    @property
+    def media_ids(self) -> str: ...
+    @property
+    def root_id(self) -> int | None: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def community_id(self) -> int | None: ...
+    @property
+    def removed_from_community(self) -> bool: ...
+    @property
+    def repost_count(self) -> int: ...
+    @property
+    def comment_count(self) -> int: ...
+    @property
+    def like_count(self) -> int: ...
+    @property
+    def view_count(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def edited_at(self) -> datetime | None: ...
 
 
 class MediaRef(BaseModel):
@@ -69,7 +105,7 @@ def media_refs(raw: str, base_url: str) -> list[MediaRef]:
 
 
 def post_read(
-    post: Post,
+    post: PostFields,
     author: AccountRow,
     base_url: str,
     *,

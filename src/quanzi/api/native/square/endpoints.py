@@ -43,6 +43,7 @@ from quanzi.domain.square.views import (
     CommentRead,
     CommunityRead,
     PostEditRead,
+    PostFields,
     PostRead,
     TopicRead,
     TrendingRead,
@@ -55,7 +56,7 @@ from quanzi.services import Services
 router = APIRouter(prefix=PREFIX, tags=["square"], responses=ERRORS)  # type: ignore[arg-type]
 
 
-async def _timeline(tx: Tx, viewer: Principal | None, page: Page[Post]) -> Timeline:
+async def _timeline(tx: Tx, viewer: Principal | None, page: Page[PostFields]) -> Timeline:
     return Timeline(
         items=await queries.render_posts(tx, viewer, list(page.items)),
         next_max_id=page.next_max_id,
