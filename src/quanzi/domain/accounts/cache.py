@@ -14,8 +14,9 @@ timeline on a world of 10,000 active accounts read most of its authors from the 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
@@ -54,13 +55,16 @@ class AccountRow:
     status: str
     created_at: datetime
     updated_at: datetime
+    # What views made of this snapshot, made once per row (views.AccountPublic.of): a page
+    # names the same people again and again, and so do the pages after it.
+    shown: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, account: Account) -> AccountRow:
         return cls(**{name: getattr(account, name) for name in _FIELDS})
 
 
-_FIELDS = tuple(f.name for f in fields(AccountRow))
+_FIELDS = tuple(f.name for f in fields(AccountRow) if f.compare)  # the account's columns
 
 # The AccountRows of the accounts among "ids", in field order (`AccountRow(*row)`): the read
 # behind every page that shows people, built once.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from quanzi.db.models import Account, AuthSession, Invite
 from quanzi.domain.accounts.cache import AccountRow
@@ -32,6 +32,8 @@ class Privacy(BaseModel):
 class AccountPublic(BaseModel):
     """What anyone who may see the account sees."""
 
+    model_config = ConfigDict(frozen=True)
+
     id: Id
     handle: str
     number: int | None  # shown only if the owner lets people find them by number
@@ -48,6 +50,18 @@ class AccountPublic(BaseModel):
 
     @classmethod
     def of(cls, account: Account | AccountRow, base_url: str) -> AccountPublic:
+        """The public view of an account; of a cached AccountRow, made once and shared (the
+        model is frozen)."""
+        if isinstance(account, AccountRow):
+            key = (cls, base_url)
+            made = account.shown.get(key)
+            if made is None:
+                made = account.shown[key] = cls._make(account, base_url)
+            return cast(AccountPublic, made)
+        return cls._make(account, base_url)
+
+    @classmethod
+    def _make(cls, account: Account | AccountRow, base_url: str) -> AccountPublic:
         return cls(
             **_common(account, base_url), number=account.number if account.find_by_number else None
         )

@@ -239,13 +239,15 @@ async def render_moments(
     ids = [m.id for m in moments]
     conn = await tx.session.connection()
     media: dict[int, list[Media]] = defaultdict(list)
-    for moment_id, item in await tx.session.execute(
-        select(MomentMedia.moment_id, Media)
-        .join(Media, Media.id == MomentMedia.media_id)
-        .where(MomentMedia.moment_id.in_(ids))
-        .order_by(MomentMedia.moment_id, MomentMedia.position)
-    ):
-        media[moment_id].append(item)
+    with_media = [m.id for m in moments if m.media_ids]  # most Moments have no images
+    if with_media:
+        for moment_id, item in await tx.session.execute(
+            select(MomentMedia.moment_id, Media)
+            .join(Media, Media.id == MomentMedia.media_id)
+            .where(MomentMedia.moment_id.in_(with_media))
+            .order_by(MomentMedia.moment_id, MomentMedia.position)
+        ):
+            media[moment_id].append(item)
     likes: dict[int, list[int]] = defaultdict(list)
     for moment_id, account_id in await conn.execute(
         _LIKES_SHOWN, {"ids": ids, "viewer": viewer_id}
@@ -264,13 +266,6 @@ async def render_moments(
     )
     rendered = {c.id: c for c in await render_comments(tx, every_comment, people)}
     base = tx.settings.public_base
-    shown_as: dict[int, AccountPublic] = {}  # one per person: the same friends like many Moments
-
-    def public(row: AccountRow) -> AccountPublic:
-        if row.id not in shown_as:
-            shown_as[row.id] = AccountPublic.of(row, base)
-        return shown_as[row.id]
-
     out = []
     for m in moments:
         liked_by = [people[a] for a in likes[m.id] if a in people]
@@ -278,14 +273,14 @@ async def render_moments(
         out.append(
             MomentRead(
                 id=m.id,
-                author=public(people[m.author_id]),
+                author=AccountPublic.of(people[m.author_id], base),
                 text=m.text,
                 location=m.location,
                 media=[MediaRead.of(item, base) for item in media[m.id]],
                 audience=audiences.get(m.id),
                 created_at=m.created_at,
                 liked=viewer_id in likes[m.id],
-                likes=[public(row) for row in liked_by],
+                likes=[AccountPublic.of(row, base) for row in liked_by],
                 likes_count=len(liked_by),
                 comments=shown,
                 comments_count=len(shown),
