@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from quanzi.kit.ids import id_at, new_id, time_of
 from quanzi.kit.pagination import Page, Window
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
@@ -60,3 +62,27 @@ async def filtered_page(
             return Page.build(found[:need], window, key)
         after = ids[-1]
         query = ordered.where(column > after if window.ascending else column < after)
+
+
+async def newest_span_first(
+    candidates: Select[Any],
+    column: InstrumentedAttribute[int],
+    window: Window,
+    spans: Sequence[timedelta | None],
+    page_of: Callable[[Select[Any]], Awaitable[Page[T]]],
+) -> Page[T]:
+    """The page `page_of(candidates)` gives, reading the newest span of time first and wider
+    spans (the last None: all time) only when it holds too few: most pages of a feed fill
+    from its last days, and then the database sorts the candidates of those days, not all.
+    The ids (`column`) are time-sortable (kit/ids.py)."""
+    if window.min_id is not None or window.since_id is not None:
+        return await page_of(candidates)
+    top = window.max_id or new_id()
+    for span in spans:
+        bounded = (
+            candidates if span is None else candidates.where(column > id_at(time_of(top) - span))
+        )
+        page = await page_of(bounded)
+        if len(page.items) >= window.limit or span is None:
+            return page
+    raise ValueError("the last span must be None (all time)")

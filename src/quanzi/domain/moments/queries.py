@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import cast
 
 from sqlalchemy import BindParameter, Select, bindparam, or_, select
@@ -24,7 +25,7 @@ from quanzi.db.models import (
     MomentLike,
     MomentMedia,
 )
-from quanzi.db.paginate import filtered_page, window_query
+from quanzi.db.paginate import filtered_page, newest_span_first, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
@@ -41,6 +42,9 @@ from quanzi.domain.moments.views import (
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
+
+# The feed reads the last week first, wider spans only when it holds too few (newest_span_first).
+FEED_SPANS = (timedelta(days=7), timedelta(days=60), timedelta(days=730), None)
 
 # The statements of the feed, built once (see rules.py): executed with the viewer as "viewer",
 # the ids of the Moments as "ids" and the time as BOUND_NOW.values(now).
@@ -135,7 +139,10 @@ async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRea
         rows = await conn.execute(visible_among, {"ids": ids, "viewer": me, **now})
         return cast(Sequence[MomentFields], rows.all())
 
-    page = await filtered_page(tx.session, candidates, Moment.id, window, shown, lambda m: m.id)
+    async def page_of(bounded: Select[int]) -> Page[MomentFields]:
+        return await filtered_page(tx.session, bounded, Moment.id, window, shown, lambda m: m.id)
+
+    page = await newest_span_first(candidates, Moment.id, window, FEED_SPANS, page_of)
     items = await render_moments(tx, me, list(page.items))
     return Page(items, page.next_max_id, page.prev_min_id)
 

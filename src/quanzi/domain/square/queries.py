@@ -30,14 +30,13 @@ from quanzi.db.models import (
     PostTopic,
     Topic,
 )
-from quanzi.db.paginate import filtered_page, window_query
+from quanzi.db.paginate import filtered_page, newest_span_first, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.square.views import PostFields, PostRead, RepostedRef, post_read
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
-from quanzi.kit.ids import id_at, new_id, time_of
 from quanzi.kit.pagination import Page, Window
 from quanzi.kit.posttext import topic_key
 
@@ -238,17 +237,11 @@ async def home_timeline(tx: Tx, viewer: Principal, window: Window) -> Page[PostF
     me = viewer.account_id
     followed = select(Follow.followee_id).where(Follow.follower_id == me, Follow.status == "active")
     candidates = select(Post.id).where(or_(Post.author_id.in_(followed), Post.author_id == me))
-    if window.min_id is not None or window.since_id is not None:
-        return await visible_page(tx, viewer, candidates, window)
-    top = window.max_id or new_id()
-    for span in HOME_SPANS:
-        bounded = (
-            candidates if span is None else candidates.where(Post.id > id_at(time_of(top) - span))
-        )
-        page = await visible_page(tx, viewer, bounded, window)
-        if len(page.items) >= window.limit or span is None:
-            return page
-    raise AssertionError("unreachable")
+
+    async def page_of(bounded: Select[int]) -> Page[PostFields]:
+        return await visible_page(tx, viewer, bounded, window)
+
+    return await newest_span_first(candidates, Post.id, window, HOME_SPANS, page_of)
 
 
 async def public_timeline(tx: Tx, viewer: Principal | None, window: Window) -> Page[PostFields]:
