@@ -45,3 +45,46 @@ async def test_default_driver_runs_sqlite_on_the_loop_thread(app: object) -> Non
     db = app.state.services.db
     if db.is_sqlite:
         assert db.writer.dialect.driver == "quanzi"
+
+
+async def test_commits_do_not_checkpoint_the_checkpointer_does(tmp_path: Path) -> None:
+    """A serving process's commits leave the write-ahead log alone (no checkpoint and fsync
+    inside a request's commit); its checkpointer copies the log into the database file."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from quanzi.db.engine import Database
+
+    path = tmp_path / "c.db"
+    db = Database(f"sqlite+aiosqlite:///{path}", sqlite_own_checkpoints=True)
+    assert db.checkpointer is not None
+    try:
+        async with db.writer.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)"))
+        for start in range(0, 3000, 500):  # ~1,500 pages of log: past the default of 1,000
+            async with db.writer.begin() as conn:
+                await conn.execute(
+                    text("INSERT INTO t (id, body) VALUES (:id, :body)"),
+                    [{"id": i, "body": "x" * 2000} for i in range(start, start + 500)],
+                )
+        in_file = path.stat().st_size
+        assert in_file < 100_000  # everything is still in the log
+        busy, log_pages, copied = db.checkpointer.checkpoint()
+        assert (busy, copied) == (0, log_pages) and log_pages > 1000
+        assert path.stat().st_size > 3000 * 2000  # the rows are in the database file now
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as reader:
+            assert reader.execute("SELECT count(*) FROM t").fetchone() == (3000,)
+    finally:
+        await db.dispose()
+
+
+async def test_a_serving_process_checkpoints_on_its_own(app: object) -> None:
+    from fastapi import FastAPI
+
+    assert isinstance(app, FastAPI)
+    services = app.state.services
+    if services.db.is_sqlite:
+        assert services.checkpoints is not None and services.db.checkpointer is not None
+    else:
+        assert services.checkpoints is None  # PostgreSQL keeps its own

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from quanzi.config import Settings
+from quanzi.db.checkpoint import checkpointer_job
 from quanzi.db.engine import Database
 from quanzi.domain.accounts.cache import AccountCache
 from quanzi.domain.accounts.passwords import Passwords
@@ -41,6 +42,7 @@ class Services:
             sqlite_readers=settings.sqlite_readers,
             sqlite_synchronous=settings.sqlite_synchronous,
             sqlite_driver=settings.sqlite_driver,
+            sqlite_own_checkpoints=True,
         )
         self.bus: Bus = make_bus(settings.redis_url, settings.redis_prefix)
         self.limiter = RateLimiter(settings.redis_url, settings.redis_prefix)
@@ -59,6 +61,7 @@ class Services:
         self.views = ViewCounter(self.db)
         self.trending = trending_refresher(self.db)
         self.media_sweeper = media_sweeper(self)
+        self.checkpoints = checkpointer_job(self.db.checkpointer) if self.db.checkpointer else None
         self.started = False
 
     async def start(self) -> None:
@@ -70,6 +73,8 @@ class Services:
         self.views.start()
         self.trending.start()
         self.media_sweeper.start()
+        if self.checkpoints is not None:
+            self.checkpoints.start()
         self.started = True
 
     async def stop(self) -> None:
@@ -81,6 +86,8 @@ class Services:
         await self.media_sweeper.stop()
         await self.auth.stop()
         await self.bus.stop()
+        if self.checkpoints is not None:
+            await self.checkpoints.stop()
         await self.db.dispose()
         self.started = False
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from quanzi.db import sqlite_inline
+from quanzi.db.checkpoint import Checkpointer
 
 
 class Database:
@@ -31,8 +32,12 @@ class Database:
         sqlite_readers: int = 4,
         sqlite_synchronous: str = "NORMAL",
         sqlite_driver: str = "inline",
+        sqlite_own_checkpoints: bool = False,
     ) -> None:
+        """`sqlite_own_checkpoints`: the writer never checkpoints in a commit; the owner runs
+        `self.checkpointer` every so often instead (db/checkpoint.py)."""
         self.url = url
+        self.checkpointer: Checkpointer | None = None
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()  # "sqlite" | "postgresql"
         if self.dialect == "sqlite":
@@ -44,8 +49,15 @@ class Database:
             self.writer = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=120)
             self.reader = create_async_engine(parsed, pool_size=sqlite_readers, max_overflow=0)
             inline = sqlite_driver == "inline"
+            own_checkpoints = sqlite_own_checkpoints and database not in ("", ":memory:")
+            if own_checkpoints:
+                self.checkpointer = Checkpointer(Path(database))
             _prepare_sqlite(
-                self.writer, begin="BEGIN IMMEDIATE", synchronous=sqlite_synchronous, inline=inline
+                self.writer,
+                begin="BEGIN IMMEDIATE",
+                synchronous=sqlite_synchronous,
+                inline=inline,
+                autocheckpoint=not own_checkpoints,
             )
             _prepare_sqlite(
                 self.reader,
@@ -81,6 +93,8 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        if self.checkpointer is not None:
+            self.checkpointer.close()
 
 
 def _prepare_sqlite(
@@ -90,6 +104,7 @@ def _prepare_sqlite(
     synchronous: str,
     readonly: bool = False,
     inline: bool = True,
+    autocheckpoint: bool = True,
 ) -> None:
     """Pragmas on every new connection; our own BEGIN so the transaction mode is ours."""
 
@@ -107,6 +122,8 @@ def _prepare_sqlite(
         cursor.execute("PRAGMA cache_size=-32000")
         if readonly:
             cursor.execute("PRAGMA query_only=ON")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     if not inline:
