@@ -65,24 +65,19 @@ async def filtered_page(
 
 
 async def newest_span_first(
-    candidates: Select[Any],
-    column: InstrumentedAttribute[int],
     window: Window,
     spans: Sequence[timedelta | None],
-    page_of: Callable[[Select[Any]], Awaitable[Page[T]]],
+    page_of: Callable[[int | None], Awaitable[Page[T]]],
 ) -> Page[T]:
-    """The page `page_of(candidates)` gives, reading the newest span of time first and wider
-    spans (the last None: all time) only when it holds too few: most pages of a feed fill
-    from its last days, and then the database sorts the candidates of those days, not all.
-    The ids (`column`) are time-sortable (kit/ids.py)."""
+    """The page `page_of(after)` gives for candidates with ids above `after` (None: all),
+    reading the newest span of time first and wider spans (the last None: all time) only when
+    it holds too few: most pages of a feed fill from its last days, and then the database
+    sorts the candidates of those days, not all of them. Ids are time-sortable (kit/ids.py)."""
     if window.min_id is not None or window.since_id is not None:
-        return await page_of(candidates)
+        return await page_of(None)
     top = window.max_id or new_id()
     for span in spans:
-        bounded = (
-            candidates if span is None else candidates.where(column > id_at(time_of(top) - span))
-        )
-        page = await page_of(bounded)
+        page = await page_of(None if span is None else id_at(time_of(top) - span))
         if len(page.items) >= window.limit or span is None:
             return page
     raise ValueError("the last span must be None (all time)")

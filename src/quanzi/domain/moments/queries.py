@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import cast
 
-from sqlalchemy import BindParameter, Select, bindparam, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from quanzi.db.models import (
@@ -25,7 +25,7 @@ from quanzi.db.models import (
     MomentLike,
     MomentMedia,
 )
-from quanzi.db.paginate import filtered_page, newest_span_first, window_query
+from quanzi.db.paginate import candidate_batch, filtered_page, newest_span_first, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
@@ -41,6 +41,7 @@ from quanzi.domain.moments.views import (
 )
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
+from quanzi.kit.ids import MAX_ID
 from quanzi.kit.pagination import Page, Window
 
 # The feed reads the last week first, wider spans only when it holds too few (newest_span_first).
@@ -56,6 +57,31 @@ _VISIBLE_AMONG = {
     .order_by(Moment.id.asc() if ascending else Moment.id.desc())
     for ascending in (False, True)
 }
+# The first round of filtered_page for a newest-first page of the feed, as one statement: of
+# the newest "batch" candidates from "through" down to "after", the first "need" the viewer may
+# see (the database stops checking once it has them), each with the number of candidates that
+# round had ("candidates"). Fewer than "need" from a full round: the page is read the long way
+# (filtered_page), which goes on to the next candidates.
+_candidate = aliased(Moment)
+_FEED_ROUND = (
+    select(_candidate.id)
+    .where(
+        or_(
+            _candidate.author_id == _VIEWER,
+            _candidate.author_id.in_(select(Contact.friend_id).where(Contact.owner_id == _VIEWER)),
+        ),
+        _candidate.id <= bindparam("through"),
+        _candidate.id > bindparam("after"),
+    )
+    .order_by(_candidate.id.desc())
+    .limit(bindparam("batch"))
+)
+_FEED_FIRST_ROUND = (
+    select(Moment, select(func.count()).select_from(_FEED_ROUND.subquery()).scalar_subquery())
+    .where(Moment.id.in_(_FEED_ROUND), moment_visible(_VIEWER, BOUND_NOW))
+    .order_by(Moment.id.desc())
+    .limit(bindparam("need"))
+)
 _LIKES_SHOWN = (
     select(MomentLike.moment_id, MomentLike.account_id)
     .join(Moment, Moment.id == MomentLike.moment_id)
@@ -139,10 +165,28 @@ async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRea
         rows = await conn.execute(visible_among, {"ids": ids, "viewer": me, **now})
         return cast(Sequence[MomentFields], rows.all())
 
-    async def page_of(bounded: Select[int]) -> Page[MomentFields]:
+    batch = candidate_batch(window.limit)
+
+    async def page_of(after: int | None) -> Page[MomentFields]:
+        if not window.ascending and window.since_id is None:  # most pages: one statement
+            rows = await conn.execute(
+                _FEED_FIRST_ROUND,
+                {
+                    "viewer": me,
+                    "through": window.max_id - 1 if window.max_id else MAX_ID,
+                    "after": after or 0,
+                    "batch": batch,
+                    "need": window.limit + 1,
+                    **now,
+                },
+            )
+            found = rows.all()
+            if len(found) > window.limit or (found and found[0][-1] < batch):
+                return Page.build(cast(list[MomentFields], found), window, lambda m: m.id)
+        bounded = candidates if after is None else candidates.where(Moment.id > after)
         return await filtered_page(tx.session, bounded, Moment.id, window, shown, lambda m: m.id)
 
-    page = await newest_span_first(candidates, Moment.id, window, FEED_SPANS, page_of)
+    page = await newest_span_first(window, FEED_SPANS, page_of)
     items = await render_moments(tx, me, list(page.items))
     return Page(items, page.next_max_id, page.prev_min_id)
 

@@ -238,10 +238,11 @@ async def home_timeline(tx: Tx, viewer: Principal, window: Window) -> Page[PostF
     followed = select(Follow.followee_id).where(Follow.follower_id == me, Follow.status == "active")
     candidates = select(Post.id).where(or_(Post.author_id.in_(followed), Post.author_id == me))
 
-    async def page_of(bounded: Select[int]) -> Page[PostFields]:
+    async def page_of(after: int | None) -> Page[PostFields]:
+        bounded = candidates if after is None else candidates.where(Post.id > after)
         return await visible_page(tx, viewer, bounded, window)
 
-    return await newest_span_first(candidates, Post.id, window, HOME_SPANS, page_of)
+    return await newest_span_first(window, HOME_SPANS, page_of)
 
 
 async def public_timeline(tx: Tx, viewer: Principal | None, window: Window) -> Page[PostFields]:
