@@ -35,39 +35,25 @@ NOTIFICATION_KINDS = (MOMENT_LIKE, MOMENT_COMMENT, MOMENT_REPLY)
 class MomentFields(Protocol):
     """What rendering reads of a Moment: an ORM object or a row of `select(Moment)`."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def author_id(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def location(self) -> str: ...
-    @property
-    def media_ids(self) -> str: ...  # JSON list of the ids of its images, "" for none
-    @property
-    def audience(self) -> str: ...
-    @property
-    def created_at(self) -> datetime: ...
+    id: int
+    author_id: int
+    text: str
+    location: str
+    media_ids: str  # JSON list of the ids of its images, "" for none
+    audience: str
+    created_at: datetime
 
 
 class CommentFields(Protocol):
     """What rendering reads of a comment: an ORM object or a row of `select(MomentComment)`."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def moment_id(self) -> int: ...
-    @property
-    def author_id(self) -> int: ...
-    @property
-    def reply_to_id(self) -> int | None: ...
-    @property
-    def reply_to_account_id(self) -> int | None: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def created_at(self) -> datetime: ...
+    id: int
+    moment_id: int
+    author_id: int
+    reply_to_id: int | None
+    reply_to_account_id: int | None
+    text: str
+    created_at: datetime
 
 
 class AudienceRead(BaseModel):

@@ -23,36 +23,21 @@ class PostFields(Protocol):
     """What rendering reads of a post: an ORM object or a row of `select(Post)` (the hot
     reads render rows as they come, without making ORM objects of them)."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def author_id(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def visibility(self) -> str: ...
-    @property
-    def media_ids(self) -> str: ...
-    @property
-    def root_id(self) -> int | None: ...
-    @property
-    def parent_id(self) -> int | None: ...
-    @property
-    def community_id(self) -> int | None: ...
-    @property
-    def removed_from_community(self) -> bool: ...
-    @property
-    def repost_count(self) -> int: ...
-    @property
-    def comment_count(self) -> int: ...
-    @property
-    def like_count(self) -> int: ...
-    @property
-    def view_count(self) -> int: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def edited_at(self) -> datetime | None: ...
+    id: int
+    author_id: int
+    text: str
+    visibility: str
+    media_ids: str
+    root_id: int | None
+    parent_id: int | None
+    community_id: int | None
+    removed_from_community: bool
+    repost_count: int
+    comment_count: int
+    like_count: int
+    view_count: int
+    created_at: datetime
+    edited_at: datetime | None
 
 
 class MediaRef(BaseModel):
