@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import BindParameter, Select, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from quanzi.db.models import (
@@ -57,19 +57,24 @@ _VISIBLE_AMONG = {
     .order_by(Moment.id.asc() if ascending else Moment.id.desc())
     for ascending in (False, True)
 }
+
+
 # The first round of filtered_page for a newest-first page of the feed, as one statement: of
 # the newest "batch" candidates from "through" down to "after", the first "need" the viewer may
 # see (the database stops checking once it has them), each with the number of candidates that
 # round had ("candidates"). Fewer than "need" from a full round: the page is read the long way
 # (filtered_page), which goes on to the next candidates.
+def _in_feed(author: Any, viewer: int | BindParameter[int]) -> ColumnElement[bool]:
+    """The Moments that may be in `viewer`'s feed: their own and those of their contacts."""
+    contacts = select(Contact.friend_id).where(Contact.owner_id == viewer)
+    return or_(author == viewer, author.in_(contacts))
+
+
 _candidate = aliased(Moment)
 _FEED_ROUND = (
     select(_candidate.id)
     .where(
-        or_(
-            _candidate.author_id == _VIEWER,
-            _candidate.author_id.in_(select(Contact.friend_id).where(Contact.owner_id == _VIEWER)),
-        ),
+        _in_feed(_candidate.author_id, _VIEWER),
         _candidate.id <= bindparam("through"),
         _candidate.id > bindparam("after"),
     )
@@ -77,7 +82,13 @@ _FEED_ROUND = (
     .limit(bindparam("batch"))
 )
 _FEED_FIRST_ROUND = (
-    select(Moment, select(func.count()).select_from(_FEED_ROUND.subquery()).scalar_subquery())
+    select(
+        Moment,
+        select(func.count())
+        .select_from(_FEED_ROUND.subquery())
+        .scalar_subquery()
+        .label("candidates"),
+    )
     .where(Moment.id.in_(_FEED_ROUND), moment_visible(_VIEWER, BOUND_NOW))
     .order_by(Moment.id.desc())
     .limit(bindparam("need"))
@@ -154,8 +165,7 @@ async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRea
     a time in the page's order until the page is full: the page one query with both
     conditions would give, without applying the rule to every Moment of every friend."""
     me = viewer.account_id
-    mine = select(Contact.friend_id).where(Contact.owner_id == me)
-    candidates = select(Moment.id).where(or_(Moment.author_id == me, Moment.author_id.in_(mine)))
+    candidates = select(Moment.id).where(_in_feed(Moment.author_id, me))
     visible_among = _VISIBLE_AMONG[window.ascending]
     now = BOUND_NOW.values(tx.now)
 
@@ -181,7 +191,7 @@ async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRea
                 },
             )
             found = rows.all()
-            if len(found) > window.limit or (found and found[0][-1] < batch):
+            if len(found) > window.limit or (found and found[0].candidates < batch):
                 return Page.build(cast(list[MomentFields], found), window, lambda m: m.id)
         bounded = candidates if after is None else candidates.where(Moment.id > after)
         return await filtered_page(tx.session, bounded, Moment.id, window, shown, lambda m: m.id)
