@@ -35,7 +35,7 @@ class Benchmark:
 
 
 BENCHMARKS = {
-    "api": Benchmark(api, "authenticated GET /api/v1/accounts/me: requests/s, p50, p99"),
+    "api": Benchmark(api, "authenticated GET /api/quanzi/v1/accounts/me: requests/s, p50, p99"),
     "ws": Benchmark(ws, "idle authenticated WebSockets on one process: memory per connection"),
     "chat": Benchmark(
         chat,

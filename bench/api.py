@@ -1,4 +1,4 @@
-"""Authenticated small GET against one server process: GET /api/v1/accounts/me with a bearer
+"""Authenticated small GET against one server process: GET /api/quanzi/v1/accounts/me with a bearer
 token, over keep-alive connections, from a load generator in separate processes.
 
 The load generator is a raw asyncio Protocol speaking HTTP/1.1 (uvloop when installed): one
@@ -31,7 +31,7 @@ from bench.common import (
 
 TARGET_RPS = 3000.0
 TARGET_P99_MS = 20.0
-DEFAULT_PATH = "/api/v1/accounts/me"
+DEFAULT_PATH = "/api/quanzi/v1/accounts/me"
 CLIENT_BOUND_PERCENT = 90.0  # a client process this busy may be what limits the rate
 
 

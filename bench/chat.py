@@ -335,13 +335,13 @@ def register(server: Server, handle: str) -> Account:
     created = api(
         server,
         "POST",
-        "/api/v1/accounts",
+        "/api/quanzi/v1/accounts",
         {"handle": handle, "password": PASSWORD, "display_name": handle.replace("_", " ")},
     )
     session = api(
         server,
         "POST",
-        "/api/v1/sessions",
+        "/api/quanzi/v1/sessions",
         {"login": handle, "password": PASSWORD, "device_name": "bench"},
     )
     return Account(handle, str(created["id"]), str(session["token"]))
@@ -354,7 +354,7 @@ def befriend(server: Server, pairs: Sequence[tuple[Account, Account]]) -> None:
         lambda r: api(
             server,
             "PATCH",
-            "/api/v1/accounts/me",
+            "/api/quanzi/v1/accounts/me",
             {"privacy": {"add_needs_verification": False}},
             token=r.token,
         ),
@@ -366,7 +366,7 @@ def befriend(server: Server, pairs: Sequence[tuple[Account, Account]]) -> None:
         answer = api(
             server,
             "POST",
-            "/api/v1/friend-requests",
+            "/api/quanzi/v1/friend-requests",
             {"account_id": receiver.id},
             token=sender.token,
         )
@@ -407,7 +407,7 @@ def set_up(server: Server, plan: Plan) -> World:
         conv = api(
             server,
             "POST",
-            "/api/v1/conversations/direct",
+            "/api/quanzi/v1/conversations/direct",
             {"account_id": receiver.id},
             token=sender.token,
         )
@@ -429,7 +429,7 @@ def set_up(server: Server, plan: Plan) -> World:
         conv = api(
             server,
             "POST",
-            "/api/v1/conversations/group",
+            "/api/quanzi/v1/conversations/group",
             {"name": "bench fan-out", "member_ids": [m.id for m in group[1:]]},
             token=group[0].token,
         )
@@ -1036,7 +1036,7 @@ def handshake_request(host: str, port: int, token: str) -> tuple[bytes, bytes]:
     key = base64.b64encode(os.urandom(16))
     accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest())  # noqa: S324 (RFC 6455)
     request = (
-        f"GET /api/v1/stream?access_token={token} HTTP/1.1\r\n"
+        f"GET /api/quanzi/v1/stream?access_token={token} HTTP/1.1\r\n"
         f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     ).encode()
@@ -1552,7 +1552,7 @@ class Client:
             while len(seqs) < len(expected):
                 tp = time.monotonic()
                 status, body = await http.get(
-                    f"/api/v1/conversations/{conv}/messages?after_seq={cursor}&limit={PAGE}"
+                    f"/api/quanzi/v1/conversations/{conv}/messages?after_seq={cursor}&limit={PAGE}"
                 )
                 if status != 200:
                     raise RuntimeError(f"catch-up page answered {status}: {body[:300]!r}")

@@ -398,7 +398,7 @@ def register_user(server: Server, handle: str) -> str:
     status, data = http_json(
         server,
         "POST",
-        "/api/v1/accounts",
+        "/api/quanzi/v1/accounts",
         {"handle": handle, "password": PASSWORD, "display_name": handle.title()},
     )
     if status != 201:
@@ -406,7 +406,7 @@ def register_user(server: Server, handle: str) -> str:
     status, data = http_json(
         server,
         "POST",
-        "/api/v1/sessions",
+        "/api/quanzi/v1/sessions",
         {"login": handle, "password": PASSWORD, "device_name": "bench"},
     )
     if status != 201:

@@ -1,7 +1,7 @@
 """Full-text search of posts, Chinese and English, over the 1,000,000 posts of the world
 (bench/world.py), against one server process on the embedded default (SQLite).
 
-GET /api/v1/search?q=...&type=posts (the first 20 results) as the active accounts in turn,
+GET /api/quanzi/v1/search?q=...&type=posts (the first 20 results) as the active accounts in turn,
 half of them with one of 10 Chinese queries and half with one of 10 English ones (below: one
 and two words, the commonest words of the world first), from one client process:
 
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             lang = "zh" if i % 2 == 0 else "en"
             queries = QUERIES[lang]
             q = queries[(i // 2) % len(queries)]
-            path = f"/api/v1/search?q={urllib.parse.quote(q)}&type=posts"
+            path = f"/api/quanzi/v1/search?q={urllib.parse.quote(q)}&type=posts"
             requests.append((lang, q, get_request(server.host, server.port, path, token)))
         config = {"host": server.host, "port": server.port, "server_pid": server.pid}
         with workers(client_main, [config], "search-client") as [client]:

@@ -5,7 +5,7 @@
    domain/square/topics.refresh_trending as the server's refresher runs it (with the clock at
    the moment the world was made, so that "the last hour" is the world's last hour), 5 runs
    (quick 3); `trending_refresh_s` is the median. Target: <= 1 s.
-2. home: GET /api/v1/timelines/home?limit=20 as every active account in turn (shuffled), from
+2. home: GET /api/quanzi/v1/timelines/home?limit=20 as every active account in turn (shuffled), from
    one client process, 5 s warm-up + 20 s measured (quick 2 + 5), twice:
    - latency, open loop at 50 requests/s (--home-rate): each request is due at its time
      whatever happened to the others and its latency counts from then, so stalls of the server
@@ -13,7 +13,7 @@
    - capacity, closed loop with 8 requests in flight (--concurrency): `home_rps`, and the
      latencies at that load (`home_closed_p99_ms`: on one process mostly the queue of 8).
    Every answer must be 200 and non-empty; pages of fewer than 20 posts are counted.
-3. moments: the same with GET /api/v1/moments?limit=20, open loop at 25 requests/s
+3. moments: the same with GET /api/quanzi/v1/moments?limit=20, open loop at 25 requests/s
    (--moments-rate). Target: p99 <= 15 ms.
 4. big post: 50 followers of the big account (quick 30; active and light accounts) poll their
    home timelines for posts newer than a moment before (`since_id`, as a client polls for new
@@ -64,8 +64,8 @@ TARGET_MOMENTS_P99_MS = 15.0
 TARGET_BIG_POST_S = 1.0
 TARGET_TRENDING_S = 1.0
 PHASES = ("trending", "home", "moments", "bigpost")
-HOME = "/api/v1/timelines/home?limit=20"
-MOMENTS = "/api/v1/moments?limit=20"
+HOME = "/api/quanzi/v1/timelines/home?limit=20"
+MOMENTS = "/api/quanzi/v1/moments?limit=20"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -314,7 +314,7 @@ def phase_big_post(
         status, body = http_json(
             server,
             "POST",
-            "/api/v1/posts",
+            "/api/quanzi/v1/posts",
             {"text": f"#大新闻# {marker} 大家好，this is news", "visibility": "public"},
             token=star_token,
         )

@@ -1,7 +1,7 @@
 """Idle authenticated WebSocket connections held by one server process: memory per connection.
 
 Client processes (separate from the server, several so none nears its open-files limit) open N
-connections to /api/v1/stream?access_token=..., each waiting for its "hello" frame, then hold
+connections to /api/quanzi/v1/stream?access_token=..., each waiting for its "hello" frame, then hold
 them idle while answering the server's protocol pings. The server's RSS is read before (after a
 warm-up) and after; target: 10,000 connections at <= 40 KiB each.
 
@@ -320,7 +320,7 @@ def handshake_request(host: str, port: int, token: str) -> tuple[bytes, bytes]:
     key = base64.b64encode(os.urandom(16))
     accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest())  # noqa: S324 (RFC 6455)
     request = (
-        f"GET /api/v1/stream?access_token={token} HTTP/1.1\r\n"
+        f"GET /api/quanzi/v1/stream?access_token={token} HTTP/1.1\r\n"
         f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     ).encode()

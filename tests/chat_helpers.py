@@ -23,14 +23,14 @@ class Chat:
 
     async def befriend(self, other: Chat) -> None:
         sent = await self.c.post(
-            "/api/v1/friend-requests",
+            "/api/quanzi/v1/friend-requests",
             json={"account_id": other.id, "greeting": "hi"},
             headers=self.user.auth,
         )
         assert sent.status_code == 201, sent.text
         if not sent.json()["friends"]:
             r = await other.c.post(
-                f"/api/v1/friend-requests/{sent.json()['request']['id']}/accept",
+                f"/api/quanzi/v1/friend-requests/{sent.json()['request']['id']}/accept",
                 json={},
                 headers=other.user.auth,
             )
@@ -38,7 +38,9 @@ class Chat:
 
     async def direct(self, other: Chat) -> httpx.Response:
         return await self.c.post(
-            "/api/v1/conversations/direct", json={"account_id": other.id}, headers=self.user.auth
+            "/api/quanzi/v1/conversations/direct",
+            json={"account_id": other.id},
+            headers=self.user.auth,
         )
 
     async def direct_id(self, other: Chat) -> str:
@@ -48,7 +50,9 @@ class Chat:
 
     async def group(self, *members: Chat, name: str = "群聊", **extra: Any) -> httpx.Response:
         body = {"name": name, "member_ids": [m.id for m in members], **extra}
-        return await self.c.post("/api/v1/conversations/group", json=body, headers=self.user.auth)
+        return await self.c.post(
+            "/api/quanzi/v1/conversations/group", json=body, headers=self.user.auth
+        )
 
     async def group_id(self, *members: Chat, **extra: Any) -> str:
         r = await self.group(*members, **extra)
@@ -65,7 +69,9 @@ class Chat:
     ) -> httpx.Response:
         body = {"client_msg_id": client_msg_id or f"c{next(_ids)}", "text": text, **extra}
         return await self.c.post(
-            f"/api/v1/conversations/{conversation_id}/messages", json=body, headers=self.user.auth
+            f"/api/quanzi/v1/conversations/{conversation_id}/messages",
+            json=body,
+            headers=self.user.auth,
         )
 
     async def say(self, conversation_id: str, text: str = "你好", **extra: Any) -> dict[str, Any]:
@@ -75,7 +81,7 @@ class Chat:
 
     async def messages(self, conversation_id: str, **params: Any) -> httpx.Response:
         return await self.c.get(
-            f"/api/v1/conversations/{conversation_id}/messages",
+            f"/api/quanzi/v1/conversations/{conversation_id}/messages",
             params=params,
             headers=self.user.auth,
         )
@@ -90,26 +96,30 @@ class Chat:
         return [m["system"]["event"] for m in r.json()["items"] if m["kind"] == "system"]
 
     async def conversation(self, conversation_id: str) -> httpx.Response:
-        return await self.c.get(f"/api/v1/conversations/{conversation_id}", headers=self.user.auth)
+        return await self.c.get(
+            f"/api/quanzi/v1/conversations/{conversation_id}", headers=self.user.auth
+        )
 
     async def conversations(self, **params: Any) -> dict[str, Any]:
-        r = await self.c.get("/api/v1/conversations", params=params, headers=self.user.auth)
+        r = await self.c.get("/api/quanzi/v1/conversations", params=params, headers=self.user.auth)
         assert r.status_code == 200, r.text
         return dict(r.json())
 
     async def unread(self) -> dict[str, Any]:
-        r = await self.c.get("/api/v1/conversations/unread", headers=self.user.auth)
+        r = await self.c.get("/api/quanzi/v1/conversations/unread", headers=self.user.auth)
         return dict(r.json())
 
     async def read(self, conversation_id: str, seq: int) -> httpx.Response:
         return await self.c.post(
-            f"/api/v1/conversations/{conversation_id}/read",
+            f"/api/quanzi/v1/conversations/{conversation_id}/read",
             json={"seq": seq},
             headers=self.user.auth,
         )
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.c.request(method, f"/api/v1{path}", headers=self.user.auth, **kwargs)
+        return await self.c.request(
+            method, f"/api/quanzi/v1{path}", headers=self.user.auth, **kwargs
+        )
 
 
 async def people_with_chat(people: Personas, *handles: str) -> list[Chat]:

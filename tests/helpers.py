@@ -59,7 +59,7 @@ class Personas:
         }
         if email:
             body["email"] = email
-        r = await self.client.post("/api/v1/accounts", json=body)
+        r = await self.client.post("/api/quanzi/v1/accounts", json=body)
         assert r.status_code == 201, r.text
         return await self.login(handle, password=password)
 
@@ -67,7 +67,8 @@ class Personas:
         self, login: str, *, password: str = PASSWORD, device: str = "test device"
     ) -> User:
         r = await self.client.post(
-            "/api/v1/sessions", json={"login": login, "password": password, "device_name": device}
+            "/api/quanzi/v1/sessions",
+            json={"login": login, "password": password, "device_name": device},
         )
         assert r.status_code == 201, r.text
         data = r.json()

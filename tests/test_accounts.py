@@ -12,11 +12,11 @@ from tests.helpers import PASSWORD, Personas
 
 async def register(client: httpx.AsyncClient, handle: str, **extra: object) -> httpx.Response:
     body = {"handle": handle, "password": PASSWORD, "display_name": handle.title(), **extra}
-    return await client.post("/api/v1/accounts", json=body)
+    return await client.post("/api/quanzi/v1/accounts", json=body)
 
 
 async def login(client: httpx.AsyncClient, who: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post("/api/v1/sessions", json={"login": who, "password": password})
+    return await client.post("/api/quanzi/v1/sessions", json={"login": who, "password": password})
 
 
 # Registration
@@ -78,7 +78,8 @@ async def test_chinese_display_names_are_allowed_and_cleaned(client: httpx.Async
 
 async def test_short_password_is_refused(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        "/api/v1/accounts", json={"handle": "shorty", "password": "1234", "display_name": "S"}
+        "/api/quanzi/v1/accounts",
+        json={"handle": "shorty", "password": "1234", "display_name": "S"},
     )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "weak_password"
@@ -112,7 +113,7 @@ async def test_registration_by_invite(
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "invite_required"
 
-    r = await client.post("/api/v1/invites", json={"max_uses": 1}, headers=boss.auth)
+    r = await client.post("/api/quanzi/v1/invites", json={"max_uses": 1}, headers=boss.auth)
     assert r.status_code == 201
     code = r.json()["code"]
     assert (await register(client, "guest", invite_code="wrong")).json()["error"]["code"] == (
@@ -121,13 +122,13 @@ async def test_registration_by_invite(
     assert (await register(client, "guest", invite_code=code)).status_code == 201
     used_up = await register(client, "guest2", invite_code=code)
     assert used_up.status_code == 422
-    listed = await client.get("/api/v1/invites", headers=boss.auth)
+    listed = await client.get("/api/quanzi/v1/invites", headers=boss.auth)
     assert listed.json()["items"][0]["uses"] == 1
 
 
 async def test_only_admins_create_invites(people: Personas) -> None:
     user = await people.register("plainuser")
-    r = await people.client.post("/api/v1/invites", json={}, headers=user.auth)
+    r = await people.client.post("/api/quanzi/v1/invites", json={}, headers=user.auth)
     assert r.status_code == 403
 
 
@@ -168,18 +169,20 @@ async def test_token_is_stored_hashed(app: FastAPI, people: Personas) -> None:
 
 async def test_me_needs_a_valid_token(client: httpx.AsyncClient, people: Personas) -> None:
     user = await people.register("tokened")
-    assert (await client.get("/api/v1/accounts/me")).status_code == 401
-    bad = await client.get("/api/v1/accounts/me", headers={"Authorization": "Bearer qz_nope"})
+    assert (await client.get("/api/quanzi/v1/accounts/me")).status_code == 401
+    bad = await client.get(
+        "/api/quanzi/v1/accounts/me", headers={"Authorization": "Bearer qz_nope"}
+    )
     assert bad.status_code == 401
     assert bad.json()["error"]["code"] == "invalid_token"
-    ok = await client.get("/api/v1/accounts/me", headers=user.auth)
+    ok = await client.get("/api/quanzi/v1/accounts/me", headers=user.auth)
     assert ok.json()["handle"] == "tokened"
 
 
 async def test_sessions_are_listed_with_device_and_last_use(people: Personas) -> None:
     user = await people.register("devices")
     phone = await people.login("devices", device="Xiaomi 14")
-    r = await people.client.get("/api/v1/sessions", headers=phone.auth)
+    r = await people.client.get("/api/quanzi/v1/sessions", headers=phone.auth)
     assert r.status_code == 200
     items = r.json()["items"]
     assert [s["device_name"] for s in items] == ["Xiaomi 14", "test device"]
@@ -191,60 +194,74 @@ async def test_sessions_are_listed_with_device_and_last_use(people: Personas) ->
 async def test_log_out_ends_only_this_session(people: Personas) -> None:
     first = await people.register("twice")
     second = await people.login("twice")
-    r = await people.client.delete("/api/v1/sessions/current", headers=first.auth)
+    r = await people.client.delete("/api/quanzi/v1/sessions/current", headers=first.auth)
     assert r.status_code == 204
-    assert (await people.client.get("/api/v1/accounts/me", headers=first.auth)).status_code == 401
-    assert (await people.client.get("/api/v1/accounts/me", headers=second.auth)).status_code == 200
+    assert (
+        await people.client.get("/api/quanzi/v1/accounts/me", headers=first.auth)
+    ).status_code == 401
+    assert (
+        await people.client.get("/api/quanzi/v1/accounts/me", headers=second.auth)
+    ).status_code == 200
 
 
 async def test_revoke_another_device(people: Personas) -> None:
     first = await people.register("revoker")
     second = await people.login("revoker")
-    r = await people.client.delete(f"/api/v1/sessions/{second.session_id}", headers=first.auth)
+    r = await people.client.delete(
+        f"/api/quanzi/v1/sessions/{second.session_id}", headers=first.auth
+    )
     assert r.status_code == 204
-    assert (await people.client.get("/api/v1/accounts/me", headers=second.auth)).status_code == 401
+    assert (
+        await people.client.get("/api/quanzi/v1/accounts/me", headers=second.auth)
+    ).status_code == 401
 
 
 async def test_cannot_revoke_someone_elses_session(people: Personas) -> None:
     me = await people.register("mine")
     other = await people.register("theirs")
-    r = await people.client.delete(f"/api/v1/sessions/{other.session_id}", headers=me.auth)
+    r = await people.client.delete(f"/api/quanzi/v1/sessions/{other.session_id}", headers=me.auth)
     assert r.status_code == 404
-    assert (await people.client.get("/api/v1/accounts/me", headers=other.auth)).status_code == 200
+    assert (
+        await people.client.get("/api/quanzi/v1/accounts/me", headers=other.auth)
+    ).status_code == 200
 
 
 async def test_log_out_everywhere(people: Personas) -> None:
     tokens = [await people.register("everywhere")] + [
         await people.login("everywhere") for _ in range(2)
     ]
-    r = await people.client.delete("/api/v1/sessions", headers=tokens[0].auth)
+    r = await people.client.delete("/api/quanzi/v1/sessions", headers=tokens[0].auth)
     assert r.status_code == 204
     for user in tokens:
         assert (
-            await people.client.get("/api/v1/accounts/me", headers=user.auth)
+            await people.client.get("/api/quanzi/v1/accounts/me", headers=user.auth)
         ).status_code == 401
 
 
 async def test_log_out_everywhere_else(people: Personas) -> None:
     keep = await people.register("elsewhere")
     other = await people.login("elsewhere")
-    r = await people.client.delete("/api/v1/sessions?keep_current=true", headers=keep.auth)
+    r = await people.client.delete("/api/quanzi/v1/sessions?keep_current=true", headers=keep.auth)
     assert r.status_code == 204
-    assert (await people.client.get("/api/v1/accounts/me", headers=keep.auth)).status_code == 200
-    assert (await people.client.get("/api/v1/accounts/me", headers=other.auth)).status_code == 401
+    assert (
+        await people.client.get("/api/quanzi/v1/accounts/me", headers=keep.auth)
+    ).status_code == 200
+    assert (
+        await people.client.get("/api/quanzi/v1/accounts/me", headers=other.auth)
+    ).status_code == 401
 
 
 async def test_login_cookie_is_httponly_and_samesite(client: httpx.AsyncClient) -> None:
     await register(client, "webby")
     r = await client.post(
-        "/api/v1/sessions", json={"login": "webby", "password": PASSWORD, "cookie": True}
+        "/api/quanzi/v1/sessions", json={"login": "webby", "password": PASSWORD, "cookie": True}
     )
     cookie = r.headers["set-cookie"]
     assert "quanzi_session=" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # served over plain http in this test
-    me = await client.get("/api/v1/accounts/me")
+    me = await client.get("/api/quanzi/v1/accounts/me")
     assert me.json()["handle"] == "webby"
 
 
@@ -253,7 +270,8 @@ async def test_cookie_is_secure_over_https(app: FastAPI) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
         await register(c, "secure")
         r = await c.post(
-            "/api/v1/sessions", json={"login": "secure", "password": PASSWORD, "cookie": True}
+            "/api/quanzi/v1/sessions",
+            json={"login": "secure", "password": PASSWORD, "cookie": True},
         )
     assert "Secure" in r.headers["set-cookie"]
 
@@ -261,15 +279,18 @@ async def test_cookie_is_secure_over_https(app: FastAPI) -> None:
 async def test_cookie_is_not_trusted_cross_site(client: httpx.AsyncClient) -> None:
     await register(client, "csrfvictim")
     await client.post(
-        "/api/v1/sessions", json={"login": "csrfvictim", "password": PASSWORD, "cookie": True}
+        "/api/quanzi/v1/sessions",
+        json={"login": "csrfvictim", "password": PASSWORD, "cookie": True},
     )
     evil = await client.patch(
-        "/api/v1/accounts/me", json={"bio": "pwned"}, headers={"Origin": "https://evil.example"}
+        "/api/quanzi/v1/accounts/me",
+        json={"bio": "pwned"},
+        headers={"Origin": "https://evil.example"},
     )
     assert evil.status_code == 403
     assert evil.json()["error"]["code"] == "csrf"
     own = await client.patch(
-        "/api/v1/accounts/me", json={"bio": "mine"}, headers={"Origin": "http://testserver"}
+        "/api/quanzi/v1/accounts/me", json={"bio": "mine"}, headers={"Origin": "http://testserver"}
     )
     assert own.status_code == 200
     assert own.json()["bio"] == "mine"
@@ -283,19 +304,19 @@ async def test_change_password_logs_out_other_devices(people: Personas) -> None:
     other = await people.login("changer")
     c = people.client
     wrong = await c.post(
-        "/api/v1/accounts/me/password",
+        "/api/quanzi/v1/accounts/me/password",
         json={"current_password": "nope", "new_password": "a new password"},
         headers=me.auth,
     )
     assert wrong.status_code == 422
     r = await c.post(
-        "/api/v1/accounts/me/password",
+        "/api/quanzi/v1/accounts/me/password",
         json={"current_password": PASSWORD, "new_password": "a new password"},
         headers=me.auth,
     )
     assert r.status_code == 204
-    assert (await c.get("/api/v1/accounts/me", headers=me.auth)).status_code == 200
-    assert (await c.get("/api/v1/accounts/me", headers=other.auth)).status_code == 401
+    assert (await c.get("/api/quanzi/v1/accounts/me", headers=me.auth)).status_code == 200
+    assert (await c.get("/api/quanzi/v1/accounts/me", headers=other.auth)).status_code == 401
     assert (await login(c, "changer")).status_code == 401
     assert (await login(c, "changer", "a new password")).status_code == 201
 
@@ -303,21 +324,23 @@ async def test_change_password_logs_out_other_devices(people: Personas) -> None:
 async def test_delete_account_erases_it_and_keeps_handle_and_number(people: Personas) -> None:
     c = people.client
     me = await people.register("leaver", email="leaver@example.com")
-    upload = await c.post("/api/v1/media", files={"file": ("a.png", _png())}, headers=me.auth)
+    upload = await c.post(
+        "/api/quanzi/v1/media", files={"file": ("a.png", _png())}, headers=me.auth
+    )
     media_id = upload.json()["id"]
     await c.patch(
-        "/api/v1/accounts/me", json={"avatar_id": media_id, "bio": "bye"}, headers=me.auth
+        "/api/quanzi/v1/accounts/me", json={"avatar_id": media_id, "bio": "bye"}, headers=me.auth
     )
     wrong = await c.request(
-        "DELETE", "/api/v1/accounts/me", json={"password": "x"}, headers=me.auth
+        "DELETE", "/api/quanzi/v1/accounts/me", json={"password": "x"}, headers=me.auth
     )
     assert wrong.status_code == 422
     r = await c.request(
-        "DELETE", "/api/v1/accounts/me", json={"password": PASSWORD}, headers=me.auth
+        "DELETE", "/api/quanzi/v1/accounts/me", json={"password": PASSWORD}, headers=me.auth
     )
     assert r.status_code == 204
-    assert (await c.get("/api/v1/accounts/me", headers=me.auth)).status_code == 401
-    assert (await c.get(f"/api/v1/accounts/{me.id}")).status_code == 404
+    assert (await c.get("/api/quanzi/v1/accounts/me", headers=me.auth)).status_code == 401
+    assert (await c.get(f"/api/quanzi/v1/accounts/{me.id}")).status_code == 404
     assert (await c.get(f"/media/{media_id}")).status_code == 404
     assert (await login(c, "leaver")).status_code == 401
     again = await register(c, "Leaver")
@@ -329,11 +352,13 @@ async def test_delete_account_erases_it_and_keeps_handle_and_number(people: Pers
 
 async def test_delete_account_removes_its_files(app: FastAPI, people: Personas) -> None:
     me = await people.register("filer")
-    await people.client.post("/api/v1/media", files={"file": ("a.png", _png())}, headers=me.auth)
+    await people.client.post(
+        "/api/quanzi/v1/media", files={"file": ("a.png", _png())}, headers=me.auth
+    )
     media_dir = app.state.services.settings.media_path
     assert any(p.is_file() for p in media_dir.rglob("*"))
     await people.client.request(
-        "DELETE", "/api/v1/accounts/me", json={"password": PASSWORD}, headers=me.auth
+        "DELETE", "/api/quanzi/v1/accounts/me", json={"password": PASSWORD}, headers=me.auth
     )
     assert not any(p.is_file() for p in media_dir.rglob("*"))
 
@@ -348,7 +373,9 @@ async def test_disabled_account_cannot_log_in(app: FastAPI, people: Personas) ->
     async with app.state.services.write() as tx:
         account = (await tx.session.execute(select(Account))).scalar_one()
         await do_set_status(tx, account, "disabled")
-    assert (await people.client.get("/api/v1/accounts/me", headers=me.auth)).status_code == 401
+    assert (
+        await people.client.get("/api/quanzi/v1/accounts/me", headers=me.auth)
+    ).status_code == 401
     r = await login(people.client, "troll")
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "account_disabled"

@@ -20,16 +20,18 @@ def assert_error(r: httpx.Response, status: int, code: str | None = None) -> Non
 
 
 async def test_unknown_route_is_json_404(client: httpx.AsyncClient) -> None:
-    assert_error(await client.get("/api/v1/no/such/thing"), 404, "not_found")
+    assert_error(await client.get("/api/quanzi/v1/no/such/thing"), 404, "not_found")
 
 
 async def test_wrong_method_is_405(client: httpx.AsyncClient) -> None:
-    assert_error(await client.put("/api/v1/sessions"), 405, "method_not_allowed")
+    assert_error(await client.put("/api/quanzi/v1/sessions"), 405, "method_not_allowed")
 
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        "/api/v1/accounts", content=b"{not json", headers={"content-type": "application/json"}
+        "/api/quanzi/v1/accounts",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
     )
     assert_error(r, 400, "malformed_json")
 
@@ -46,16 +48,16 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
     ],
 )
 async def test_wrong_types_are_422_with_fields(client: httpx.AsyncClient, body: object) -> None:
-    r = await client.post("/api/v1/accounts", json=body)
+    r = await client.post("/api/quanzi/v1/accounts", json=body)
     assert_error(r, 422, "invalid_request")
     assert r.json()["error"]["details"]["fields"]
 
 
 async def test_oversized_json_is_413_and_nothing_is_created(client: httpx.AsyncClient) -> None:
     big = {"handle": "bigone", "password": "x" * 10, "display_name": "n", "pad": "x" * 2_000_000}
-    assert_error(await client.post("/api/v1/accounts", json=big), 413, "too_large")
+    assert_error(await client.post("/api/quanzi/v1/accounts", json=big), 413, "too_large")
     assert (
-        await client.get("/api/v1/accounts/lookup", params={"handle": "bigone"})
+        await client.get("/api/quanzi/v1/accounts/lookup", params={"handle": "bigone"})
     ).status_code == 404
 
 
@@ -65,26 +67,26 @@ async def test_oversized_body_without_length_is_413(client: httpx.AsyncClient) -
             yield b"x" * 65536
 
     r = await client.post(
-        "/api/v1/accounts", content=chunks(), headers={"content-type": "application/json"}
+        "/api/quanzi/v1/accounts", content=chunks(), headers={"content-type": "application/json"}
     )
     assert_error(r, 413, "too_large")
 
 
 @pytest.mark.parametrize("bad_id", ["abc", "-1", "0", "99999999999999999999999", "1.5"])
 async def test_malformed_ids_are_422(client: httpx.AsyncClient, bad_id: str) -> None:
-    assert_error(await client.get(f"/api/v1/accounts/{bad_id}"), 422, "invalid_request")
+    assert_error(await client.get(f"/api/quanzi/v1/accounts/{bad_id}"), 422, "invalid_request")
 
 
 async def test_id_just_inside_the_range_is_a_plain_404(client: httpx.AsyncClient) -> None:
-    assert_error(await client.get(f"/api/v1/accounts/{2**63 - 1}"), 404, "not_found")
+    assert_error(await client.get(f"/api/quanzi/v1/accounts/{2**63 - 1}"), 404, "not_found")
 
 
 async def test_protected_endpoints_say_401(client: httpx.AsyncClient) -> None:
     for method, url in [
-        ("GET", "/api/v1/accounts/me"),
-        ("PATCH", "/api/v1/accounts/me"),
-        ("GET", "/api/v1/sessions"),
-        ("POST", "/api/v1/media"),
+        ("GET", "/api/quanzi/v1/accounts/me"),
+        ("PATCH", "/api/quanzi/v1/accounts/me"),
+        ("GET", "/api/quanzi/v1/sessions"),
+        ("POST", "/api/quanzi/v1/media"),
     ]:
         assert_error(await client.request(method, url), 401, "unauthorized")
 
@@ -97,7 +99,7 @@ async def test_pagination_walks_a_list_without_gaps(people: Personas) -> None:
     seen: list[str] = []
     params: dict[str, object] = {"limit": 2}
     while True:
-        page = (await c.get("/api/v1/sessions", params=params, headers=me.auth)).json()
+        page = (await c.get("/api/quanzi/v1/sessions", params=params, headers=me.auth)).json()
         seen += [s["device_name"] for s in page["items"]]
         if page["next_max_id"] is None:
             break
@@ -106,13 +108,15 @@ async def test_pagination_walks_a_list_without_gaps(people: Personas) -> None:
     # and forward again from the oldest, with min_id
     oldest = (
         await c.get(
-            "/api/v1/sessions", params={"limit": 1, "max_id": page["prev_min_id"]}, headers=me.auth
+            "/api/quanzi/v1/sessions",
+            params={"limit": 1, "max_id": page["prev_min_id"]},
+            headers=me.auth,
         )
     ).json()
     assert oldest["items"] == []
     newer = (
         await c.get(
-            "/api/v1/sessions", params={"limit": 2, "min_id": me.session_id}, headers=me.auth
+            "/api/quanzi/v1/sessions", params={"limit": 2, "min_id": me.session_id}, headers=me.auth
         )
     ).json()
     assert [s["device_name"] for s in newer["items"]] == ["device 1", "device 0"]
@@ -121,15 +125,17 @@ async def test_pagination_walks_a_list_without_gaps(people: Personas) -> None:
 async def test_pagination_limit_is_bounded(people: Personas) -> None:
     me = await people.register("limiter")
     for limit in (0, 101, -5):
-        r = await people.client.get("/api/v1/sessions", params={"limit": limit}, headers=me.auth)
+        r = await people.client.get(
+            "/api/quanzi/v1/sessions", params={"limit": limit}, headers=me.auth
+        )
         assert_error(r, 422, "invalid_request")
 
 
 async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/api/openapi.json")).json()
     assert spec["info"]["title"] == "quanzi"
-    assert "/api/v1/accounts" in spec["paths"]
-    assert "/api/v1/media" in spec["paths"]
+    assert "/api/quanzi/v1/accounts" in spec["paths"]
+    assert "/api/quanzi/v1/media" in spec["paths"]
     docs = await client.get("/api/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
@@ -144,7 +150,7 @@ async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
 
 
 async def test_server_info(client: httpx.AsyncClient) -> None:
-    info = (await client.get("/api/v1/server")).json()
+    info = (await client.get("/api/quanzi/v1/server")).json()
     assert info["name"] == "quanzi"
     assert info["registration"] == "open"
     assert info["limits"]["display_name_max"] == 40
@@ -160,9 +166,9 @@ async def test_web_page_is_served(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "/api/v1/search?q=%E5%BE%AE%E4%BF%A1%00",
-        "/api/v1/accounts/search?q=abc%00",
-        "/api/v1/topics/%E8%AF%9D%00%E9%A2%98",
+        "/api/quanzi/v1/search?q=%E5%BE%AE%E4%BF%A1%00",
+        "/api/quanzi/v1/accounts/search?q=abc%00",
+        "/api/quanzi/v1/topics/%E8%AF%9D%00%E9%A2%98",
     ],
 )
 async def test_nul_in_a_url_is_400(people: Personas, url: str) -> None:
@@ -173,6 +179,8 @@ async def test_nul_in_a_url_is_400(people: Personas, url: str) -> None:
 
 async def test_search_ignores_control_characters(people: Personas) -> None:
     me = await people.register("ctrlsearch")
-    r = await people.client.get("/api/v1/search", params={"q": "ctrl\x07search"}, headers=me.auth)
+    r = await people.client.get(
+        "/api/quanzi/v1/search", params={"q": "ctrl\x07search"}, headers=me.auth
+    )
     assert r.status_code == 200, r.text
     assert "ctrlsearch" in [a["handle"] for a in r.json()["accounts"]]

@@ -115,7 +115,7 @@ async def test_bad_messages_are_refused_and_nothing_is_stored(
     conv = await alice.direct_id(bob)
     payload = {"client_msg_id": "x1", **body}
     r = await alice.c.post(
-        f"/api/v1/conversations/{conv}/messages", json=payload, headers=alice.user.auth
+        f"/api/quanzi/v1/conversations/{conv}/messages", json=payload, headers=alice.user.auth
     )
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == code
@@ -127,7 +127,7 @@ async def test_image_messages_are_seen_by_members_only(pals: Any) -> None:
     alice, bob, carol = pals
     conv = await alice.direct_id(bob)
     upload = await alice.c.post(
-        "/api/v1/media",
+        "/api/quanzi/v1/media",
         files={"file": ("p.png", encode(picture(), "PNG"))},
         headers=alice.user.auth,
     )
@@ -175,7 +175,7 @@ async def test_recalled_image_is_hidden_again(pals: Any) -> None:
     alice, bob, _ = pals
     conv = await alice.direct_id(bob)
     upload = await alice.c.post(
-        "/api/v1/media",
+        "/api/quanzi/v1/media",
         files={"file": ("p.png", encode(picture(), "PNG"))},
         headers=alice.user.auth,
     )
@@ -281,8 +281,8 @@ async def test_group_creation_is_idempotent(app: FastAPI, pals: Any) -> None:
     alice, bob, _ = pals
     headers = {**alice.user.auth, "Idempotency-Key": "g-1"}
     body = {"name": "x", "member_ids": [bob.id]}
-    one = await alice.c.post("/api/v1/conversations/group", json=body, headers=headers)
-    two = await alice.c.post("/api/v1/conversations/group", json=body, headers=headers)
+    one = await alice.c.post("/api/quanzi/v1/conversations/group", json=body, headers=headers)
+    two = await alice.c.post("/api/quanzi/v1/conversations/group", json=body, headers=headers)
     assert one.json()["id"] == two.json()["id"]
     assert len((await bob.conversations())["items"]) == 1
 
@@ -431,7 +431,7 @@ async def test_group_avatar_is_for_members(people: Personas) -> None:
     owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
     await owner.befriend(bob)
     upload = await owner.c.post(
-        "/api/v1/media",
+        "/api/quanzi/v1/media",
         files={"file": ("g.png", encode(picture(), "PNG"))},
         headers=owner.user.auth,
     )
@@ -461,7 +461,7 @@ async def test_an_erased_account_leaves_its_chats(people: Personas) -> None:
     await owner.say(conv, "my words")
     await bob.say(conv, "bob's words")
     await owner.c.request(
-        "DELETE", "/api/v1/accounts/me", json={"password": PASSWORD}, headers=owner.user.auth
+        "DELETE", "/api/quanzi/v1/accounts/me", json={"password": PASSWORD}, headers=owner.user.auth
     )
     items = (await bob.messages(conv)).json()["items"]
     assert [(m["kind"], m["text"]) for m in items if m["kind"] != "system"] == [

@@ -16,7 +16,7 @@ from tests.helpers import Personas, User
 
 
 def stream_url(base: str) -> str:
-    return base.replace("http://", "ws://") + "/api/v1/stream"
+    return base.replace("http://", "ws://") + "/api/quanzi/v1/stream"
 
 
 async def open_stream(base: str, user: User) -> ClientConnection:
@@ -174,7 +174,7 @@ async def test_notifications_arrive_live(live: str, people: Personas) -> None:
     alice, bob = await people_with_chat(people, "alice", "bob")
     ws = await open_stream(live, bob.user)
     await alice.c.post(
-        "/api/v1/friend-requests",
+        "/api/quanzi/v1/friend-requests",
         json={"account_id": bob.id, "greeting": "嗨"},
         headers=alice.user.auth,
     )
@@ -204,7 +204,7 @@ async def test_fifty_concurrent_senders_get_contiguous_unique_seqs(
         responses = await asyncio.gather(
             *[
                 c.post(
-                    f"/api/v1/conversations/{conv}/messages",
+                    f"/api/quanzi/v1/conversations/{conv}/messages",
                     json={"client_msg_id": f"burst-{i}", "text": f"#{i}"},
                     headers=m.user.auth,
                 )

@@ -24,11 +24,11 @@ pytestmark = pytest.mark.slow
 async def account(base: str, handle: str) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=base) as c:
         r = await c.post(
-            "/api/v1/accounts",
+            "/api/quanzi/v1/accounts",
             json={"handle": handle, "password": PASSWORD, "display_name": handle},
         )
         assert r.status_code == 201, r.text
-        r = await c.post("/api/v1/sessions", json={"login": handle, "password": PASSWORD})
+        r = await c.post("/api/quanzi/v1/sessions", json={"login": handle, "password": PASSWORD})
         return {"id": r.json()["account"]["id"], "token": r.json()["token"]}
 
 
@@ -39,21 +39,23 @@ def auth(user: dict[str, str]) -> dict[str, str]:
 async def befriend_and_open(base: str, a: dict[str, str], b: dict[str, str]) -> str:
     async with httpx.AsyncClient(base_url=base) as c:
         await c.patch(
-            "/api/v1/accounts/me",
+            "/api/quanzi/v1/accounts/me",
             json={"privacy": {"add_needs_verification": False}},
             headers=auth(b),
         )
-        r = await c.post("/api/v1/friend-requests", json={"account_id": b["id"]}, headers=auth(a))
+        r = await c.post(
+            "/api/quanzi/v1/friend-requests", json={"account_id": b["id"]}, headers=auth(a)
+        )
         assert r.json()["friends"] is True
         r = await c.post(
-            "/api/v1/conversations/direct", json={"account_id": b["id"]}, headers=auth(a)
+            "/api/quanzi/v1/conversations/direct", json={"account_id": b["id"]}, headers=auth(a)
         )
         return str(r.json()["id"])
 
 
 async def stream(base: str, user: dict[str, str]) -> ClientConnection:
     ws = await connect(
-        base.replace("http://", "ws://") + "/api/v1/stream",
+        base.replace("http://", "ws://") + "/api/quanzi/v1/stream",
         additional_headers=auth(user),
         max_queue=None,
     )
@@ -67,7 +69,7 @@ async def all_messages(base: str, user: dict[str, str], conv: str) -> list[dict[
         after = 0
         while True:
             r = await c.get(
-                f"/api/v1/conversations/{conv}/messages",
+                f"/api/quanzi/v1/conversations/{conv}/messages",
                 params={"after_seq": after, "limit": 500},
                 headers=auth(user),
             )
@@ -150,7 +152,7 @@ async def test_acknowledged_messages_survive_a_kill_and_retries_do_not_duplicate
         async with httpx.AsyncClient(base_url=restarted.base, timeout=30) as c:
             for i in range(0, 600):
                 r = await c.post(
-                    f"/api/v1/conversations/{conv}/messages",
+                    f"/api/quanzi/v1/conversations/{conv}/messages",
                     json={"client_msg_id": f"k{i}", "text": f"message {i}"},
                     headers=auth(alice),
                 )
@@ -182,7 +184,7 @@ async def test_receiver_on_another_process_gets_live_and_missed_messages(
 
             async def say(i: int) -> int:
                 r = await c.post(
-                    f"/api/v1/conversations/{conv}/messages",
+                    f"/api/quanzi/v1/conversations/{conv}/messages",
                     json={"client_msg_id": f"p{i}", "text": f"#{i}"},
                     headers=auth(alice),
                 )

@@ -197,7 +197,7 @@ async def test_disabled_user_cannot_log_in(env: dict[str, str]) -> None:
 
             async def log_in(login: str, password: str = PASSWORD) -> httpx.Response:
                 return await http.post(
-                    "/api/v1/sessions", json={"login": login, "password": password}
+                    "/api/quanzi/v1/sessions", json={"login": login, "password": password}
                 )
 
             r = await log_in("xiaoming", printed.group(1))
@@ -207,7 +207,7 @@ async def test_disabled_user_cannot_log_in(env: dict[str, str]) -> None:
             r = await log_in("carol")
             assert r.status_code == 201, r.text
             auth = {"Authorization": f"Bearer {r.json()['token']}"}
-            assert (await http.get("/api/v1/accounts/me", headers=auth)).status_code == 200
+            assert (await http.get("/api/quanzi/v1/accounts/me", headers=auth)).status_code == 200
 
             assert "carol is now disabled." in ok("user", "disable", "carol", env=env)
             assert accounts(env)["carol"]["status"] == "disabled"
@@ -215,14 +215,14 @@ async def test_disabled_user_cannot_log_in(env: dict[str, str]) -> None:
             r = await log_in("carol")
             assert r.status_code == 403, r.text
             assert r.json()["error"]["code"] == "account_disabled"
-            r = await http.get("/api/v1/accounts/me", headers=auth)
+            r = await http.get("/api/quanzi/v1/accounts/me", headers=auth)
             assert r.status_code == 401, r.text  # the session it had has ended
 
             assert "carol is now active." in ok("user", "enable", "carol", env=env)
             r = await log_in("carol")
             assert r.status_code == 201, r.text
             # Enabling does not bring the old session back.
-            assert (await http.get("/api/v1/accounts/me", headers=auth)).status_code == 401
+            assert (await http.get("/api/quanzi/v1/accounts/me", headers=auth)).status_code == 401
     finally:
         server.stop()
 

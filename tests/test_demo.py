@@ -13,16 +13,16 @@ async def test_demo_world_is_alive(app: FastAPI, client: httpx.AsyncClient) -> N
     assert [p.handle for p in seeded] == ["xiaoming", "lilei", "hanmeimei", "alice", "bob"]
     assert await seed(app.state.services, only_if_empty=True) == []  # only once
     login = await client.post(
-        "/api/v1/sessions", json={"login": "xiaoming", "password": DEMO_PASSWORD}
+        "/api/quanzi/v1/sessions", json={"login": "xiaoming", "password": DEMO_PASSWORD}
     )
     auth = {"Authorization": f"Bearer {login.json()['token']}"}
-    me = (await client.get("/api/v1/accounts/me", headers=auth)).json()
+    me = (await client.get("/api/quanzi/v1/accounts/me", headers=auth)).json()
     assert me["avatar_url"] and me["bio"]
-    friends = (await client.get("/api/v1/friends", headers=auth)).json()["items"]
+    friends = (await client.get("/api/quanzi/v1/friends", headers=auth)).json()["items"]
     assert {f["account"]["handle"] for f in friends} == {"lilei", "hanmeimei", "alice"}
-    labels = (await client.get("/api/v1/labels", headers=auth)).json()["items"]
+    labels = (await client.get("/api/quanzi/v1/labels", headers=auth)).json()["items"]
     assert labels[0]["name"] == "同学" and len(labels[0]["member_ids"]) == 2
-    chats = (await client.get("/api/v1/conversations", headers=auth)).json()["items"]
+    chats = (await client.get("/api/quanzi/v1/conversations", headers=auth)).json()["items"]
     kinds = sorted(c["kind"] for c in chats)
     assert kinds == ["direct", "group"]
     group = next(c for c in chats if c["kind"] == "group")
@@ -37,11 +37,13 @@ async def test_demo_world_has_moments_and_a_square(app: FastAPI, client: httpx.A
     await seed(app.state.services, only_if_empty=True)
 
     async def auth(handle: str) -> dict[str, str]:
-        r = await client.post("/api/v1/sessions", json={"login": handle, "password": DEMO_PASSWORD})
+        r = await client.post(
+            "/api/quanzi/v1/sessions", json={"login": handle, "password": DEMO_PASSWORD}
+        )
         return {"Authorization": f"Bearer {r.json()['token']}"}
 
     lilei = await auth("lilei")
-    feed = (await client.get("/api/v1/moments", headers=lilei)).json()["items"]
+    feed = (await client.get("/api/quanzi/v1/moments", headers=lilei)).json()["items"]
     hike = next(m for m in feed if "香山" in m["text"])
     assert hike["media"] and hike["location"]
     commenters = {c["author"]["handle"] for c in hike["comments"]}
@@ -49,14 +51,14 @@ async def test_demo_world_has_moments_and_a_square(app: FastAPI, client: httpx.A
     assert {a["handle"] for a in hike["likes"]} == {"lilei", "hanmeimei"}
     # The label-only Moment reaches the classmates, not alice.
     alice = await auth("alice")
-    alice_feed = (await client.get("/api/v1/moments", headers=alice)).json()["items"]
+    alice_feed = (await client.get("/api/quanzi/v1/moments", headers=alice)).json()["items"]
     assert not any("同学" in m["text"] for m in alice_feed)
     assert any("同学" in m["text"] for m in feed)
 
-    home = (await client.get("/api/v1/timelines/home", headers=lilei)).json()["items"]
+    home = (await client.get("/api/quanzi/v1/timelines/home", headers=lilei)).json()["items"]
     chain = next(p for p in home if p["author"]["handle"] == "lilei" and p["reposted"])
     assert chain["reposted"]["post"]["author"]["handle"] == "xiaoming"
-    public = (await client.get("/api/v1/timelines/public")).json()["items"]
+    public = (await client.get("/api/quanzi/v1/timelines/public")).json()["items"]
     assert any("//@lilei:" in p["text"] for p in public)
-    topic = (await client.get("/api/v1/topics/读书")).json()
+    topic = (await client.get("/api/quanzi/v1/topics/读书")).json()
     assert topic["post_count"] == 2

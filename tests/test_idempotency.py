@@ -23,8 +23,8 @@ async def test_retried_registration_returns_the_original(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     headers = {"Idempotency-Key": "signup-1"}
-    first = await client.post("/api/v1/accounts", json=BODY, headers=headers)
-    second = await client.post("/api/v1/accounts", json=BODY, headers=headers)
+    first = await client.post("/api/quanzi/v1/accounts", json=BODY, headers=headers)
+    second = await client.post("/api/quanzi/v1/accounts", json=BODY, headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     assert "idempotent-replayed" not in first.headers
@@ -36,9 +36,9 @@ async def test_same_key_with_a_different_body_is_422(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     headers = {"Idempotency-Key": "signup-2"}
-    await client.post("/api/v1/accounts", json=BODY, headers=headers)
+    await client.post("/api/quanzi/v1/accounts", json=BODY, headers=headers)
     other = await client.post(
-        "/api/v1/accounts", json={**BODY, "handle": "someone_else"}, headers=headers
+        "/api/quanzi/v1/accounts", json={**BODY, "handle": "someone_else"}, headers=headers
     )
     assert other.status_code == 422
     assert other.json()["error"]["code"] == "idempotency_key_reused"
@@ -46,8 +46,8 @@ async def test_same_key_with_a_different_body_is_422(
 
 
 async def test_without_a_key_a_repeat_is_a_new_request(client: httpx.AsyncClient) -> None:
-    await client.post("/api/v1/accounts", json=BODY)
-    again = await client.post("/api/v1/accounts", json=BODY)
+    await client.post("/api/quanzi/v1/accounts", json=BODY)
+    again = await client.post("/api/quanzi/v1/accounts", json=BODY)
     assert again.status_code == 409
 
 
@@ -56,7 +56,7 @@ async def test_concurrent_retries_create_one_object(
 ) -> None:
     headers = {"Idempotency-Key": "burst"}
     responses = await asyncio.gather(
-        *(client.post("/api/v1/accounts", json=BODY, headers=headers) for _ in range(8))
+        *(client.post("/api/quanzi/v1/accounts", json=BODY, headers=headers) for _ in range(8))
     )
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["id"] for r in responses}) == 1
@@ -70,7 +70,7 @@ async def test_keys_are_per_account(app: FastAPI, people: Personas) -> None:
     ids = []
     for user in (a, b, a):
         r = await people.client.post(
-            "/api/v1/media",
+            "/api/quanzi/v1/media",
             files={"file": ("a.png", image, "image/png")},
             headers={**user.auth, "Idempotency-Key": "same-key"},
         )
@@ -86,7 +86,7 @@ async def test_replayed_upload_leaves_no_stray_files(app: FastAPI, people: Perso
     image = encode(picture(), "PNG")
     for _ in range(3):
         await people.client.post(
-            "/api/v1/media", files={"file": ("a.png", image, "image/png")}, headers=headers
+            "/api/quanzi/v1/media", files={"file": ("a.png", image, "image/png")}, headers=headers
         )
     files = [p for p in app.state.services.settings.media_path.rglob("*") if p.is_file()]
     assert len(files) == 2  # one image and its thumbnail
@@ -94,5 +94,7 @@ async def test_replayed_upload_leaves_no_stray_files(app: FastAPI, people: Perso
 
 async def test_bad_keys_are_refused(client: httpx.AsyncClient) -> None:
     for key in [b"x" * 256, b"has space", "ünïcode".encode()]:
-        r = await client.post("/api/v1/accounts", json=BODY, headers={"Idempotency-Key": key})
+        r = await client.post(
+            "/api/quanzi/v1/accounts", json=BODY, headers={"Idempotency-Key": key}
+        )
         assert r.status_code == 422, key

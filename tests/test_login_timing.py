@@ -27,13 +27,16 @@ async def test_unknown_account_costs_the_same_as_a_wrong_password(
         defaults["argon2_parallelism"].default,
     )
     r = await client.post(
-        "/api/v1/accounts", json={"handle": "timed", "password": PASSWORD, "display_name": "T"}
+        "/api/quanzi/v1/accounts",
+        json={"handle": "timed", "password": PASSWORD, "display_name": "T"},
     )
     assert r.status_code == 201
 
     async def attempt(login: str) -> float:
         started = time.perf_counter()
-        r = await client.post("/api/v1/sessions", json={"login": login, "password": "wrong one"})
+        r = await client.post(
+            "/api/quanzi/v1/sessions", json={"login": login, "password": "wrong one"}
+        )
         assert r.status_code == 401
         return time.perf_counter() - started
 

@@ -36,7 +36,7 @@ async def upload(
     content_type: str = "image/jpeg",
 ) -> httpx.Response:
     return await c.post(
-        "/api/v1/media", files={"file": (name, data, content_type)}, headers=user.auth
+        "/api/quanzi/v1/media", files={"file": (name, data, content_type)}, headers=user.auth
     )
 
 
@@ -201,7 +201,7 @@ async def test_unattached_media_is_only_the_owners(people: Personas) -> None:
     media = r.json()
     c = people.client
     assert (await fetch(c, me, media["url"])).status_code == 200
-    for url in (media["url"], media["thumbnail_url"], f"/api/v1/media/{media['id']}"):
+    for url in (media["url"], media["thumbnail_url"], f"/api/quanzi/v1/media/{media['id']}"):
         hidden = await fetch(c, stranger, url)
         missing = await fetch(c, stranger, url.replace(media["id"], "1234567"))
         assert hidden.status_code == missing.status_code == 404
@@ -211,14 +211,14 @@ async def test_unattached_media_is_only_the_owners(people: Personas) -> None:
 
 async def test_upload_needs_login(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        "/api/v1/media", files={"file": ("a.png", encode(picture(), "PNG"), "image/png")}
+        "/api/quanzi/v1/media", files={"file": ("a.png", encode(picture(), "PNG"), "image/png")}
     )
     assert r.status_code == 401
 
 
 async def test_upload_without_file_is_a_clear_error(people: Personas) -> None:
     me = await people.register("nofile")
-    r = await people.client.post("/api/v1/media", data={"other": "x"}, headers=me.auth)
+    r = await people.client.post("/api/quanzi/v1/media", data={"other": "x"}, headers=me.auth)
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "invalid_request"
 
@@ -257,19 +257,23 @@ async def test_unused_and_deleted_images_are_erased_a_day_on(
 
     never_used, of_deleted_post, of_live_post, avatar, old_avatar = [await image() for _ in "12345"]
     posted = await c.post(
-        "/api/v1/posts",
+        "/api/quanzi/v1/posts",
         json={"text": "会删", "media_ids": [of_deleted_post["id"]]},
         headers=me.auth,
     )
     kept = await c.post(
-        "/api/v1/posts", json={"text": "留着", "media_ids": [of_live_post["id"]]}, headers=me.auth
+        "/api/quanzi/v1/posts",
+        json={"text": "留着", "media_ids": [of_live_post["id"]]},
+        headers=me.auth,
     )
     assert posted.status_code == kept.status_code == 201
     assert (
-        await c.delete(f"/api/v1/posts/{posted.json()['id']}", headers=me.auth)
+        await c.delete(f"/api/quanzi/v1/posts/{posted.json()['id']}", headers=me.auth)
     ).status_code == 204
     for chosen in (old_avatar, avatar):
-        r = await c.patch("/api/v1/accounts/me", json={"avatar_id": chosen["id"]}, headers=me.auth)
+        r = await c.patch(
+            "/api/quanzi/v1/accounts/me", json={"avatar_id": chosen["id"]}, headers=me.auth
+        )
         assert r.status_code == 200, r.text
     stored = len(stored_files(app))
     assert stored == 10  # five images, each with its thumbnail
@@ -278,7 +282,7 @@ async def test_unused_and_deleted_images_are_erased_a_day_on(
     assert await sweep_unattached(app.state.services) == 0
     assert await swept_a_day_later(app) == 3
     for gone in (never_used, of_deleted_post, old_avatar):
-        for url in (gone["url"], gone["thumbnail_url"], f"/api/v1/media/{gone['id']}"):
+        for url in (gone["url"], gone["thumbnail_url"], f"/api/quanzi/v1/media/{gone['id']}"):
             assert (await fetch(c, me, url)).status_code == 404, url
     for used in (of_live_post, avatar):
         assert (await fetch(c, me, used["url"])).status_code == 200
@@ -294,33 +298,35 @@ async def test_an_edited_posts_earlier_images_stay_with_its_history(
     c = people.client
     first, second = [(await upload(c, me, encode(picture(), "PNG"), "p.png")).json() for _ in "12"]
     r = await c.post(
-        "/api/v1/posts", json={"text": "第一版", "media_ids": [first["id"]]}, headers=me.auth
+        "/api/quanzi/v1/posts", json={"text": "第一版", "media_ids": [first["id"]]}, headers=me.auth
     )
     post = r.json()["id"]
     r = await c.patch(
-        f"/api/v1/posts/{post}",
+        f"/api/quanzi/v1/posts/{post}",
         json={"text": "第二版", "media_ids": [second["id"]]},
         headers=me.auth,
     )
     assert r.status_code == 200, r.text
     r = await c.patch(
-        f"/api/v1/posts/{post}", json={"text": "第三版", "media_ids": []}, headers=me.auth
+        f"/api/quanzi/v1/posts/{post}", json={"text": "第三版", "media_ids": []}, headers=me.auth
     )
     assert r.status_code == 200, r.text
-    history = (await c.get(f"/api/v1/posts/{post}/history", headers=reader.auth)).json()["items"]
+    history = (await c.get(f"/api/quanzi/v1/posts/{post}/history", headers=reader.auth)).json()[
+        "items"
+    ]
     assert [[m["id"] for m in v["media"]] for v in history] == [[second["id"]], [first["id"]]]
     assert await swept_a_day_later(app) == 0
     for version in history:
         assert (await fetch(c, reader, version["media"][0]["url"])).status_code == 200
     # an image from an earlier version can be used again in the post
     r = await c.patch(
-        f"/api/v1/posts/{post}",
+        f"/api/quanzi/v1/posts/{post}",
         json={"text": "第四版", "media_ids": [first["id"]]},
         headers=me.auth,
     )
     assert r.status_code == 200, r.text
 
-    assert (await c.delete(f"/api/v1/posts/{post}", headers=me.auth)).status_code == 204
+    assert (await c.delete(f"/api/quanzi/v1/posts/{post}", headers=me.auth)).status_code == 204
     assert await swept_a_day_later(app) == 2
     for image in (first, second):
         assert (await fetch(c, me, image["url"])).status_code == 404

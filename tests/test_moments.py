@@ -53,7 +53,9 @@ class Wall:
         return self.user.id
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.c.request(method, f"/api/v1{path}", headers=self.user.auth, **kwargs)
+        return await self.c.request(
+            method, f"/api/quanzi/v1{path}", headers=self.user.auth, **kwargs
+        )
 
     # contacts
 
@@ -86,7 +88,7 @@ class Wall:
 
     async def upload(self) -> str:
         r = await self.c.post(
-            "/api/v1/media",
+            "/api/quanzi/v1/media",
             files={"file": ("p.png", encode(picture(), "PNG"))},
             headers=self.user.auth,
         )
@@ -404,12 +406,12 @@ async def test_posting_twice_with_one_idempotency_key_makes_one_moment(world: Wo
     a = world.author
     headers = {**a.user.auth, "Idempotency-Key": "moment-1"}
     body = {"text": "只发一次"}
-    first = await a.c.post("/api/v1/moments", json=body, headers=headers)
-    second = await a.c.post("/api/v1/moments", json=body, headers=headers)
+    first = await a.c.post("/api/quanzi/v1/moments", json=body, headers=headers)
+    second = await a.c.post("/api/quanzi/v1/moments", json=body, headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     assert second.headers["Idempotent-Replayed"] == "true"
-    other = await a.c.post("/api/v1/moments", json={"text": "different"}, headers=headers)
+    other = await a.c.post("/api/quanzi/v1/moments", json={"text": "different"}, headers=headers)
     assert other.status_code == 422
     assert other.json()["error"]["code"] == "idempotency_key_reused"
     assert len(await a.feed_ids()) == 1
@@ -776,7 +778,7 @@ async def test_moment_images_are_served_only_to_those_who_may_see_the_moment(
     image = await a.upload()
     await a.post("photo", media_ids=[image], audience={"kind": "include", "label_ids": [family]})
     for name, wall in world.all().items():
-        for path in (f"/media/{image}", f"/media/{image}/thumb", f"/api/v1/media/{image}"):
+        for path in (f"/media/{image}", f"/media/{image}/thumb", f"/api/quanzi/v1/media/{image}"):
             r = await wall.c.get(path, headers=wall.user.auth)
             assert r.status_code == (200 if name in ("author", "mutual") else 404), (name, path)
     anonymous = await a.c.get(f"/media/{image}")

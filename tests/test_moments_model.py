@@ -295,7 +295,7 @@ class MomentsMachine(RuleBasedStateMachine):
     # helpers
 
     def api(self, who: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        r = self.env.call(self.users[who], method, f"/api/v1{path}", **kwargs)
+        r = self.env.call(self.users[who], method, f"/api/quanzi/v1{path}", **kwargs)
         if method != "GET" and r.is_success:
             self.dirty = self.stale = True
         return r
@@ -542,7 +542,7 @@ class MomentsMachine(RuleBasedStateMachine):
             up = self.env.call(
                 self.users[author],
                 "POST",
-                "/api/v1/media",
+                "/api/quanzi/v1/media",
                 files={"file": ("p.png", self.env.image, "image/png")},
             )
             assert up.status_code == 201, up.text

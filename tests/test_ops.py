@@ -57,16 +57,19 @@ async def test_metrics_count_requests_by_route_template(
         sample(
             (await client.get("/metrics")).text,
             "quanzi_http_requests_total",
-            route="/api/v1/accounts/{account_id}",
+            route="/api/quanzi/v1/accounts/{account_id}",
             status="200",
         )
         or 0
     )
     for _ in range(3):
-        await client.get(f"/api/v1/accounts/{me.id}")
+        await client.get(f"/api/quanzi/v1/accounts/{me.id}")
     text = (await client.get("/metrics")).text
     after = sample(
-        text, "quanzi_http_requests_total", route="/api/v1/accounts/{account_id}", status="200"
+        text,
+        "quanzi_http_requests_total",
+        route="/api/quanzi/v1/accounts/{account_id}",
+        status="200",
     )
     assert after == before + 3
     assert me.id not in text  # raw paths never become labels
@@ -74,7 +77,7 @@ async def test_metrics_count_requests_by_route_template(
         sample(
             text,
             "quanzi_http_request_duration_seconds_count",
-            route="/api/v1/accounts/{account_id}",
+            route="/api/quanzi/v1/accounts/{account_id}",
         )
         is not None
     )
@@ -84,7 +87,7 @@ async def test_metrics_count_open_sockets(live: str, people: Personas) -> None:
     me = await people.register("socketcount")
     async with httpx.AsyncClient() as c:
         base = sample((await c.get(f"{live}/metrics")).text, "quanzi_websockets_open") or 0
-        url = live.replace("http", "ws") + f"/api/v1/stream?access_token={me.token}"
+        url = live.replace("http", "ws") + f"/api/quanzi/v1/stream?access_token={me.token}"
         async with connect(url) as ws:
             await ws.recv()
             during = sample((await c.get(f"{live}/metrics")).text, "quanzi_websockets_open")
@@ -110,7 +113,9 @@ async def test_bus_lag_is_measured_between_processes(
             seen: list[str] = []
             other.state.services.bus.subscribe(lambda e: seen.append(e.type))
             me = await people.register("laggy")
-            await people.client.patch("/api/v1/accounts/me", json={"bio": "x"}, headers=me.auth)
+            await people.client.patch(
+                "/api/quanzi/v1/accounts/me", json={"bio": "x"}, headers=me.auth
+            )
             for _ in range(100):
                 if "account.updated" in seen:
                     break

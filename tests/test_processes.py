@@ -23,16 +23,16 @@ pytestmark = pytest.mark.slow
 async def sign_up(base: str, handle: str) -> tuple[str, str]:
     async with httpx.AsyncClient(base_url=base) as c:
         r = await c.post(
-            "/api/v1/accounts",
+            "/api/quanzi/v1/accounts",
             json={"handle": handle, "password": PASSWORD, "display_name": handle},
         )
         assert r.status_code == 201, r.text
-        r = await c.post("/api/v1/sessions", json={"login": handle, "password": PASSWORD})
+        r = await c.post("/api/quanzi/v1/sessions", json={"login": handle, "password": PASSWORD})
         return r.json()["account"]["id"], r.json()["token"]
 
 
 def stream_url(base: str, token: str) -> str:
-    return base.replace("http://", "ws://") + f"/api/v1/stream?access_token={token}"
+    return base.replace("http://", "ws://") + f"/api/quanzi/v1/stream?access_token={token}"
 
 
 async def test_event_from_one_process_reaches_a_socket_on_another(settings: Settings) -> None:
@@ -50,7 +50,7 @@ async def test_event_from_one_process_reaches_a_socket_on_another(settings: Sett
             assert json.loads(await ws.recv())["type"] == "hello"
             async with httpx.AsyncClient(base_url=a.base) as c:
                 r = await c.patch(
-                    "/api/v1/accounts/me",
+                    "/api/quanzi/v1/accounts/me",
                     json={"bio": "跨进程"},
                     headers={"Authorization": f"Bearer {token}"},
                 )
@@ -61,9 +61,13 @@ async def test_event_from_one_process_reaches_a_socket_on_another(settings: Sett
         # A session revoked on one process stops working on the other at once.
         async with httpx.AsyncClient() as c:
             auth = {"Authorization": f"Bearer {token}"}
-            assert (await c.get(f"{b.base}/api/v1/accounts/me", headers=auth)).status_code == 200
-            await c.delete(f"{a.base}/api/v1/sessions/current", headers=auth)
-            assert (await c.get(f"{b.base}/api/v1/accounts/me", headers=auth)).status_code == 401
+            assert (
+                await c.get(f"{b.base}/api/quanzi/v1/accounts/me", headers=auth)
+            ).status_code == 200
+            await c.delete(f"{a.base}/api/quanzi/v1/sessions/current", headers=auth)
+            assert (
+                await c.get(f"{b.base}/api/quanzi/v1/accounts/me", headers=auth)
+            ).status_code == 401
     finally:
         a.stop()
         b.stop()
@@ -99,7 +103,7 @@ async def test_sigterm_finishes_in_flight_requests_and_closes_sockets_with_1012(
         client = httpx.AsyncClient(base_url=server.base, timeout=20)
         upload = asyncio.create_task(
             client.post(
-                "/api/v1/media",
+                "/api/quanzi/v1/media",
                 content=body(),
                 headers={
                     "Authorization": f"Bearer {token}",
@@ -136,14 +140,14 @@ async def test_logs_are_json_with_request_ids(settings: Settings) -> None:
     try:
         await server.ready()
         async with httpx.AsyncClient(base_url=server.base) as c:
-            r = await c.get("/api/v1/server", headers={"X-Request-Id": "trace-me-42"})
+            r = await c.get("/api/quanzi/v1/server", headers={"X-Request-Id": "trace-me-42"})
             assert r.headers["x-request-id"] == "trace-me-42"
         server.signal(signal.SIGTERM)
         await server.wait()
         lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
         mine = [line for line in lines if line.get("request_id") == "trace-me-42"]
         assert mine, server.output()
-        assert mine[0]["path"] == "/api/v1/server"
+        assert mine[0]["path"] == "/api/quanzi/v1/server"
         assert mine[0]["status"] == 200
         assert {"timestamp", "level", "event"} <= set(mine[0])
     finally:

@@ -19,7 +19,7 @@ from tests.helpers import Personas, encode, picture
 async def test_edit_profile(people: Personas) -> None:
     me = await people.register("editor")
     r = await people.client.patch(
-        "/api/v1/accounts/me",
+        "/api/quanzi/v1/accounts/me",
         json={
             "display_name": "编辑",
             "bio": "第一行\n第二行",
@@ -36,15 +36,17 @@ async def test_edit_profile(people: Personas) -> None:
         "成都",
         "female",
     )
-    again = await people.client.get("/api/v1/accounts/me", headers=me.auth)
+    again = await people.client.get("/api/quanzi/v1/accounts/me", headers=me.auth)
     assert again.json()["bio"] == "第一行\n第二行"
 
 
 async def test_fields_not_sent_are_left_alone_and_null_clears_gender(people: Personas) -> None:
     me = await people.register("partial")
     c = people.client
-    await c.patch("/api/v1/accounts/me", json={"bio": "keep me", "gender": "male"}, headers=me.auth)
-    r = await c.patch("/api/v1/accounts/me", json={"gender": None}, headers=me.auth)
+    await c.patch(
+        "/api/quanzi/v1/accounts/me", json={"bio": "keep me", "gender": "male"}, headers=me.auth
+    )
+    r = await c.patch("/api/quanzi/v1/accounts/me", json={"gender": None}, headers=me.auth)
     assert r.json()["bio"] == "keep me"
     assert r.json()["gender"] is None
 
@@ -62,7 +64,7 @@ async def test_bad_profile_values_are_refused_and_nothing_changes(people: Person
     ]
     for body in cases:
         r = await c.patch(
-            "/api/v1/accounts/me", json={"region": "changed", **body}, headers=me.auth
+            "/api/quanzi/v1/accounts/me", json={"region": "changed", **body}, headers=me.auth
         )
         assert r.status_code == 422, body
         assert r.json()["error"]["code"] in {
@@ -70,7 +72,7 @@ async def test_bad_profile_values_are_refused_and_nothing_changes(people: Person
             "invalid_display_name",
             "invalid_bio",
         }, body
-    assert (await c.get("/api/v1/accounts/me", headers=me.auth)).json()["region"] == ""
+    assert (await c.get("/api/quanzi/v1/accounts/me", headers=me.auth)).json()["region"] == ""
 
 
 async def test_avatar_is_an_uploaded_image_of_mine(people: Personas) -> None:
@@ -78,15 +80,19 @@ async def test_avatar_is_an_uploaded_image_of_mine(people: Personas) -> None:
     other = await people.register("otherone")
     c = people.client
     upload = await c.post(
-        "/api/v1/media", files={"file": ("me.png", encode(picture(), "PNG"))}, headers=me.auth
+        "/api/quanzi/v1/media",
+        files={"file": ("me.png", encode(picture(), "PNG"))},
+        headers=me.auth,
     )
     media_id = upload.json()["id"]
-    theirs = await c.patch("/api/v1/accounts/me", json={"avatar_id": media_id}, headers=other.auth)
+    theirs = await c.patch(
+        "/api/quanzi/v1/accounts/me", json={"avatar_id": media_id}, headers=other.auth
+    )
     assert theirs.status_code == 404
-    r = await c.patch("/api/v1/accounts/me", json={"avatar_id": media_id}, headers=me.auth)
+    r = await c.patch("/api/quanzi/v1/accounts/me", json={"avatar_id": media_id}, headers=me.auth)
     assert r.status_code == 200
     assert r.json()["avatar_url"] == f"http://testserver/media/{media_id}"
-    public = await c.get(f"/api/v1/accounts/{me.id}")
+    public = await c.get(f"/api/quanzi/v1/accounts/{me.id}")
     assert public.json()["avatar_thumbnail_url"].endswith(f"/media/{media_id}/thumb")
     # An avatar is public: anyone may load it.
     assert (await c.get(f"/media/{media_id}")).status_code == 200
@@ -98,11 +104,13 @@ async def test_replaced_avatar_is_private_again(people: Personas) -> None:
     ids = []
     for _ in range(2):
         r = await c.post(
-            "/api/v1/media", files={"file": ("a.png", encode(picture(), "PNG"))}, headers=me.auth
+            "/api/quanzi/v1/media",
+            files={"file": ("a.png", encode(picture(), "PNG"))},
+            headers=me.auth,
         )
         ids.append(r.json()["id"])
-    await c.patch("/api/v1/accounts/me", json={"avatar_id": ids[0]}, headers=me.auth)
-    await c.patch("/api/v1/accounts/me", json={"avatar_id": ids[1]}, headers=me.auth)
+    await c.patch("/api/quanzi/v1/accounts/me", json={"avatar_id": ids[0]}, headers=me.auth)
+    await c.patch("/api/quanzi/v1/accounts/me", json={"avatar_id": ids[1]}, headers=me.auth)
     assert (await c.get(f"/media/{ids[0]}")).status_code == 404
     assert (await c.get(f"/media/{ids[0]}", headers=me.auth)).status_code == 200
     assert (await c.get(f"/media/{ids[1]}")).status_code == 200
@@ -111,7 +119,7 @@ async def test_replaced_avatar_is_private_again(people: Personas) -> None:
 async def test_public_profile_hides_private_fields(people: Personas) -> None:
     me = await people.register("shown", email="shown@example.com")
     other = await people.register("looker")
-    r = await people.client.get(f"/api/v1/accounts/{me.id}", headers=other.auth)
+    r = await people.client.get(f"/api/quanzi/v1/accounts/{me.id}", headers=other.auth)
     assert r.status_code == 200
     body = r.json()
     assert body["handle"] == "shown"
@@ -123,11 +131,13 @@ async def test_public_profile_hides_private_fields(people: Personas) -> None:
 async def test_lookup_by_handle_and_number(people: Personas) -> None:
     me = await people.register("findme")
     c = people.client
-    by_handle = await c.get("/api/v1/accounts/lookup", params={"handle": "FindMe"})
+    by_handle = await c.get("/api/quanzi/v1/accounts/lookup", params={"handle": "FindMe"})
     assert by_handle.json()["id"] == me.id
-    by_number = await c.get("/api/v1/accounts/lookup", params={"number": me.number})
+    by_number = await c.get("/api/quanzi/v1/accounts/lookup", params={"number": me.number})
     assert by_number.json()["id"] == me.id
-    assert (await c.get("/api/v1/accounts/lookup", params={"handle": "nobody"})).status_code == 404
+    assert (
+        await c.get("/api/quanzi/v1/accounts/lookup", params={"handle": "nobody"})
+    ).status_code == 404
 
 
 async def test_privacy_settings_hide_me_from_lookup(people: Personas) -> None:
@@ -135,7 +145,7 @@ async def test_privacy_settings_hide_me_from_lookup(people: Personas) -> None:
     other = await people.register("seeker")
     c = people.client
     r = await c.patch(
-        "/api/v1/accounts/me",
+        "/api/quanzi/v1/accounts/me",
         json={"privacy": {"find_by_number": False, "find_by_handle": False}},
         headers=me.auth,
     )
@@ -150,26 +160,28 @@ async def test_privacy_settings_hide_me_from_lookup(people: Personas) -> None:
         "moments_window": "all",
     }
     by_number = await c.get(
-        "/api/v1/accounts/lookup", params={"number": me.number}, headers=other.auth
+        "/api/quanzi/v1/accounts/lookup", params={"number": me.number}, headers=other.auth
     )
     by_handle = await c.get(
-        "/api/v1/accounts/lookup", params={"handle": "hidden"}, headers=other.auth
+        "/api/quanzi/v1/accounts/lookup", params={"handle": "hidden"}, headers=other.auth
     )
     missing = await c.get(
-        "/api/v1/accounts/lookup", params={"handle": "never_was"}, headers=other.auth
+        "/api/quanzi/v1/accounts/lookup", params={"handle": "never_was"}, headers=other.auth
     )
     assert by_number.status_code == by_handle.status_code == 404
     assert by_number.json() == missing.json()  # hidden looks exactly like missing
     # The number is not shown on the profile either, once finding by number is off.
-    assert (await c.get(f"/api/v1/accounts/{me.id}", headers=other.auth)).json()["number"] is None
+    assert (await c.get(f"/api/quanzi/v1/accounts/{me.id}", headers=other.auth)).json()[
+        "number"
+    ] is None
     # I can still find myself.
     assert (
-        await c.get("/api/v1/accounts/lookup", params={"handle": "hidden"}, headers=me.auth)
+        await c.get("/api/quanzi/v1/accounts/lookup", params={"handle": "hidden"}, headers=me.auth)
     ).status_code == 200
 
 
 async def test_unknown_account_is_404(people: Personas) -> None:
-    r = await people.client.get("/api/v1/accounts/123456789")
+    r = await people.client.get("/api/quanzi/v1/accounts/123456789")
     assert r.status_code == 404
     assert r.json() == {"error": {"code": "not_found", "message": "No such account."}}
 
@@ -189,21 +201,21 @@ async def test_a_profile_change_is_seen_at_once_here_and_in_other_processes(
     assert isinstance(app, FastAPI)
     settings = app.state.services.settings
     me = await people.register("cached")
-    assert (await people.client.get(f"/api/v1/accounts/{me.id}")).json()["bio"] == ""
+    assert (await people.client.get(f"/api/quanzi/v1/accounts/{me.id}")).json()["bio"] == ""
     other = create_app(settings)
     async with other.router.lifespan_context(other):
         transport = httpx.ASGITransport(app=other)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            assert (await c.get(f"/api/v1/accounts/{me.id}")).json()["bio"] == ""  # cached
+            assert (await c.get(f"/api/quanzi/v1/accounts/{me.id}")).json()["bio"] == ""  # cached
             await people.client.patch(
-                "/api/v1/accounts/me", json={"bio": "changed"}, headers=me.auth
+                "/api/quanzi/v1/accounts/me", json={"bio": "changed"}, headers=me.auth
             )
-            here = await people.client.get(f"/api/v1/accounts/{me.id}")
+            here = await people.client.get(f"/api/quanzi/v1/accounts/{me.id}")
             assert here.json()["bio"] == "changed"
             if not settings.redis_url:
                 return  # embedded: one process, nothing else to tell
             for _ in range(100):
-                there = (await c.get(f"/api/v1/accounts/{me.id}")).json()["bio"]
+                there = (await c.get(f"/api/quanzi/v1/accounts/{me.id}")).json()["bio"]
                 if there == "changed":
                     break
                 await asyncio.sleep(0.01)
@@ -221,7 +233,7 @@ async def test_a_lost_bus_subscription_forgets_the_cached_profiles(settings: Set
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             me = await Personas(c).register("cached")
-            url = f"/api/v1/accounts/{me.id}"
+            url = f"/api/quanzi/v1/accounts/{me.id}"
             before = (await c.get(url)).json()["display_name"]
             # a change whose announcement never arrived (as if published while Redis was away)
             async with app.state.services.write() as tx:

@@ -23,12 +23,13 @@ async def client_from(app: FastAPI, ip: str) -> AsyncIterator[httpx.AsyncClient]
 
 async def signup(c: httpx.AsyncClient, handle: str) -> httpx.Response:
     return await c.post(
-        "/api/v1/accounts", json={"handle": handle, "password": PASSWORD, "display_name": handle}
+        "/api/quanzi/v1/accounts",
+        json={"handle": handle, "password": PASSWORD, "display_name": handle},
     )
 
 
 async def login(c: httpx.AsyncClient, who: str, password: str = PASSWORD) -> httpx.Response:
-    return await c.post("/api/v1/sessions", json={"login": who, "password": password})
+    return await c.post("/api/quanzi/v1/sessions", json={"login": who, "password": password})
 
 
 async def test_registration_is_limited_per_address(app: FastAPI) -> None:

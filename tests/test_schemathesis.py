@@ -28,11 +28,11 @@ RUN_TIMEOUT = 120.0  # seconds, each run; a normal run takes a few
 
 # Operations that end the session (or account) they are called with.
 SESSION_ENDERS = [
-    "DELETE /api/v1/sessions",
-    "DELETE /api/v1/sessions/current",
-    "DELETE /api/v1/sessions/{session_id}",  # the stateful phase finds the caller's own id
-    "DELETE /api/v1/accounts/me",
-    "POST /api/v1/accounts/me/password",
+    "DELETE /api/quanzi/v1/sessions",
+    "DELETE /api/quanzi/v1/sessions/current",
+    "DELETE /api/quanzi/v1/sessions/{session_id}",  # the stateful phase finds the caller's own id
+    "DELETE /api/quanzi/v1/accounts/me",
+    "POST /api/quanzi/v1/accounts/me/password",
 ]
 
 
@@ -143,7 +143,7 @@ async def test_no_server_errors(settings: Settings, tmp_path: Path) -> None:
         async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
             people = Personas(http)
             admin = await people.login("fuzzadmin")
-            assert (await http.get("/api/v1/accounts/me", headers=admin.auth)).json()[
+            assert (await http.get("/api/quanzi/v1/accounts/me", headers=admin.auth)).json()[
                 "role"
             ] == "admin"
             closer = await people.register("fuzzcloser")  # registered through the API
@@ -174,5 +174,5 @@ async def test_no_server_errors(settings: Settings, tmp_path: Path) -> None:
 async def still_logged_in(base: str, user: User) -> None:
     """The main run must really have been authenticated all along."""
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-        r = await http.get("/api/v1/accounts/me", headers=user.auth)
+        r = await http.get("/api/quanzi/v1/accounts/me", headers=user.auth)
     assert r.status_code == 200, f"the main run's session ended during the run: {r.text}"

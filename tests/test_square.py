@@ -23,7 +23,7 @@ class Square:
         return self.user.id
 
     async def call(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        return await self.c.request(method, f"/api/v1{path}", headers=self.user.auth, **kw)
+        return await self.c.request(method, f"/api/quanzi/v1{path}", headers=self.user.auth, **kw)
 
     async def post(self, text: str = "hello", **body: Any) -> dict[str, Any]:
         r = await self.call("POST", "/posts", json={"text": text, **body})
@@ -49,7 +49,7 @@ class Square:
 
     async def image(self) -> str:
         r = await self.c.post(
-            "/api/v1/media",
+            "/api/quanzi/v1/media",
             files={"file": ("p.png", encode(picture(), "PNG"), "image/png")},
             headers=self.user.auth,
         )
@@ -114,7 +114,7 @@ async def test_followers_only_and_mentioned_only_posts(crowd: dict[str, Square])
     private = await author.post("just @mentioned", visibility="mentioned")
     assert (await follower.see(followers["id"])).status_code == 200
     assert (await stranger.see(followers["id"])).status_code == 404
-    assert (await author.c.get(f"/api/v1/posts/{followers['id']}")).status_code == 404
+    assert (await author.c.get(f"/api/quanzi/v1/posts/{followers['id']}")).status_code == 404
     assert (await mentioned.see(private["id"])).status_code == 200
     assert (await follower.see(private["id"])).status_code == 404
     for who, expected in [(author, 2), (follower, 1), (mentioned, 1), (stranger, 0)]:
@@ -473,7 +473,10 @@ async def test_erased_account_leaves_nothing_on_the_square(crowd: dict[str, Squa
     await author.call("POST", f"/posts/{theirs['id']}/like")
     await author.call("POST", f"/posts/{theirs['id']}/comments", json={"text": "hi"})
     await author.c.request(
-        "DELETE", "/api/v1/accounts/me", json={"password": PASSWORD}, headers=author.user.auth
+        "DELETE",
+        "/api/quanzi/v1/accounts/me",
+        json={"password": PASSWORD},
+        headers=author.user.auth,
     )
     assert (await other.see(mine["id"])).status_code == 404
     counts = (await other.see(theirs["id"])).json()["counts"]
@@ -487,7 +490,7 @@ async def test_new_posts_reach_connected_followers(live: str, crowd: dict[str, S
 
     author, follower, stranger = crowd["author"], crowd["follower"], crowd["stranger"]
     await follower.follow(author)
-    url = live.replace("http://", "ws://") + "/api/v1/stream"
+    url = live.replace("http://", "ws://") + "/api/quanzi/v1/stream"
     sockets = {}
     for who in (follower, stranger):
         ws = await connect(url, additional_headers=who.user.auth)

@@ -25,15 +25,17 @@ async def test_aiosqlite_driver_serves_the_same_app(sqlite_template: Path, tmp_p
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             r = await c.post(
-                "/api/v1/accounts",
+                "/api/quanzi/v1/accounts",
                 json={"handle": "threaded", "password": PASSWORD, "display_name": "T"},
             )
             assert r.status_code == 201
             login = await c.post(
-                "/api/v1/sessions", json={"login": "threaded", "password": PASSWORD}
+                "/api/quanzi/v1/sessions", json={"login": "threaded", "password": PASSWORD}
             )
             token = login.json()["token"]
-            me = await c.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {token}"})
+            me = await c.get(
+                "/api/quanzi/v1/accounts/me", headers={"Authorization": f"Bearer {token}"}
+            )
     assert me.json()["number"] == 10001
     assert app.state.services.db.writer.dialect.driver == "aiosqlite"
 

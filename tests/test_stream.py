@@ -1,4 +1,4 @@
-"""The realtime gateway at /api/v1/stream, through a real uvicorn server and real sockets."""
+"""The realtime gateway at /api/quanzi/v1/stream, through a real uvicorn server and real sockets."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tests.helpers import Personas, User
 
 
 def ws_url(base: str, token: str | None = None) -> str:
-    url = base.replace("http://", "ws://") + "/api/v1/stream"
+    url = base.replace("http://", "ws://") + "/api/quanzi/v1/stream"
     return f"{url}?access_token={token}" if token else url
 
 
@@ -85,7 +85,7 @@ async def test_profile_change_reaches_my_other_devices_only(live: str, people: P
     other = await people.register("bystander")
     phone_ws, tablet_ws, other_ws = [await open_stream(live, u) for u in (me, tablet, other)]
     r = await people.client.patch(
-        "/api/v1/accounts/me", json={"display_name": "新名字"}, headers=me.auth
+        "/api/quanzi/v1/accounts/me", json={"display_name": "新名字"}, headers=me.auth
     )
     assert r.status_code == 200
     for ws in (phone_ws, tablet_ws):
@@ -102,7 +102,9 @@ async def test_profile_change_reaches_my_other_devices_only(live: str, people: P
 async def test_failed_change_sends_no_event(live: str, people: Personas) -> None:
     me = await people.register("nochange")
     ws = await open_stream(live, me)
-    r = await people.client.patch("/api/v1/accounts/me", json={"gender": "robot"}, headers=me.auth)
+    r = await people.client.patch(
+        "/api/quanzi/v1/accounts/me", json={"gender": "robot"}, headers=me.auth
+    )
     assert r.status_code == 422
     with pytest.raises(TimeoutError):
         await recv(ws, timeout=0.3)
@@ -114,7 +116,9 @@ async def test_revoked_session_socket_is_closed(live: str, people: Personas) -> 
     other_device = await people.login("revokedsock")
     doomed = await open_stream(live, other_device)
     kept = await open_stream(live, me)
-    r = await people.client.delete(f"/api/v1/sessions/{other_device.session_id}", headers=me.auth)
+    r = await people.client.delete(
+        f"/api/quanzi/v1/sessions/{other_device.session_id}", headers=me.auth
+    )
     assert r.status_code == 204
     with pytest.raises(ConnectionClosed):
         await recv(doomed)
@@ -128,7 +132,7 @@ async def test_log_out_everywhere_closes_every_socket(live: str, people: Persona
     me = await people.register("allout")
     second = await people.login("allout")
     sockets = [await open_stream(live, u) for u in (me, second)]
-    await people.client.delete("/api/v1/sessions", headers=me.auth)
+    await people.client.delete("/api/quanzi/v1/sessions", headers=me.auth)
     for ws in sockets:
         with pytest.raises(ConnectionClosed):
             await recv(ws)
@@ -156,7 +160,7 @@ async def _raw_stream(base: str, token: str) -> tuple[asyncio.StreamReader, asyn
     reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write(
-        f"GET /api/v1/stream?access_token={token} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"GET /api/quanzi/v1/stream?access_token={token} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n".encode()
     )

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.routing import WebSocketRoute
 
 from quanzi import __version__, web
-from quanzi.api import errors, native, openapi, ops
+from quanzi.api import errors, mastodon, native, openapi, ops
 from quanzi.api.middleware import Edge
 from quanzi.config import Settings
 from quanzi.db.migrate import pending
@@ -21,6 +21,13 @@ from quanzi.services import Services
 log = get_logger("quanzi.app")
 
 MULTIPART_OVERHEAD = 64 * 1024
+# Where an image may be uploaded: these take bodies as large as an image (and its form).
+MEDIA_PATHS = (
+    f"{native.PREFIX}/media",
+    "/api/v1/media",
+    "/api/v2/media",
+    "/api/v1/accounts/update_credentials",
+)
 GC_THRESHOLDS = (20_000, 20, 20)
 
 
@@ -71,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def body_limit(path: str) -> int:
         # Uploads: the media endpoint, and the web client's forms (which may carry a picture).
-        if path.startswith(f"{native.PREFIX}/media") or not path.startswith("/api/"):
+        if path.startswith(MEDIA_PATHS) or not path.startswith("/api/"):
             return settings.media_max_bytes + MULTIPART_OVERHEAD
         return settings.max_json_bytes
 
@@ -79,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in native.routers:
         app.include_router(router)
     openapi.install(app, native.routers)
+    for router in mastodon.routers:
+        app.include_router(router)
     app.router.routes.append(WebSocketRoute(native.STREAM_PATH, native.stream))
     app.include_router(ops.router)
     for router in web.routers:

@@ -97,7 +97,7 @@ def serve(
     )
     console.print(f"  web page   {base}/")
     console.print(f"  API docs   {base}/api/docs")
-    console.print(f"  stream     ws://{settings.host}:{settings.port}/api/v1/stream")
+    console.print(f"  stream     ws://{settings.host}:{settings.port}/api/quanzi/v1/stream")
     options: dict[str, object] = {
         "host": settings.host,
         "port": settings.port,

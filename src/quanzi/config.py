@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     rate_login_ip: str = "30/minute"
     rate_login_account: str = "10/minute"
     rate_friend_request: str = "50/day"
+    # Requests an account may make through the Mastodon-compatible API (as Mastodon: 300 per
+    # 5 minutes), told to clients in X-RateLimit-* headers.
+    rate_mastodon_account: str = "300/5 minutes"
 
     # Requests and media
     max_json_bytes: int = Field(default=1_048_576, ge=1024)
@@ -134,7 +137,11 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "rate_register_ip", "rate_login_ip", "rate_login_account", "rate_friend_request"
+        "rate_register_ip",
+        "rate_login_ip",
+        "rate_login_account",
+        "rate_friend_request",
+        "rate_mastodon_account",
     )
     @classmethod
     def _check_rate(cls, value: str) -> str:

@@ -84,12 +84,14 @@ class RateLimited(QuanziError):
     code = "rate_limited"
     default_message = "Too many attempts; try again later."
 
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
+    def __init__(
+        self, retry_after: int, message: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         retry_after = max(1, retry_after)
         super().__init__(
             message,
             details={"retry_after": retry_after},
-            headers={"Retry-After": str(retry_after)},
+            headers={"Retry-After": str(retry_after), **(headers or {})},
         )
 
 

@@ -14,7 +14,9 @@ from tests.helpers import PASSWORD
 
 async def token(person: Person) -> str:
     async with person.api() as api:
-        r = await api.post("/api/v1/sessions", json={"login": person.handle, "password": PASSWORD})
+        r = await api.post(
+            "/api/quanzi/v1/sessions", json={"login": person.handle, "password": PASSWORD}
+        )
         return str(r.json()["token"])
 
 
@@ -22,18 +24,20 @@ async def befriend(one: Person, other: Person) -> tuple[str, str]:
     """Friends through the API (the contacts pages have their own test); returns both ids."""
     a, b = await token(one), await token(other)
     async with one.api() as api:
-        me = (await api.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {a}"})).json()
+        me = (
+            await api.get("/api/quanzi/v1/accounts/me", headers={"Authorization": f"Bearer {a}"})
+        ).json()
         them = (
-            await api.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {b}"})
+            await api.get("/api/quanzi/v1/accounts/me", headers={"Authorization": f"Bearer {b}"})
         ).json()
         r = await api.post(
-            "/api/v1/friend-requests",
+            "/api/quanzi/v1/friend-requests",
             json={"account_id": them["id"], "greeting": "hi"},
             headers={"Authorization": f"Bearer {a}"},
         )
         if not r.json()["friends"]:
             await api.post(
-                f"/api/v1/friend-requests/{r.json()['request']['id']}/accept",
+                f"/api/quanzi/v1/friend-requests/{r.json()['request']['id']}/accept",
                 json={},
                 headers={"Authorization": f"Bearer {b}"},
             )
@@ -44,7 +48,7 @@ async def open_chat(person: Person, other_id: str) -> str:
     """Opens the direct chat with someone; returns its path."""
     async with person.api() as api:
         r = await api.post(
-            "/api/v1/conversations/direct",
+            "/api/quanzi/v1/conversations/direct",
             json={"account_id": other_id},
             headers={"Authorization": f"Bearer {await token(person)}"},
         )
@@ -101,7 +105,7 @@ async def test_chat_catches_up_after_the_websocket_drops(person: NewPerson) -> N
         ws.connect_to_server()
         sockets.append(ws)
 
-    await alice.page.route_web_socket(re.compile(r".*/api/v1/stream$"), relay)
+    await alice.page.route_web_socket(re.compile(r".*/api/quanzi/v1/stream$"), relay)
     chat = await open_chat(alice, bob_id)
     await bob.go(chat)
     await say(bob, "before the drop")

@@ -35,7 +35,7 @@ async def test_register_logs_in_and_shows_the_chats(browser: WebUser) -> None:
     assert cookie
     html = await browser.page("/chats")
     assert "No chats yet" in html
-    assert 'data-stream="/api/v1/stream"' in html
+    assert 'data-stream="/api/quanzi/v1/stream"' in html
 
 
 async def test_register_errors_are_shown_on_the_form(browser: WebUser, people: Personas) -> None:
@@ -96,7 +96,9 @@ async def test_log_out_ends_the_session(browser: WebUser, people: Personas) -> N
     token = browser.c.cookies.get("quanzi_session")
     r = await browser.post("/logout")
     assert r.status_code == 303
-    check = await browser.c.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {token}"})
+    check = await browser.c.get(
+        "/api/quanzi/v1/accounts/me", headers={"Authorization": f"Bearer {token}"}
+    )
     assert check.status_code == 401
 
 

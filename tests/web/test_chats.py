@@ -16,11 +16,13 @@ def shown(html: str) -> list[int]:
 async def befriend(people: Personas, a: str, b: str) -> tuple[str, str]:
     one, two = await people.login(a), await people.login(b)
     r = await people.client.post(
-        "/api/v1/friend-requests", json={"account_id": two.id, "greeting": "hi"}, headers=one.auth
+        "/api/quanzi/v1/friend-requests",
+        json={"account_id": two.id, "greeting": "hi"},
+        headers=one.auth,
     )
     if not r.json()["friends"]:
         await people.client.post(
-            f"/api/v1/friend-requests/{r.json()['request']['id']}/accept",
+            f"/api/quanzi/v1/friend-requests/{r.json()['request']['id']}/accept",
             json={},
             headers=two.auth,
         )

@@ -17,7 +17,9 @@ async def user(people: Personas, handle: str) -> User:
 
 
 async def privacy(people: Personas, who: User, **values: Any) -> None:
-    r = await people.client.patch("/api/v1/accounts/me", json={"privacy": values}, headers=who.auth)
+    r = await people.client.patch(
+        "/api/quanzi/v1/accounts/me", json={"privacy": values}, headers=who.auth
+    )
     assert r.status_code == 200, r.text
 
 

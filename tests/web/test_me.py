@@ -25,7 +25,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 async def my_id(user: WebUser) -> str:
-    r = await user.c.get("/api/v1/accounts/me")  # the API takes the page's cookie too
+    r = await user.c.get("/api/quanzi/v1/accounts/me")  # the API takes the page's cookie too
     assert r.status_code == 200, r.text
     return str(r.json()["id"])
 
@@ -61,11 +61,13 @@ def rasterize(svg: bytes) -> Image.Image:
 async def befriend(people: Personas, a: str, b: str) -> None:
     one, two = await people.login(a), await people.login(b)
     r = await people.client.post(
-        "/api/v1/friend-requests", json={"account_id": two.id, "greeting": "hi"}, headers=one.auth
+        "/api/quanzi/v1/friend-requests",
+        json={"account_id": two.id, "greeting": "hi"},
+        headers=one.auth,
     )
     if not r.json()["friends"]:
         await people.client.post(
-            f"/api/v1/friend-requests/{r.json()['request']['id']}/accept",
+            f"/api/quanzi/v1/friend-requests/{r.json()['request']['id']}/accept",
             json={},
             headers=two.auth,
         )
@@ -81,7 +83,7 @@ def session_ids(html: str) -> tuple[str, list[str]]:
 
 async def test_me_page_shows_my_card_and_the_menu(browser_for: NewBrowser) -> None:
     alice = await browser_for("alice")
-    account = (await alice.c.get("/api/v1/accounts/me")).json()
+    account = (await alice.c.get("/api/quanzi/v1/accounts/me")).json()
     html = await alice.page("/me")
     assert 'data-view="me"' in html and 'aria-current="page"' in html
     assert "Alice" in html
@@ -124,7 +126,7 @@ async def test_profile_edits_are_saved_and_shown_escaped(browser_for: NewBrowser
     assert "<script>alert" not in form
     assert 'value="北京 &lt;i&gt;海淀&lt;/i&gt;"' in form
     assert '<option value="female" selected>' in form
-    account = (await alice.c.get("/api/v1/accounts/me")).json()
+    account = (await alice.c.get("/api/quanzi/v1/accounts/me")).json()
     assert account["display_name"] == "<b>Ali</b> & Co" and account["gender"] == "female"
     # errors come back on the form, with what was typed
     bad = await alice.post("/me/profile", {"display_name": "  ", "bio": "kept <bio>"})
@@ -133,7 +135,7 @@ async def test_profile_edits_are_saved_and_shown_escaped(browser_for: NewBrowser
     assert "kept &lt;bio&gt;</textarea>" in bad.text
     # clearing the gender
     await alice.post("/me/profile", {"display_name": "Alice", "gender": ""})
-    assert (await alice.c.get("/api/v1/accounts/me")).json()["gender"] is None
+    assert (await alice.c.get("/api/quanzi/v1/accounts/me")).json()["gender"] is None
 
 
 async def test_avatar_upload_shows_the_new_avatar(browser_for: NewBrowser) -> None:
@@ -149,7 +151,7 @@ async def test_avatar_upload_shows_the_new_avatar(browser_for: NewBrowser) -> No
         files={"avatar": ("me.png", png, "image/png")},
     )
     assert r.status_code == 303, r.text[:500]
-    avatar_id = (await alice.c.get("/api/v1/accounts/me")).json()["avatar_id"]
+    avatar_id = (await alice.c.get("/api/quanzi/v1/accounts/me")).json()["avatar_id"]
     assert avatar_id
     me = await alice.page("/me")
     assert f'src="/media/{avatar_id}/thumb"' in me
@@ -162,16 +164,16 @@ async def test_avatar_upload_shows_the_new_avatar(browser_for: NewBrowser) -> No
         files={"avatar": ("me.png", b"not a picture", "image/png")},
     )
     assert broken.status_code in (415, 422) and 'role="alert"' in broken.text
-    assert (await alice.c.get("/api/v1/accounts/me")).json()["avatar_id"] == avatar_id
+    assert (await alice.c.get("/api/quanzi/v1/accounts/me")).json()["avatar_id"] == avatar_id
     # removing it
     await alice.post("/me/profile", {"display_name": "Alice", "remove_avatar": "true"})
-    assert (await alice.c.get("/api/v1/accounts/me")).json()["avatar_id"] is None
+    assert (await alice.c.get("/api/quanzi/v1/accounts/me")).json()["avatar_id"] is None
     assert "/thumb" not in await alice.page("/me")
 
 
 async def test_qr_code_opens_my_profile(browser_for: NewBrowser) -> None:
     alice = await browser_for("alice")
-    account = (await alice.c.get("/api/v1/accounts/me")).json()
+    account = (await alice.c.get("/api/quanzi/v1/accounts/me")).json()
     url = f"http://testserver/people/{account['id']}"
     card = await alice.page("/me/qr")
     assert 'src="/me/qr.svg"' in card and 'href="/me/qr.png"' in card
@@ -209,16 +211,18 @@ async def test_privacy_switches_change_what_search_finds(
     alice = await browser_for("alice")
     await browser_for("bob")
     bob = await people.login("bob")
-    number = (await alice.c.get("/api/v1/accounts/me")).json()["number"]
+    number = (await alice.c.get("/api/quanzi/v1/accounts/me")).json()["number"]
 
     async def found() -> tuple[bool, bool, bool]:
         c = people.client
-        search = await c.get("/api/v1/accounts/search", params={"q": "alice"}, headers=bob.auth)
+        search = await c.get(
+            "/api/quanzi/v1/accounts/search", params={"q": "alice"}, headers=bob.auth
+        )
         handle = await c.get(
-            "/api/v1/accounts/lookup", params={"handle": "alice"}, headers=bob.auth
+            "/api/quanzi/v1/accounts/lookup", params={"handle": "alice"}, headers=bob.auth
         )
         by_number = await c.get(
-            "/api/v1/accounts/lookup", params={"number": number}, headers=bob.auth
+            "/api/quanzi/v1/accounts/lookup", params={"number": number}, headers=bob.auth
         )
         in_search = any(a["handle"] == "alice" for a in search.json()["items"])
         return in_search, handle.status_code == 200, by_number.status_code == 200
@@ -246,7 +250,7 @@ async def test_privacy_switches_change_what_search_finds(
     assert not re.search(r'id="privacy-find_in_search" value="true"[^>]* checked', page)
     assert re.search(r'id="privacy-locked" value="true"[^>]* checked', page)
     assert re.search(r'id="moments-window-3d" checked', page)
-    privacy = (await alice.c.get("/api/v1/accounts/me")).json()["privacy"]
+    privacy = (await alice.c.get("/api/quanzi/v1/accounts/me")).json()["privacy"]
     assert privacy == {
         "find_by_number": True,
         "find_by_handle": False,
@@ -307,7 +311,7 @@ async def test_devices_are_listed_and_a_revoked_one_is_logged_out(
         assert missing.status_code == 404
 
         await alice.post("/me/sessions/others/revoke")
-        gone = await people.client.get("/api/v1/accounts/me", headers=app.auth)
+        gone = await people.client.get("/api/quanzi/v1/accounts/me", headers=app.auth)
         assert gone.status_code == 401
         html = await alice.page("/me/sessions")
         assert html.count("data-session=") == 1 and "Log out all other devices" not in html
@@ -348,7 +352,7 @@ async def test_password_change_shows_errors_and_ends_the_old_password(
         assert (await other.get("/me")).status_code == 303  # other devices are logged out
 
         stale = await people.client.post(
-            "/api/v1/sessions", json={"login": "alice", "password": PASSWORD}
+            "/api/quanzi/v1/sessions", json={"login": "alice", "password": PASSWORD}
         )
         assert stale.status_code == 401
         await people.login("alice", password=new)
@@ -368,20 +372,22 @@ async def test_notifications_read_as_sentences_with_links(
     assert "No notifications yet." in empty and 'hx-trigger="qz:notifications from:body"' in empty
 
     await c.post(
-        "/api/v1/friend-requests",
+        "/api/quanzi/v1/friend-requests",
         json={"account_id": alice.id, "greeting": "<b>hi</b> alice"},
         headers=bob.auth,
     )
-    await c.post(f"/api/v1/accounts/{alice.id}/follow", headers=carol.auth)
+    await c.post(f"/api/quanzi/v1/accounts/{alice.id}/follow", headers=carol.auth)
     await befriend(people, "alice", "dave")
     dave = await people.login("dave")
-    moment = (await c.post("/api/v1/moments", json={"text": "周末"}, headers=alice.auth)).json()
-    await c.post(f"/api/v1/moments/{moment['id']}/like", headers=dave.auth)
-    post = (await c.post("/api/v1/posts", json={"text": "hello"}, headers=alice.auth)).json()
-    await c.post(f"/api/v1/posts/{post['id']}/like", headers=dave.auth)
+    moment = (
+        await c.post("/api/quanzi/v1/moments", json={"text": "周末"}, headers=alice.auth)
+    ).json()
+    await c.post(f"/api/quanzi/v1/moments/{moment['id']}/like", headers=dave.auth)
+    post = (await c.post("/api/quanzi/v1/posts", json={"text": "hello"}, headers=alice.auth)).json()
+    await c.post(f"/api/quanzi/v1/posts/{post['id']}/like", headers=dave.auth)
     comment = (
         await c.post(
-            f"/api/v1/posts/{post['id']}/comments", json={"text": "nice"}, headers=dave.auth
+            f"/api/quanzi/v1/posts/{post['id']}/comments", json={"text": "nice"}, headers=dave.auth
         )
     ).json()
 
@@ -411,7 +417,7 @@ async def test_notifications_read_as_sentences_with_links(
     html = await alice_web.page("/me/notifications")
     assert 'data-unread="true"' not in html and 'id="mark-all-read"' not in html
     assert "Carol followed you" in html
-    count = await c.get("/api/v1/notifications/unread_count", headers=alice.auth)
+    count = await c.get("/api/quanzi/v1/notifications/unread_count", headers=alice.auth)
     assert count.json()["count"] == 0
 
 
@@ -480,11 +486,11 @@ async def test_delete_account_needs_the_password_and_erases_it(
     assert "quanzi_session" not in alice.c.cookies
     assert (await alice.get("/me")).headers["location"] == "/login?next=/me"
     again = await people.client.post(
-        "/api/v1/sessions", json={"login": "alice", "password": PASSWORD}
+        "/api/quanzi/v1/sessions", json={"login": "alice", "password": PASSWORD}
     )
     assert again.status_code == 401
     lookup = await people.client.get(
-        "/api/v1/accounts/lookup", params={"handle": "alice"}, headers=bob.auth
+        "/api/quanzi/v1/accounts/lookup", params={"handle": "alice"}, headers=bob.auth
     )
     assert lookup.status_code == 404
 
@@ -510,6 +516,6 @@ async def test_me_forms_refuse_requests_without_the_csrf_token(browser_for: NewB
         assert "This form has expired" in r.text
         wrong = await alice.c.post(path, data={**data, "csrf_token": "A" * 43})
         assert wrong.status_code == 403, path
-    account = (await alice.c.get("/api/v1/accounts/me")).json()
+    account = (await alice.c.get("/api/quanzi/v1/accounts/me")).json()
     assert account["display_name"] == "Alice" and account["privacy"]["moments_window"] == "all"
     assert (await alice.get("/me")).status_code == 200

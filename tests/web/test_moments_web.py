@@ -36,11 +36,13 @@ def comment_ids(html: str) -> list[str]:
 async def befriend(people: Personas, a: str, b: str) -> tuple[str, str]:
     one, two = await people.login(a), await people.login(b)
     r = await people.client.post(
-        "/api/v1/friend-requests", json={"account_id": two.id, "greeting": "hi"}, headers=one.auth
+        "/api/quanzi/v1/friend-requests",
+        json={"account_id": two.id, "greeting": "hi"},
+        headers=one.auth,
     )
     if not r.json()["friends"]:
         await people.client.post(
-            f"/api/v1/friend-requests/{r.json()['request']['id']}/accept",
+            f"/api/quanzi/v1/friend-requests/{r.json()['request']['id']}/accept",
             json={},
             headers=two.auth,
         )
@@ -50,7 +52,9 @@ async def befriend(people: Personas, a: str, b: str) -> tuple[str, str]:
 async def label(people: Personas, owner: str, name: str, *member_ids: str) -> str:
     user = await people.login(owner)
     r = await people.client.post(
-        "/api/v1/labels", json={"name": name, "member_ids": list(member_ids)}, headers=user.auth
+        "/api/quanzi/v1/labels",
+        json={"name": name, "member_ids": list(member_ids)},
+        headers=user.auth,
     )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
@@ -394,7 +398,7 @@ async def test_people_are_named_by_my_remarks(browser_for: NewBrowser, people: P
     await users["bob"].post(f"/moments/{moment_id}/comments", {"text": "同乐！"}, htmx=True)
     bob = await people.login("bob")
     r = await people.client.patch(
-        f"/api/v1/friends/{alice_id}", json={"remark": "老同学 <Alice>"}, headers=bob.auth
+        f"/api/quanzi/v1/friends/{alice_id}", json={"remark": "老同学 <Alice>"}, headers=bob.auth
     )
     assert r.status_code == 200, r.text
     seen_by_bob = await users["bob"].page("/moments")

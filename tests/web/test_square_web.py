@@ -34,7 +34,9 @@ class Person:
         return self.api.id
 
     async def call(self, method: str, path: str, **kw: Any) -> Any:
-        r = await self.people.client.request(method, f"/api/v1{path}", headers=self.api.auth, **kw)
+        r = await self.people.client.request(
+            method, f"/api/quanzi/v1{path}", headers=self.api.auth, **kw
+        )
         assert r.status_code < 300, r.text
         return r.json() if r.content else None
 

@@ -56,6 +56,11 @@ async def _principal(request: Request) -> Principal | None:
             raise Unauthorized(
                 "The token is not valid (expired, revoked or mistyped).", code="invalid_token"
             )
+        if principal.scopes is not None:
+            raise Forbidden(
+                "This token was given to an app through OAuth: it works on the Mastodon API.",
+                code="oauth_token",
+            )
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:

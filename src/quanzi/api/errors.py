@@ -37,45 +37,69 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": error}
 
 
+# The Mastodon-compatible door answers errors as Mastodon does: {"error": "<message>"}, and on
+# the OAuth endpoints as RFC 6749 says: {"error": "<code>", "error_description": "<message>"}.
+MASTODON_PREFIXES = ("/api/v1/", "/api/v2/")
+OAUTH_PREFIX = "/oauth/"
+
+
 def render(
     status: int,
     code: str,
     message: str,
     details: dict[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    path: str = "",
 ) -> JSONResponse:
-    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+    body: dict[str, Any]
+    if path.startswith(MASTODON_PREFIXES):
+        body = {"error": message}
+    elif path.startswith(OAUTH_PREFIX):
+        body = {"error": code, "error_description": message}
+    else:
+        body = error_body(code, message, details)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def quanzi_error(_request: Request, exc: Exception) -> Response:
+async def quanzi_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, QuanziError)
-    return render(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    return render(
+        exc.status, exc.code, exc.message, exc.details, exc.headers, path=request.url.path
+    )
 
 
-async def validation_error(_request: Request, exc: Exception) -> Response:
+async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = list(exc.errors())
     if any(p.get("type") == "json_invalid" for p in problems):
-        return render(400, "malformed_json", "The request body is not valid JSON.")
+        return render(
+            400, "malformed_json", "The request body is not valid JSON.", path=request.url.path
+        )
     fields = [
         {"loc": ".".join(str(part) for part in p.get("loc", ())), "message": p.get("msg", "")}
         for p in problems
     ]
     first = fields[0] if fields else {"loc": "", "message": "invalid"}
     message = f"{first['loc']}: {first['message']}" if first["loc"] else str(first["message"])
-    return render(422, "invalid_request", message, {"fields": fields})
+    return render(422, "invalid_request", message, {"fields": fields}, path=request.url.path)
 
 
-async def http_error(_request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return render(exc.status_code, code, message, headers=exc.headers)
+    return render(exc.status_code, code, message, headers=exc.headers, path=request.url.path)
 
 
-async def unexpected_error(_request: Request, exc: Exception) -> Response:
+async def unexpected_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc)
-    return render(500, "internal_error", "Something went wrong on our side; it has been logged.")
+    return render(
+        500,
+        "internal_error",
+        "Something went wrong on our side; it has been logged.",
+        path=request.url.path,
+    )
 
 
 def install(app: FastAPI) -> None:

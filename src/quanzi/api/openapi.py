@@ -37,7 +37,7 @@ def install(app: FastAPI, routers: Iterable[APIRouter]) -> None:
         schema.setdefault("components", {}).setdefault("securitySchemes", {})[SCHEME] = {
             "type": "http",
             "scheme": "bearer",
-            "description": "A token from POST /api/v1/sessions",
+            "description": "A token from POST /api/quanzi/v1/sessions",
         }
         for route in routes:
             calls = set(_calls(route.dependant))

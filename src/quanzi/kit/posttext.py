@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from html import escape
 
 from quanzi.kit.text import clean_line
 
@@ -60,3 +62,55 @@ def excerpt(text: str, length: int = EXCERPT) -> tuple[str, bool]:
     if len(text) <= length:
         return text, False
     return text[:length].rstrip(), True
+
+
+# Everything in a post that becomes a link, in one pass: topics both ways, mentions, links. The
+# named group of a match is its `lastgroup` (it closes after the groups nested in it).
+_MARKED = re.compile(
+    "|".join(
+        f"(?P<{name}>{pattern.pattern})"
+        for name, pattern in (
+            ("link", LINK),
+            ("weibo", WEIBO_TOPIC),
+            ("tag", TAG),
+            ("mention", MENTION),
+        )
+    )
+)
+
+
+def to_html(
+    text: str,
+    *,
+    mention_href: Callable[[str], str | None],
+    topic_href: Callable[[str], str],
+) -> str:
+    """A post's text as the HTML that Mastodon clients show: escaped, paragraphs and line
+    breaks kept, links, #topics# and @mentions (of accounts `mention_href` knows) linked."""
+    out: list[str] = []
+    at = 0
+    for m in _MARKED.finditer(text):
+        out.append(escape(text[at : m.start()]))
+        at = m.end()
+        whole = m.group(0)
+        if m.lastgroup == "link":
+            url = whole.rstrip(".,;:!?)]}")
+            at = m.start() + len(url)
+            out.append(f'<a href="{escape(url)}" rel="nofollow noopener" target="_blank">')
+            out.append(f"{escape(url)}</a>")
+        elif m.lastgroup in ("weibo", "tag"):
+            name = " ".join(whole.strip("#").split())
+            href = escape(topic_href(name))
+            out.append(f'<a href="{href}" class="mention hashtag" rel="tag">{escape(whole)}</a>')
+        else:
+            href_or_none = mention_href(whole[1:].lower())
+            if href_or_none is None:
+                out.append(escape(whole))
+            else:
+                out.append(
+                    f'<span class="h-card"><a href="{escape(href_or_none)}" class="u-url mention">'
+                    f"@<span>{escape(whole[1:])}</span></a></span>"
+                )
+    out.append(escape(text[at:]))
+    paragraphs = "".join(out).split("\n\n")
+    return "".join(f"<p>{p.strip(chr(10)).replace(chr(10), '<br />')}</p>" for p in paragraphs)

@@ -1,4 +1,4 @@
-"""The native REST + WebSocket API, under /api/v1."""
+"""The native REST + WebSocket API, under /api/quanzi/v1."""
 
 from __future__ import annotations
 

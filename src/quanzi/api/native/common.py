@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from quanzi.kit.pagination import Page
 from quanzi.kit.wire import Id
 
-PREFIX = "/api/v1"  # every native route is declared under it (and metrics label it so)
+PREFIX = "/api/quanzi/v1"  # every native route is declared under it (and metrics label it so)
 
 T = TypeVar("T")
 M = TypeVar("M")

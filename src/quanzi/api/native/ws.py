@@ -1,4 +1,4 @@
-"""The realtime stream: one authenticated WebSocket per device at /api/v1/stream.
+"""The realtime stream: one authenticated WebSocket per device at /api/quanzi/v1/stream.
 
 Server to client, every frame is {"type": ..., "payload": {...}}: first a "hello", then the
 events of the account (e.g. "account.updated"), "pong" answers, and "stream.resync" when the

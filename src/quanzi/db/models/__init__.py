@@ -7,6 +7,7 @@ from quanzi.db.models.contacts import Block, Contact, Follow, FriendRequest, Lab
 from quanzi.db.models.media import Media
 from quanzi.db.models.moments import Moment, MomentAudience, MomentComment, MomentLike, MomentMedia
 from quanzi.db.models.notifications import Notification
+from quanzi.db.models.oauth import Marker, OAuthApp, OAuthAppToken, OAuthCode
 from quanzi.db.models.ops import Counter, IdempotencyKey
 from quanzi.db.models.square import (
     Comment,
@@ -44,6 +45,7 @@ __all__ = [
     "Invite",
     "Label",
     "LabelMember",
+    "Marker",
     "Media",
     "Member",
     "Message",
@@ -53,6 +55,9 @@ __all__ = [
     "MomentLike",
     "MomentMedia",
     "Notification",
+    "OAuthApp",
+    "OAuthAppToken",
+    "OAuthCode",
     "Post",
     "PostEdit",
     "PostLike",

@@ -58,7 +58,13 @@ class AuthSession(Base):
     )
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     device_name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(10))  # api | web
+    kind: Mapped[str] = mapped_column(String(10))  # api | web | oauth
+    # Set for a token given to a client app through OAuth: which app, and what it may do
+    # (space-separated scopes). A native or web session may do everything (scopes None).
+    app_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("oauth_apps.id", ondelete="CASCADE"), index=True
+    )
+    scopes: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -33,6 +33,7 @@ class Post(Base):
     community_id: Mapped[int | None] = mapped_column(BigId)
     removed_from_community: Mapped[bool] = mapped_column(Boolean, default=False)
     media_ids: Mapped[str] = mapped_column(Text, default="")  # JSON list, in order
+    language: Mapped[str | None] = mapped_column(String(16))  # as the author's client said
     repost_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     like_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -296,9 +296,12 @@ async def log_in(
     device_name: str,
     kind: str,
     ip: str,
+    app_id: int | None = None,
+    scopes: str | None = None,
 ) -> LoggedIn:
-    """Check a password and open a session. A wrong password and an unknown login get the same
-    answer, after the same work (an argon2 verification either way)."""
+    """Check a password and open a session (for a client app with `scopes`, through OAuth's
+    password grant). A wrong password and an unknown login get the same answer, after the same
+    work (an argon2 verification either way)."""
     settings = services.settings
     who = login.strip().lower()[:320]
     await services.limiter.hit(settings.rate_login_ip, "login-ip", ip)
@@ -322,6 +325,8 @@ async def log_in(
             token_hash=digest,
             device_name=clean_line(device_name)[:100] or "unknown device",
             kind=kind,
+            app_id=app_id,
+            scopes=scopes,
             created_at=tx.now,
             last_used_at=tx.now,
         )

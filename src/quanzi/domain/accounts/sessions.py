@@ -44,16 +44,38 @@ class Principal:
     account_id: int
     session_id: int
     role: str
+    # What a token given to a client app through OAuth may do (see `may`); None for a native
+    # or web session, which may do everything.
+    scopes: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def may(self, scope: str) -> bool:
+        return self.scopes is None or scope_granted(scope, self.scopes)
+
+
+# Mastodon's scopes: a top-level scope grants its sub-scopes ("read" grants "read:statuses");
+# "follow" is an older name for managing follows and blocks; "profile" only lets an app learn
+# who the person is, which "read" and "read:accounts" also do.
+FOLLOW_SCOPES = frozenset(
+    {"read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows", "write:mutes"}
+)
+
+
+def scope_granted(wanted: str, granted: frozenset[str]) -> bool:
+    if wanted in granted or wanted.split(":", 1)[0] in granted:
+        return True
+    if wanted in FOLLOW_SCOPES and "follow" in granted:
+        return True
+    return wanted == "profile" and bool(granted & {"read", "read:accounts"})
+
 
 # The live session of a token (by the digest of the token), built once: read by every request
 # whose token is not in the cache.
 _SESSION_BY_DIGEST = (
-    select(AuthSession.id, AuthSession.account_id, Account.role)
+    select(AuthSession.id, AuthSession.account_id, Account.role, AuthSession.scopes)
     .join(Account, Account.id == AuthSession.account_id)
     .where(AuthSession.token_hash == bindparam("digest"), Account.status == "active")
 )
@@ -98,7 +120,10 @@ class Authenticator:
         async with self._db.read_session() as session:
             conn = await session.connection()
             row = (await conn.execute(_SESSION_BY_DIGEST, {"digest": digest})).first()
-        return Principal(row.account_id, row.id, row.role) if row else None
+        if row is None:
+            return None
+        scopes = frozenset(row.scopes.split()) if row.scopes is not None else None
+        return Principal(row.account_id, row.id, row.role, scopes)
 
     def handle(self, event: Event) -> None:
         """Bus handler: forget revoked sessions at once, in every process."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, update
+from sqlalchemy import Table, delete, update
 
 from quanzi.db.models import Notification
 from quanzi.db.upsert import upsert
@@ -72,3 +73,24 @@ async def do_mark_read(tx: Tx, viewer: Principal, *, up_to_id: int | None, ids: 
             users=[viewer.account_id],
         )
     return changed
+
+
+async def do_dismiss(
+    tx: Tx, viewer: Principal, *, ids: list[int] | None, kinds: Collection[str] | None = None
+) -> int:
+    """Delete notifications: the ones listed, or all of them (ids None); only of `kinds`,
+    when given."""
+    query = delete(Notification).where(Notification.account_id == viewer.account_id)
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    if kinds is not None:
+        query = query.where(Notification.kind.in_(sorted(kinds)))
+    result = await tx.session.execute(query)
+    gone = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if gone:
+        tx.emit(
+            NOTIFICATIONS_READ,
+            {"up_to_id": None, "ids": [str(i) for i in ids or []]},
+            users=[viewer.account_id],
+        )
+    return gone

@@ -7,6 +7,7 @@ concurrent updates.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import cast
 
@@ -41,6 +42,7 @@ from quanzi.kit.words import search_tokens
 
 MAX_MEDIA = 9
 VISIBILITIES = ("public", "followers", "mentioned")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 LIVE_CHUNK = 5000  # recipients per "post.new" event
 POST_LIKES = cast(Table, PostLike.__table__)
 
@@ -59,6 +61,19 @@ def _check_text(tx: Tx, text: str, *, required: bool) -> str:
             "A post needs some text or an image.", code="empty_post", details={"field": "text"}
         )
     return text
+
+
+def _check_language(language: str | None) -> str | None:
+    """An ISO 639 code (with an optional region, "zh-CN"), or nothing."""
+    if not language:
+        return None
+    if not LANGUAGE.fullmatch(language):
+        raise Invalid(
+            "Language is an ISO 639 code such as zh or en.",
+            code="invalid_language",
+            details={"field": "language"},
+        )
+    return language
 
 
 async def _attach_media(
@@ -128,6 +143,7 @@ async def do_create_post(
     media_ids: list[int] | None = None,
     visibility: str = "public",
     community_id: int | None = None,
+    language: str | None = None,
 ) -> Post:
     media_ids = media_ids or []
     if visibility not in VISIBILITIES:
@@ -149,6 +165,7 @@ async def do_create_post(
         community_id=community_id,
         removed_from_community=False,
         media_ids=orjson.dumps([str(i) for i in media_ids]).decode() if media_ids else "",
+        language=_check_language(language),
         repost_count=0,
         comment_count=0,
         like_count=0,
@@ -411,3 +428,24 @@ async def _community_member(tx: Tx, viewer: Principal, community_id: int) -> Com
             raise NotFound("No such community.")
         raise Forbidden("Join the community to post in it.", code="not_a_member")
     return member
+
+
+async def do_unrepost(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    """Take back my plain reposts (those without a comment) of a post; returns the post."""
+    post = await access_post(tx, viewer, post_id)
+    mine = (
+        await tx.session.execute(
+            select(Post).where(
+                Post.author_id == viewer.account_id,
+                Post.root_id == post.id,
+                Post.text == "",
+                Post.deleted_at.is_(None),
+            )
+        )
+    ).scalars()
+    for repost in list(mine):
+        await erase_post(tx, repost)
+        tx.emit("post.deleted", {"post_id": str(repost.id)}, users=[viewer.account_id])
+    await tx.session.flush()
+    await tx.session.refresh(post)
+    return post

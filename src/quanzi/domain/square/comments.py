@@ -300,3 +300,29 @@ async def do_erase_comments_and_likes(tx: Tx, account_id: int) -> None:
             .values(like_count=Comment.like_count - 1)
         )
     await tx.session.execute(delete(CommentLike).where(CommentLike.account_id == account_id))
+
+
+async def comments_of_post(
+    tx: Tx, viewer: Principal | None, post_id: int, limit: int = 500
+) -> list[Comment]:
+    """The comments of a post the viewer may see, oldest first (a whole conversation, as the
+    context of a status shows it), at most `limit`."""
+    await access_post(tx, viewer, post_id)
+    rows = await tx.session.execute(
+        select(Comment)
+        .where(Comment.post_id == post_id, _shown(viewer))
+        .order_by(Comment.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def liked_comments(tx: Tx, viewer: Principal | None, ids: list[int]) -> set[int]:
+    if viewer is None or not ids:
+        return set()
+    rows = await tx.session.execute(
+        select(CommentLike.comment_id).where(
+            CommentLike.account_id == viewer.account_id, CommentLike.comment_id.in_(ids)
+        )
+    )
+    return set(rows.scalars())

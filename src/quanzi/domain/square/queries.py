@@ -18,7 +18,17 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 
 from quanzi.db.models import (
     Block,
@@ -296,3 +306,45 @@ async def edit_history(tx: Tx, viewer: Principal | None, post_id: int) -> list[P
         select(PostEdit).where(PostEdit.post_id == post_id).order_by(PostEdit.id.desc())
     )
     return list(rows.scalars())
+
+
+async def reposted_among(tx: Tx, viewer: Principal, ids: Sequence[int]) -> set[int]:
+    """Which of these posts the viewer has reposted (and not deleted the repost)."""
+    if not ids:
+        return set()
+    rows = await tx.session.execute(
+        select(Post.root_id).where(
+            Post.author_id == viewer.account_id,
+            Post.root_id.in_(list(ids)),
+            Post.deleted_at.is_(None),
+        )
+    )
+    return {int(r) for r in rows.scalars() if r is not None}
+
+
+async def post_counts(tx: Tx, author_ids: Sequence[int]) -> dict[int, int]:
+    """How many posts (reposts included) each account has, as their profiles count them."""
+    if not author_ids:
+        return {}
+    rows = await tx.session.execute(
+        select(Post.author_id, func.count())
+        .where(Post.author_id.in_(list(author_ids)), Post.deleted_at.is_(None))
+        .group_by(Post.author_id)
+    )
+    return {int(a): int(n) for a, n in rows.all()}
+
+
+async def likers_of(tx: Tx, viewer: Principal | None, post_id: int, limit: int) -> list[AccountRow]:
+    """Who liked a post the viewer may see, most recent first; accounts that blocked the
+    viewer, or that the viewer blocked, are left out."""
+    await access_post(tx, viewer, post_id)
+    query = select(PostLike.account_id).where(PostLike.post_id == post_id)
+    if viewer is not None:
+        query = query.where(~blocked_between(viewer.account_id, PostLike.account_id))
+    ids = list(
+        (
+            await tx.session.execute(query.order_by(PostLike.created_at.desc()).limit(limit))
+        ).scalars()
+    )
+    rows = await load_account_rows(tx, ids)
+    return [rows[i] for i in ids if i in rows and rows[i].status == "active"]

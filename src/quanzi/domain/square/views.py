@@ -28,6 +28,7 @@ class PostFields(Protocol):
     text: str
     visibility: str
     media_ids: str
+    language: str | None
     root_id: int | None
     parent_id: int | None
     community_id: int | None
@@ -68,6 +69,7 @@ class PostRead(BaseModel):
     excerpt: str  # the first 140 characters, for feeds
     truncated: bool  # the feed should offer "more"
     visibility: Visibility
+    language: str | None  # as the author's app said (ISO 639), if it did
     media: list[MediaRef]
     mentions: list[Id]
     topics: list[str]
@@ -107,6 +109,7 @@ def post_read(
         excerpt=short,
         truncated=more,
         visibility=post.visibility,
+        language=post.language,
         media=media_refs(post.media_ids, base_url),
         mentions=mentions,
         topics=topics,

@@ -150,11 +150,11 @@
     return response.ok ? response.json() : null;
   }
   async function refreshChatBadge() {
-    const data = await getJSON("/api/v1/conversations/unread");
+    const data = await getJSON("/api/quanzi/v1/conversations/unread");
     if (data) setBadge("badge-chats", data.total);
   }
   async function refreshNotificationBadge() {
-    const data = await getJSON("/api/v1/notifications/unread_count");
+    const data = await getJSON("/api/quanzi/v1/notifications/unread_count");
     if (!data) return;
     setBadge("badge-me", data.count);
     setBadge("badge-me-row", data.count);  // the Notifications row of the Me page

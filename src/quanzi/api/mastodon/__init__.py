@@ -1,0 +1,32 @@
+"""The Mastodon-compatible client API (/api/v1, /api/v2, /oauth): existing Mastodon apps and
+libraries talk to quanzi's square through it. One module per Mastodon resource; each endpoint
+translates and calls the domain, which holds every rule (docs/mastodon.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from quanzi.api.mastodon import (
+    accounts,
+    apps,
+    instance,
+    media,
+    notifications,
+    search,
+    statuses,
+    timelines,
+)
+
+routers: list[APIRouter] = [
+    apps.router,
+    instance.router,
+    accounts.router,
+    statuses.router,
+    timelines.router,
+    notifications.router,
+    media.router,
+    search.router,
+]
+PREFIXES = ("/api/v1/", "/api/v2/", "/oauth/")
+
+__all__ = ["PREFIXES", "routers"]

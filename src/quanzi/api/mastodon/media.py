@@ -1,0 +1,66 @@
+"""Media: uploading an image (POST /api/v2/media, and v1), describing it (GET/PUT
+/api/v1/media/:id). Images are decoded, re-encoded and stripped of metadata (GPS included) on
+upload, as through every door; processing is done by the time the upload returns (200)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from quanzi.api.deps import ServicesDep
+from quanzi.api.mastodon.auth import ReadStatuses, WriteMedia
+from quanzi.api.mastodon.common import V1, V2, MastoJSON, Params, path_id
+from quanzi.api.mastodon.entities import Entity
+from quanzi.domain.media.actions import upload_image
+from quanzi.domain.media.queries import access_media
+from quanzi.domain.media.views import MediaRead
+from quanzi.errors import Invalid
+
+router = APIRouter(include_in_schema=False)
+
+
+def attachment(m: MediaRead) -> Entity:
+    size = {"width": m.width, "height": m.height, "aspect": round(m.width / max(1, m.height), 4)}
+    small = {
+        "width": m.thumbnail_width,
+        "height": m.thumbnail_height,
+        "aspect": round(m.thumbnail_width / max(1, m.thumbnail_height), 4),
+    }
+    return {
+        "id": str(m.id),
+        "type": "gifv" if m.animated else "image",
+        "url": m.url,
+        "preview_url": m.thumbnail_url,
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": {"original": size, "small": small},
+        "description": None,  # alt text is not kept yet (docs/mastodon.md)
+        "blurhash": None,
+    }
+
+
+@router.post(f"{V2}/media")
+@router.post(f"{V1}/media")
+async def upload(request: Request, viewer: WriteMedia, services: ServicesDep) -> Response:
+    params = await Params.of(request)
+    file = params.values.get("file")
+    if not isinstance(file, UploadFile):
+        raise Invalid("Attach the image as the form field `file`.", code="file_missing")
+    media, _ = await upload_image(services, viewer, await file.read())
+    return MastoJSON(attachment(MediaRead.of(media, services.settings.public_base)))
+
+
+@router.get(f"{V1}/media/{{media_id}}")
+async def describe(media_id: str, viewer: ReadStatuses, services: ServicesDep) -> Response:
+    async with services.read() as tx:
+        media = await access_media(tx, viewer, path_id(media_id))
+    return MastoJSON(attachment(MediaRead.of(media, services.settings.public_base)))
+
+
+@router.put(f"{V1}/media/{{media_id}}")
+async def update(media_id: str, viewer: WriteMedia, services: ServicesDep) -> Response:
+    async with services.read() as tx:
+        media = await access_media(tx, viewer, path_id(media_id))
+    return MastoJSON(attachment(MediaRead.of(media, services.settings.public_base)))

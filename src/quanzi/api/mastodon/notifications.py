@@ -1,0 +1,186 @@
+"""Notifications (list, get, dismiss, clear) and markers. Only what happens on the square and
+in follows reaches this door: friend requests, chats, groups and Moments stay out of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from quanzi.api.deps import ServicesDep
+from quanzi.api.mastodon import render
+from quanzi.api.mastodon.auth import (
+    ReadNotifications,
+    ReadStatuses,
+    WriteNotifications,
+    WriteStatuses,
+)
+from quanzi.api.mastodon.common import (
+    V1,
+    MastoJSON,
+    Params,
+    StatusWindow,
+    paged,
+    parse_id,
+    path_id,
+    when,
+)
+from quanzi.api.mastodon.entities import Entity
+from quanzi.db.models import Marker, Notification
+from quanzi.domain.accounts.queries import load_account_rows
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.notifications import actions, markers, queries
+from quanzi.domain.tx import Tx
+from quanzi.errors import NotFound
+
+router = APIRouter(include_in_schema=False)
+
+# quanzi's kind -> Mastodon's type (a reply or a comment is a mention: it speaks to you).
+TYPES = {
+    "mention": "mention",
+    "comment": "mention",
+    "reply": "mention",
+    "repost": "reblog",
+    "like": "favourite",
+    "comment_like": "favourite",
+    "follow": "follow",
+    "follow_request": "follow_request",
+}
+KINDS = frozenset(TYPES)
+
+
+def kinds_for(types: Sequence[str], excluded: Sequence[str]) -> frozenset[str]:
+    return frozenset(k for k, t in TYPES.items() if (not types or t in types) and t not in excluded)
+
+
+def _status_id(n: Notification) -> int | None:
+    data = orjson.loads(n.data or "{}")
+    if n.kind == "repost":
+        return int(data.get("of") or data["post_id"])
+    if n.kind in ("comment", "reply", "comment_like"):
+        return int(data["comment_id"])
+    if n.kind in ("mention", "like"):
+        return int(data["post_id"])
+    return None
+
+
+async def render_notifications(
+    tx: Tx, viewer: Principal, found: Sequence[Notification]
+) -> list[Entity]:
+    """Notifications as Mastodon's entities; one whose status is gone (deleted, or no longer
+    visible) is left out, as is one from an account that is gone."""
+    actors = await load_account_rows(tx, {n.actor_id for n in found if n.actor_id})
+    shown = await render.accounts(tx, [r for r in actors.values() if r.status == "active"])
+    by_id = {int(a["id"]): a for a in shown}
+    out = []
+    for n in found:
+        actor = by_id.get(n.actor_id or 0)
+        if actor is None or n.kind not in TYPES:
+            continue
+        status = None
+        status_id = _status_id(n)
+        if status_id is not None:
+            try:
+                status = await render.status(tx, viewer, status_id)
+            except NotFound:
+                continue
+        out.append(
+            {
+                "id": str(n.id),
+                "type": TYPES[n.kind],
+                "created_at": when(n.created_at),
+                "group_key": f"ungrouped-{n.id}",
+                "account": actor,
+                "status": status,
+            }
+        )
+    return out
+
+
+@router.get(f"{V1}/notifications")
+async def list_notifications(
+    request: Request, viewer: ReadNotifications, services: ServicesDep, window: StatusWindow
+) -> Response:
+    params = Params({})
+    for key, value in request.query_params.multi_items():
+        params.values.setdefault(key.removesuffix("[]"), []).append(value)
+    kinds = kinds_for(params.texts("types"), params.texts("exclude_types"))
+    async with services.read() as tx:
+        page = await queries.list_notifications(tx, viewer, window, kinds=kinds)
+        return paged(request, await render_notifications(tx, viewer, page.items), page)
+
+
+@router.get(f"{V1}/notifications/unread_count")
+async def unread_count(viewer: ReadNotifications, services: ServicesDep) -> Response:
+    async with services.read() as tx:
+        return MastoJSON({"count": await queries.count_unread(tx, viewer)})
+
+
+@router.get(f"{V1}/notifications/{{notification_id}}")
+async def get_notification(
+    notification_id: str, viewer: ReadNotifications, services: ServicesDep
+) -> Response:
+    async with services.read() as tx:
+        n = await queries.access_notification(tx, viewer, path_id(notification_id), KINDS)
+        made = await render_notifications(tx, viewer, [n])
+    if not made:
+        raise NotFound("Record not found")
+    return MastoJSON(made[0])
+
+
+@router.post(f"{V1}/notifications/clear")
+async def clear(viewer: WriteNotifications, services: ServicesDep) -> Response:
+    async with services.write() as tx:
+        await actions.do_dismiss(tx, viewer, ids=None, kinds=KINDS)
+    return MastoJSON({})
+
+
+@router.post(f"{V1}/notifications/{{notification_id}}/dismiss")
+async def dismiss(
+    notification_id: str, viewer: WriteNotifications, services: ServicesDep
+) -> Response:
+    async with services.write() as tx:
+        gone = await actions.do_dismiss(tx, viewer, ids=[path_id(notification_id)], kinds=KINDS)
+    if not gone:
+        raise NotFound("Record not found")
+    return MastoJSON({})
+
+
+# Markers
+
+
+def _marker(m: Marker) -> Entity:
+    return {
+        "last_read_id": str(m.last_read_id),
+        "version": m.version,
+        "updated_at": when(m.updated_at),
+    }
+
+
+@router.get(f"{V1}/markers")
+async def get_markers(request: Request, viewer: ReadStatuses, services: ServicesDep) -> Response:
+    wanted = [v for k, v in request.query_params.multi_items() if k in ("timeline", "timeline[]")]
+    async with services.read() as tx:
+        found = await markers.get_markers(tx, viewer, wanted or list(markers.TIMELINES))
+    return MastoJSON({m.timeline: _marker(m) for m in found})
+
+
+@router.post(f"{V1}/markers")
+async def save_markers(request: Request, viewer: WriteStatuses, services: ServicesDep) -> Response:
+    params = await Params.of(request)
+    saved = {}
+    async with services.write() as tx:
+        for timeline in sorted(markers.TIMELINES):
+            raw = params.values.get(timeline)
+            if raw is None:
+                raw = params.values.get(f"{timeline}[last_read_id]")
+                raw = {"last_read_id": raw} if raw is not None else None
+            if isinstance(raw, dict) and raw.get("last_read_id") is not None:
+                last = parse_id(str(raw["last_read_id"]), "last_read_id")
+                if last is not None:
+                    saved[timeline] = _marker(
+                        await markers.do_save_marker(tx, viewer, timeline, last)
+                    )
+    return MastoJSON(saved)

@@ -1,0 +1,142 @@
+"""Statuses for a viewer: a page of posts (or comments) rendered by the domain, then made into
+Mastodon entities with what a page needs gathered in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from quanzi.api.mastodon.entities import Entity, StatusMaker, Urls, account
+from quanzi.db.models import Comment, Post
+from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.queries import load_account_rows
+from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.square import comments as square_comments
+from quanzi.domain.square import queries
+from quanzi.domain.square.views import CommentRead, PostFields, PostRead
+from quanzi.domain.tx import Tx
+from quanzi.errors import NotFound
+
+
+def urls_of(tx: Tx) -> Urls:
+    return Urls(tx.settings.public_base)
+
+
+def public(row: AccountRow | AccountPublic, tx: Tx) -> AccountPublic:
+    if isinstance(row, AccountPublic):
+        return row
+    return AccountPublic.of(row, tx.settings.public_base)
+
+
+async def accounts(tx: Tx, rows: Sequence[AccountRow | AccountPublic]) -> list[Entity]:
+    """Accounts with their post counts."""
+    shown = [public(r, tx) for r in rows]
+    counts = await queries.post_counts(tx, sorted({a.id for a in shown}))
+    urls = urls_of(tx)
+    return [account(a, urls, counts.get(a.id, 0)) for a in shown]
+
+
+async def one_account(tx: Tx, row: AccountRow | AccountPublic) -> Entity:
+    return (await accounts(tx, [row]))[0]
+
+
+async def maker_for(
+    tx: Tx,
+    viewer: Principal | None,
+    posts: Sequence[PostRead],
+    comments: Sequence[CommentRead] = (),
+) -> StatusMaker:
+    everything: list[PostRead] = []
+    for p in posts:
+        everything.append(p)
+        if p.reposted is not None and p.reposted.post is not None:
+            everything.append(p.reposted.post)
+    mentioned_ids = {i for p in everything for i in p.mentions}
+    rows = await load_account_rows(tx, mentioned_ids)
+    base = tx.settings.public_base
+    mentioned = {i: AccountPublic.of(r, base) for i, r in rows.items() if r.status == "active"}
+    authors = {p.author.id for p in everything} | {c.author.id for c in comments}
+    return StatusMaker(
+        urls_of(tx),
+        mentioned=mentioned,
+        reblogged=(
+            await queries.reposted_among(tx, viewer, [p.id for p in everything])
+            if viewer is not None
+            else set()
+        ),
+        counts=await queries.post_counts(tx, sorted(authors)),
+        viewer_id=viewer.account_id if viewer else None,
+    )
+
+
+async def statuses(tx: Tx, viewer: Principal | None, posts: Sequence[PostFields]) -> list[Entity]:
+    reads = await queries.render_posts(tx, viewer, list(posts))
+    make = await maker_for(tx, viewer, reads)
+    return [make.post(p) for p in reads]
+
+
+async def post_read(tx: Tx, viewer: Principal | None, post_id: int) -> PostRead:
+    post = await queries.access_post(tx, viewer, post_id)
+    return (await queries.render_posts(tx, viewer, [post]))[0]
+
+
+async def comment_statuses(
+    tx: Tx, viewer: Principal | None, post: PostRead, found: Sequence[Comment]
+) -> list[Entity]:
+    liked = await square_comments.liked_comments(tx, viewer, [c.id for c in found])
+    rows = await load_account_rows(
+        tx,
+        {c.author_id for c in found}
+        | {c.reply_to_account_id for c in found if c.reply_to_account_id},
+    )
+    base = tx.settings.public_base
+    reads = [
+        CommentRead.of(
+            c,
+            rows[c.author_id],
+            rows.get(c.reply_to_account_id) if c.reply_to_account_id else None,
+            base,
+            liked=c.id in liked,
+        )
+        for c in found
+        if c.author_id in rows
+    ]
+    make = await maker_for(tx, viewer, [post], reads)
+    return [make.comment(c, post) for c in reads]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a status id names: a post, or a comment (with its post)."""
+
+    post: Post
+    comment: Comment | None = None
+
+
+async def access_status(tx: Tx, viewer: Principal | None, status_id: int) -> Found:
+    """The post or comment with this id, if the viewer may see it (the same 404 otherwise)."""
+    try:
+        return Found(await queries.access_post(tx, viewer, status_id))
+    except NotFound:
+        pass
+    try:
+        comment = await square_comments.access_comment(tx, viewer, status_id)
+    except NotFound:
+        raise NotFound("Record not found") from None
+    return Found(await queries.access_post(tx, viewer, comment.post_id), comment)
+
+
+async def status(tx: Tx, viewer: Principal | None, status_id: int) -> Entity:
+    found = await access_status(tx, viewer, status_id)
+    return await render_found(tx, viewer, found)
+
+
+async def render_found(tx: Tx, viewer: Principal | None, found: Found) -> Entity:
+    if found.comment is None:
+        return (await statuses(tx, viewer, [found.post]))[0]
+    post = (await queries.render_posts(tx, viewer, [found.post]))[0]
+    made = await comment_statuses(tx, viewer, post, [found.comment])
+    if not made:
+        raise NotFound("Record not found")
+    return made[0]

@@ -1,0 +1,62 @@
+"""Search (v2: accounts, statuses, hashtags; Chinese and English), tags, trending tags."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from quanzi.api.deps import ServicesDep
+from quanzi.api.mastodon import render
+from quanzi.api.mastodon.auth import MaybeReader, ReadSearch
+from quanzi.api.mastodon.common import V1, V2, MastoJSON, Params
+from quanzi.api.mastodon.entities import Urls, tag
+from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.contacts.queries import search_accounts
+from quanzi.domain.square import queries, topics
+from quanzi.domain.square.search import search_posts
+from quanzi.errors import Invalid
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(f"{V2}/search")
+async def search(request: Request, viewer: ReadSearch, services: ServicesDep) -> Response:
+    params = Params(dict(request.query_params))
+    q = (params.text("q") or "").strip()[:200]
+    if not q:
+        raise Invalid("Give something to search for (q).", code="query_missing")
+    kind = params.text("type")
+    limit = max(1, min(int(params.text("limit") or 20), 40))
+    offset = max(0, min(int(params.text("offset") or 0), 500))
+    urls = Urls(services.settings.public_base)
+    async with services.read() as tx:
+        accounts = []
+        if kind in (None, "", "accounts") and offset == 0:
+            found = await search_accounts(tx, viewer, q.removeprefix("@"), limit)
+            accounts = await render.accounts(tx, [AccountRow.of(a) for a in found])
+        statuses = []
+        if kind in (None, "", "statuses"):
+            posts = await search_posts(tx, viewer, q, limit=limit, offset=offset)
+            statuses = await render.statuses(tx, viewer, posts)
+        hashtags = []
+        if kind in (None, "", "hashtags") and offset == 0:
+            hashtags = [
+                tag(t.name, urls) for t in await topics.search_topics(tx, q.strip("#"), limit)
+            ]
+    return MastoJSON({"accounts": accounts, "statuses": statuses, "hashtags": hashtags})
+
+
+@router.get(f"{V1}/tags/{{name:path}}")
+async def get_tag(name: str, viewer: MaybeReader, services: ServicesDep) -> Response:
+    async with services.read() as tx:
+        found = await queries.access_topic(tx, name[:100])
+    return MastoJSON(tag(found.name, Urls(services.settings.public_base)))
+
+
+@router.get(f"{V1}/trends/tags")
+@router.get(f"{V1}/trends")
+async def trending_tags(services: ServicesDep) -> Response:
+    urls = Urls(services.settings.public_base)
+    async with services.read() as tx:
+        rows = await topics.list_trending(tx)
+    return MastoJSON([tag(topic.name, urls) for _, topic in rows])
