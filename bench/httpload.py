@@ -141,7 +141,12 @@ async def sleep_until(due: float) -> None:
 
 
 def count_items(body: bytes, key: str) -> int:
-    return len(orjson.loads(body)[key])
+    """Items in the answer's list under `key`; with no key, the answer is the list (Mastodon's
+    way), or a single object (which counts as one)."""
+    data = orjson.loads(body)
+    if key:
+        return len(data[key])
+    return len(data) if isinstance(data, list) else 1
 
 
 async def cmd_load(config: dict[str, Any], arg: dict[str, Any]) -> dict[str, Any]:

@@ -258,7 +258,12 @@ async def reblog(
         found = await _original(tx, viewer, path_id(status_id))
         if found.comment is not None:
             raise Invalid("A comment cannot be reblogged; reblog its post.", code="not_repostable")
-        made = await actions.do_repost(tx, viewer, found.post.id, visibility=_visibility(params))
+        # Reblogging twice gives the same reblog (as on Mastodon), not a second repost.
+        made = await queries.my_plain_repost(tx, viewer, found.post.id)
+        if made is None:
+            made = await actions.do_repost(
+                tx, viewer, found.post.id, visibility=_visibility(params)
+            )
     async with services.read() as tx:
         return MastoJSON(await render.status(tx, viewer, made.id))
 

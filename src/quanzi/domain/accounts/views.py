@@ -123,7 +123,7 @@ def _common(account: Account | AccountRow, base_url: str) -> dict[str, object]:
 class SessionRead(BaseModel):
     id: Id
     device_name: str
-    kind: Literal["api", "web"]
+    kind: Literal["api", "web", "oauth"]  # oauth: given to an app (device_name is its name)
     created_at: datetime
     last_used_at: datetime
     current: bool

@@ -348,3 +348,19 @@ async def likers_of(tx: Tx, viewer: Principal | None, post_id: int, limit: int) 
     )
     rows = await load_account_rows(tx, ids)
     return [rows[i] for i in ids if i in rows and rows[i].status == "active"]
+
+
+async def my_plain_repost(tx: Tx, viewer: Principal, post_id: int) -> Post | None:
+    """My repost without a comment of a post, if I have one (the newest)."""
+    rows = await tx.session.execute(
+        select(Post)
+        .where(
+            Post.author_id == viewer.account_id,
+            Post.root_id == post_id,
+            Post.text == "",
+            Post.deleted_at.is_(None),
+        )
+        .order_by(Post.id.desc())
+        .limit(1)
+    )
+    return rows.scalar_one_or_none()
