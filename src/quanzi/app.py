@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in mastodon.routers:
         app.include_router(router)
     app.router.routes.append(WebSocketRoute(native.STREAM_PATH, native.stream))
+    app.router.routes.append(WebSocketRoute(mastodon.STREAMING_PATH, mastodon.streaming_socket))
     app.include_router(ops.router)
     for router in web.routers:
         app.include_router(router)

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from quanzi.web import auth, chats, contacts, discover, me, moments, square
+from quanzi.web import auth, chats, contacts, discover, me, moments, oauth, square
 
 STATIC_DIR = Path(__file__).parent / "static"
 routers: list[APIRouter] = [
@@ -18,6 +18,7 @@ routers: list[APIRouter] = [
     moments.router,
     square.router,
     me.router,
+    oauth.router,
 ]
 
 

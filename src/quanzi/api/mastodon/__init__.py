@@ -14,6 +14,7 @@ from quanzi.api.mastodon import (
     notifications,
     search,
     statuses,
+    streaming,
     timelines,
 )
 
@@ -26,7 +27,10 @@ routers: list[APIRouter] = [
     notifications.router,
     media.router,
     search.router,
+    streaming.router,
 ]
 PREFIXES = ("/api/v1/", "/api/v2/", "/oauth/")
+STREAMING_PATH = streaming.PATH  # the WebSocket; its events also come as SSE below it
+streaming_socket = streaming.socket
 
-__all__ = ["PREFIXES", "routers"]
+__all__ = ["PREFIXES", "STREAMING_PATH", "routers", "streaming_socket"]

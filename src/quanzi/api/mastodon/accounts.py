@@ -24,6 +24,7 @@ from quanzi.api.mastodon.auth import (
 from quanzi.api.mastodon.common import (
     V1,
     AccountWindow,
+    MastodonRoute,
     MastoJSON,
     Params,
     StatusWindow,
@@ -45,7 +46,7 @@ from quanzi.domain.tx import Tx
 from quanzi.errors import Forbidden, Invalid, NotFound
 from quanzi.kit.pagination import Page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 ACCOUNT = f"{V1}/accounts/{{account_id}}"
 
 

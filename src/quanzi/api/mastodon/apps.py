@@ -13,7 +13,7 @@ from quanzi.db.models import OAuthApp
 from quanzi.domain.accounts import oauth
 from quanzi.domain.accounts.actions import log_in
 from quanzi.domain.accounts.oauth import AppCaller, IssuedToken
-from quanzi.errors import BadRequest, Invalid
+from quanzi.errors import BadRequest, Forbidden, Invalid, Unauthorized
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,23 +103,29 @@ async def token(request: Request, services: ServicesDep) -> Response:
                 code_verifier=params.text("code_verifier"),
             )
         return _token(issued)
-    wanted = oauth.parse_scopes(params.text("scope"), default="read")
+    try:
+        wanted = oauth.parse_scopes(params.text("scope"), default="read")
+    except Invalid as exc:
+        raise BadRequest(exc.message, code="invalid_scope") from None  # RFC 6749 5.2: 400
     if not oauth.within(wanted, allowed):
-        raise Invalid("The app did not register these scopes.", code="invalid_scope")
+        raise BadRequest("The app did not register these scopes.", code="invalid_scope")
     if grant == "client_credentials":
         async with services.write() as tx:
             return _token(await oauth.do_issue_app_token(tx, app, wanted))
     if grant == "password":
-        done = await log_in(
-            services,
-            _required(params, "username"),
-            _required(params, "password"),
-            device_name=app.name,
-            kind="oauth",
-            ip=client_ip(request),
-            app_id=app.id,
-            scopes=" ".join(sorted(wanted)),
-        )
+        try:
+            done = await log_in(
+                services,
+                _required(params, "username"),
+                _required(params, "password"),
+                device_name=app.name,
+                kind="oauth",
+                ip=client_ip(request),
+                app_id=app.id,
+                scopes=" ".join(sorted(wanted)),
+            )
+        except (Unauthorized, Forbidden) as exc:  # wrong password, disabled account
+            raise BadRequest(exc.message, code="invalid_grant") from None
         return _token(IssuedToken(done.token, wanted, int(done.session.created_at.timestamp())))
     raise BadRequest(f"Unsupported grant type: {grant[:50]}.", code="unsupported_grant_type")
 

@@ -58,6 +58,9 @@ async def _counted(request: Request, response: Response, principal: Principal) -
         services.settings.rate_mastodon_account, "mastodon", str(principal.account_id)
     )
     response.headers.update(allowance.headers())
+    # Endpoints return their response themselves, and FastAPI drops the headers set here on
+    # those: MastodonRoute (common.py) copies them from the request's state.
+    request.state.mastodon_headers = allowance.headers()
     return principal
 
 

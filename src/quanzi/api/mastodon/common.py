@@ -3,7 +3,7 @@ page window and the Link header that points to the next and previous pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 import orjson
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from quanzi.errors import BadRequest, Invalid, NotFound
 from quanzi.kit.ids import MAX_ID
@@ -29,6 +30,24 @@ class MastoJSON(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+class MastodonRoute(APIRoute):
+    """Routes of the Mastodon door: the headers an authentication dependency leaves in the
+    request's state (X-RateLimit-*) go out on the response the endpoint returns (FastAPI adds
+    a dependency's headers only to responses it makes itself)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            response = await handler(request)
+            extra: dict[str, str] | None = getattr(request.state, "mastodon_headers", None)
+            if extra:
+                response.headers.update(extra)
+            return response
+
+        return handle
 
 
 def when(moment: datetime | None) -> str | None:
@@ -150,6 +169,17 @@ class Params:
         if not isinstance(value, str | int | float):
             raise Invalid(f"{name} must be text.", code="invalid_param")
         return str(value)
+
+    def number(self, name: str, default: int, low: int, high: int) -> int:
+        """A whole number, brought within low..high; anything else is refused (422)."""
+        raw = self.text(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise Invalid(f"{name} is not a number.", code=f"invalid_{name}") from None
+        return max(low, min(value, high))
 
     def flag(self, name: str, default: bool = False) -> bool:
         value = self.values.get(name)

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from quanzi import __version__
 from quanzi.api.deps import ServicesDep
 from quanzi.api.mastodon.auth import ReadAny
-from quanzi.api.mastodon.common import V1, V2, MastoJSON
+from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON
 from quanzi.db.models import Account, Post
 from quanzi.domain.media.images import FORMATS
 from quanzi.services import Services
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
 # Mastodon clients read the version to know what they may call (X.Y.Z first, then anything).
 MASTODON_VERSION = f"4.3.0 (compatible; quanzi {__version__})"

@@ -10,14 +10,14 @@ from starlette.datastructures import UploadFile
 
 from quanzi.api.deps import ServicesDep
 from quanzi.api.mastodon.auth import ReadStatuses, WriteMedia
-from quanzi.api.mastodon.common import V1, V2, MastoJSON, Params, path_id
+from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON, Params, path_id
 from quanzi.api.mastodon.entities import Entity
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.media.queries import access_media
 from quanzi.domain.media.views import MediaRead
 from quanzi.errors import Invalid
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
 
 def attachment(m: MediaRead) -> Entity:

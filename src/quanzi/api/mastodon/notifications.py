@@ -19,6 +19,7 @@ from quanzi.api.mastodon.auth import (
 )
 from quanzi.api.mastodon.common import (
     V1,
+    MastodonRoute,
     MastoJSON,
     Params,
     StatusWindow,
@@ -35,7 +36,7 @@ from quanzi.domain.notifications import actions, markers, queries
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
 # quanzi's kind -> Mastodon's type (a reply or a comment is a mention: it speaks to you).
 TYPES = {
@@ -49,6 +50,7 @@ TYPES = {
     "follow_request": "follow_request",
 }
 KINDS = frozenset(TYPES)
+WITHOUT_STATUS = frozenset({"follow", "follow_request"})
 
 
 def kinds_for(types: Sequence[str], excluded: Sequence[str]) -> frozenset[str]:
@@ -62,7 +64,8 @@ def _status_id(n: Notification) -> int | None:
     if n.kind in ("comment", "reply", "comment_like"):
         return int(data["comment_id"])
     if n.kind in ("mention", "like"):
-        return int(data["post_id"])
+        # A chat's @-mention is a "mention" too, but names a conversation, not a post.
+        return int(data["post_id"]) if "post_id" in data else None
     return None
 
 
@@ -81,6 +84,8 @@ async def render_notifications(
             continue
         status = None
         status_id = _status_id(n)
+        if status_id is None and n.kind not in WITHOUT_STATUS:
+            continue  # not the square's (a chat's @-mention): chats stay out of this door
         if status_id is not None:
             try:
                 status = await render.status(tx, viewer, status_id)

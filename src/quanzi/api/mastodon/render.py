@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from quanzi.api.mastodon.entities import Entity, StatusMaker, Urls, account
+from quanzi.api.mastodon.entities import Entity, StatusMaker, Urls, account, is_plain_repost
 from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import load_account_rows
@@ -71,9 +71,15 @@ async def maker_for(
 
 
 async def statuses(tx: Tx, viewer: Principal | None, posts: Sequence[PostFields]) -> list[Entity]:
+    """Posts as statuses; a plain repost of something the viewer can no longer see (deleted,
+    or hidden from them) is left out, as there is nothing to show in it."""
     reads = await queries.render_posts(tx, viewer, list(posts))
     make = await maker_for(tx, viewer, reads)
-    return [make.post(p) for p in reads]
+    return [make.post(p) for p in reads if not _empty_reblog(p)]
+
+
+def _empty_reblog(p: PostRead) -> bool:
+    return is_plain_repost(p) and p.reposted is not None and p.reposted.post is None
 
 
 async def post_read(tx: Tx, viewer: Principal | None, post_id: int) -> PostRead:
@@ -134,7 +140,10 @@ async def status(tx: Tx, viewer: Principal | None, status_id: int) -> Entity:
 
 async def render_found(tx: Tx, viewer: Principal | None, found: Found) -> Entity:
     if found.comment is None:
-        return (await statuses(tx, viewer, [found.post]))[0]
+        made = await statuses(tx, viewer, [found.post])
+        if not made:
+            raise NotFound("Record not found")
+        return made[0]
     post = (await queries.render_posts(tx, viewer, [found.post]))[0]
     made = await comment_statuses(tx, viewer, post, [found.comment])
     if not made:

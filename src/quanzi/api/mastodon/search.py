@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from quanzi.api.deps import ServicesDep
 from quanzi.api.mastodon import render
 from quanzi.api.mastodon.auth import MaybeReader, ReadSearch
-from quanzi.api.mastodon.common import V1, V2, MastoJSON, Params
+from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON, Params
 from quanzi.api.mastodon.entities import Urls, tag
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.contacts.queries import search_accounts
@@ -16,7 +16,7 @@ from quanzi.domain.square import queries, topics
 from quanzi.domain.square.search import search_posts
 from quanzi.errors import Invalid
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
 
 @router.get(f"{V2}/search")
@@ -26,8 +26,8 @@ async def search(request: Request, viewer: ReadSearch, services: ServicesDep) ->
     if not q:
         raise Invalid("Give something to search for (q).", code="query_missing")
     kind = params.text("type")
-    limit = max(1, min(int(params.text("limit") or 20), 40))
-    offset = max(0, min(int(params.text("offset") or 0), 500))
+    limit = params.number("limit", 20, 1, 40)
+    offset = params.number("offset", 0, 0, 500)
     urls = Urls(services.settings.public_base)
     async with services.read() as tx:
         accounts = []

@@ -15,7 +15,7 @@ from quanzi.api.mastodon.auth import (
     WriteFavourites,
     WriteStatuses,
 )
-from quanzi.api.mastodon.common import V1, AccountWindow, MastoJSON, Params, path_id
+from quanzi.api.mastodon.common import V1, AccountWindow, MastodonRoute, MastoJSON, Params, path_id
 from quanzi.api.mastodon.entities import VISIBILITY_IN, Entity, is_plain_repost
 from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.sessions import Principal
@@ -26,7 +26,7 @@ from quanzi.domain.tx import Tx
 from quanzi.errors import Invalid
 from quanzi.services import Services
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 STATUS = f"{V1}/statuses/{{status_id}}"
 
 

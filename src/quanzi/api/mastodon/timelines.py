@@ -10,12 +10,12 @@ from fastapi.responses import Response
 from quanzi.api.deps import ServicesDep
 from quanzi.api.mastodon import render
 from quanzi.api.mastodon.auth import MaybeReader, ReadStatuses
-from quanzi.api.mastodon.common import V1, StatusWindow, paged
+from quanzi.api.mastodon.common import V1, MastodonRoute, StatusWindow, paged
 from quanzi.domain.square import queries
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
 
 @router.get(f"{V1}/timelines/home")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,9 @@ from quanzi.kit.text import clean_line
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"  # "show me the code" instead of a redirect
 CODE_SECONDS = 600
+# Schemes a browser would run or read rather than hand to an app: never a redirect target.
+UNSAFE_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "about"})
+CODE_CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 4.2
 
 SUB_SCOPES = {
     "read": (
@@ -48,11 +52,11 @@ SCOPES = frozenset(
 
 def parse_scopes(raw: str | None, *, default: str = "read") -> frozenset[str]:
     """Scopes as a client writes them (space- or plus-separated); unknown ones are refused."""
-    wanted = frozenset((raw or default).replace("+", " ").split())
+    wanted = frozenset((raw or default).replace("+", " ").split()) or frozenset(default.split())
     unknown = sorted(wanted - SCOPES)
     if unknown:
         raise Invalid(f"Unknown scope: {unknown[0]}.", code="invalid_scope")
-    return wanted or frozenset({default})
+    return wanted
 
 
 def within(wanted: frozenset[str], allowed: frozenset[str]) -> bool:
@@ -70,7 +74,12 @@ def _check_redirect_uris(raw: str | list[str]) -> list[str]:
         raise Invalid("Give one to ten redirect URIs.", code="invalid_redirect_uri")
     for uri in uris:
         parts = urlsplit(uri)
-        if uri != OOB and (not parts.scheme or len(uri) > 2000 or parts.fragment):
+        if uri != OOB and (
+            not parts.scheme
+            or parts.scheme.lower() in UNSAFE_SCHEMES
+            or len(uri) > 2000
+            or parts.fragment
+        ):
             raise Invalid(f"Not an absolute URI: {uri[:100]}.", code="invalid_redirect_uri")
     return uris
 
@@ -139,6 +148,18 @@ def check_authorization(app: OAuthApp, redirect_uri: str, scopes: str | None) ->
     return wanted
 
 
+def check_code_challenge(challenge: str | None, method: str | None) -> str | None:
+    """The PKCE challenge to keep with a code: only S256 (a "plain" challenge is the verifier
+    itself, seen by anyone who saw the consent URL), and only one that a verifier can match."""
+    if challenge is None:
+        return None
+    if method != "S256":
+        raise Invalid("Only the S256 code challenge method is supported.", code="invalid_request")
+    if not CODE_CHALLENGE.fullmatch(challenge):
+        raise Invalid("The code challenge is not valid.", code="invalid_request")
+    return challenge
+
+
 async def do_grant_code(
     tx: Tx,
     viewer: Principal,
@@ -151,6 +172,14 @@ async def do_grant_code(
     """The person agreed: a one-time code the app exchanges for a token within ten minutes."""
     if viewer.scopes is not None:
         raise Forbidden("Consent is given on this server's own pages.", code="oauth_token")
+    check_authorization(app, redirect_uri, " ".join(sorted(scopes)))  # not only the door's word
+    code_challenge = check_code_challenge(code_challenge, "S256")
+    # Codes never exchanged would otherwise stay forever: the app's expired ones go now.
+    await tx.session.execute(
+        delete(OAuthCode)
+        .where(OAuthCode.app_id == app.id, OAuthCode.expires_at < tx.now)
+        .execution_options(synchronize_session=False)
+    )
     code = secrets.token_urlsafe(32)
     tx.session.add(
         OAuthCode(

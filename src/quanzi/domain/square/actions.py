@@ -43,7 +43,15 @@ from quanzi.kit.words import search_tokens
 MAX_MEDIA = 9
 VISIBILITIES = ("public", "followers", "mentioned")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
-LIVE_CHUNK = 5000  # recipients per "post.new" event
+LIVE_CHUNK = 5000  # recipients per "post.new" / "post.updated" / "post.deleted" event
+POST_UPDATED = "post.updated"
+POST_DELETED = "post.deleted"
+# For everyone watching the public square live (Mastodon's public and hashtag streams): a public
+# post was made, edited or deleted. Emitted with no users, so only processes that keep public
+# watchers act on it; the native gateway ignores it. Payload: post_id, author_id, change ("new",
+# "updated" or "deleted") and topics (the keys of its topics, `posttext.topic_key`). It carries
+# ids only: each watcher is shown the post as the domain renders it for them.
+POST_PUBLIC = "post.public"
 POST_LIKES = cast(Table, PostLike.__table__)
 
 
@@ -192,7 +200,7 @@ async def do_create_post(
 
 async def _announce(tx: Tx, post: Post, mentioned: list[int]) -> None:
     """Notify who was mentioned (if they may see the post) and push the post live to the
-    followers who may see it."""
+    followers who may see it (to the public square's watchers too, if it is public)."""
     author = post.author_id
     may_see = set(mentioned)
     if mentioned and post.visibility == "followers":
@@ -218,22 +226,51 @@ async def _announce(tx: Tx, post: Post, mentioned: list[int]) -> None:
                 actor_id=author,
                 data={"post_id": str(post.id)},
             )
+    _emit_live(tx, POST_NEW, post, await _audience(tx, post, mentioned))
+    _broadcast(tx, "new", post)
+
+
+async def _audience(tx: Tx, post: Post, mentioned: Iterable[int] | None = None) -> list[int]:
+    """Who besides the author is sent a post's live events: for a post to those mentioned only,
+    the accounts it mentions (`mentioned`, or read from the post); otherwise the author's
+    followers. The events carry ids only, and a door shows the post only to whom may see it."""
     if post.visibility == "mentioned":
-        audience = sorted(may_see)
-    else:
-        audience = list(
-            (
-                await tx.session.execute(
-                    select(Follow.follower_id).where(
-                        Follow.followee_id == author, Follow.status == "active"
-                    )
+        if mentioned is None:
+            mentioned = (
+                await tx.session.scalars(
+                    select(PostMention.account_id).where(PostMention.post_id == post.id)
                 )
-            ).scalars()
+            ).all()
+        return sorted(set(mentioned))
+    followers = await tx.session.scalars(
+        select(Follow.follower_id).where(
+            Follow.followee_id == post.author_id, Follow.status == "active"
         )
-    payload = {"post_id": str(post.id), "author_id": str(author)}
+    )
+    return list(followers)
+
+
+def _emit_live(tx: Tx, kind: str, post: Post, audience: list[int]) -> None:
+    """A post's live event for its author and `audience`, in chunks of LIVE_CHUNK recipients."""
+    payload = {"post_id": str(post.id), "author_id": str(post.author_id)}
     for start in range(0, len(audience) + 1, LIVE_CHUNK):
         chunk = audience[start : start + LIVE_CHUNK]
-        tx.emit(POST_NEW, payload, users=[author, *chunk] if start == 0 else chunk)
+        tx.emit(kind, payload, users=[post.author_id, *chunk] if start == 0 else chunk)
+
+
+def _broadcast(tx: Tx, change: str, post: Post, text: str | None = None) -> None:
+    """Tell the public square's live watchers about a public post (POST_PUBLIC); `text` is
+    whose topics to name (the post's own text unless given: a deleted post has none left)."""
+    if post.visibility != "public":
+        return
+    topics = posttext.topics(post.text if text is None else text)
+    payload = {
+        "post_id": str(post.id),
+        "author_id": str(post.author_id),
+        "change": change,
+        "topics": list(dict.fromkeys(posttext.topic_key(t) for t in topics)),
+    }
+    tx.emit(POST_PUBLIC, payload, users=())
 
 
 async def _own_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
@@ -270,19 +307,27 @@ async def do_edit_post(
     post.media_ids = orjson.dumps([str(i) for i in media]).decode() if media else ""
     post.edited_at = tx.now
     await tx.session.flush()
-    await _index(tx, post, media)
+    mentioned = await _index(tx, post, media)
     for media_id in [i for i in dict.fromkeys([*history, *old_media]) if i not in media]:
         tx.session.add(PostMedia(post_id=post.id, media_id=media_id, position=-1))
     await tx.session.flush()
-    tx.emit("post.updated", {"post_id": str(post.id)}, users=[viewer.account_id])
+    _emit_live(tx, POST_UPDATED, post, await _audience(tx, post, mentioned))
+    _broadcast(tx, "updated", post)
     return post
 
 
 async def do_delete_post(tx: Tx, viewer: Principal, post_id: int) -> None:
     """Delete a post: its content goes; reposts of it then show it as deleted."""
     post = await _own_post(tx, viewer, post_id)
+    await _erase_announced(tx, post)
+
+
+async def _erase_announced(tx: Tx, post: Post) -> None:
+    """Erase a post and say so live to whoever was sent it (read before its mentions go)."""
+    audience, text = await _audience(tx, post), post.text
     await erase_post(tx, post)
-    tx.emit("post.deleted", {"post_id": str(post.id)}, users=[viewer.account_id])
+    _emit_live(tx, POST_DELETED, post, audience)
+    _broadcast(tx, "deleted", post, text)
 
 
 async def _history_media(tx: Tx, post_id: int) -> list[int]:
@@ -444,8 +489,7 @@ async def do_unrepost(tx: Tx, viewer: Principal, post_id: int) -> Post:
         )
     ).scalars()
     for repost in list(mine):
-        await erase_post(tx, repost)
-        tx.emit("post.deleted", {"post_id": str(repost.id)}, users=[viewer.account_id])
+        await _erase_announced(tx, repost)
     await tx.session.flush()
     await tx.session.refresh(post)
     return post

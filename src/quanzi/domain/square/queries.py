@@ -308,17 +308,22 @@ async def edit_history(tx: Tx, viewer: Principal | None, post_id: int) -> list[P
     return list(rows.scalars())
 
 
+_REPOSTED_AMONG = select(Post.root_id).where(
+    Post.author_id == ME, Post.root_id.in_(IDS), Post.deleted_at.is_(None)
+)
+_POST_COUNTS = (
+    select(Post.author_id, func.count())
+    .where(Post.author_id.in_(IDS), Post.deleted_at.is_(None))
+    .group_by(Post.author_id)
+)
+
+
 async def reposted_among(tx: Tx, viewer: Principal, ids: Sequence[int]) -> set[int]:
     """Which of these posts the viewer has reposted (and not deleted the repost)."""
     if not ids:
         return set()
-    rows = await tx.session.execute(
-        select(Post.root_id).where(
-            Post.author_id == viewer.account_id,
-            Post.root_id.in_(list(ids)),
-            Post.deleted_at.is_(None),
-        )
-    )
+    conn = await tx.session.connection()
+    rows = await conn.execute(_REPOSTED_AMONG, {"ids": list(ids), "me": viewer.account_id})
     return {int(r) for r in rows.scalars() if r is not None}
 
 
@@ -326,11 +331,8 @@ async def post_counts(tx: Tx, author_ids: Sequence[int]) -> dict[int, int]:
     """How many posts (reposts included) each account has, as their profiles count them."""
     if not author_ids:
         return {}
-    rows = await tx.session.execute(
-        select(Post.author_id, func.count())
-        .where(Post.author_id.in_(list(author_ids)), Post.deleted_at.is_(None))
-        .group_by(Post.author_id)
-    )
+    conn = await tx.session.connection()
+    rows = await conn.execute(_POST_COUNTS, {"ids": list(author_ids)})
     return {int(a): int(n) for a, n in rows.all()}
 
 

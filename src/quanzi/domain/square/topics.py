@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Table, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from quanzi.db.engine import Database
@@ -172,7 +172,9 @@ async def list_trending(tx: Tx) -> list[tuple[TrendingTopic, Topic]]:
 
 
 async def search_topics(tx: Tx, text: str, limit: int) -> list[Topic]:
-    """Topics whose name contains `text`: names that start with it first, then the busiest."""
+    """Topics whose name contains `text`: names that start with it first, then the busiest.
+    Only topics of a public post are found: the name of one used only in followers-only or
+    mentioned-only posts is part of those posts, which strangers may not read."""
     key = topic_key(text)
     if not key:
         return []
@@ -180,8 +182,20 @@ async def search_topics(tx: Tx, text: str, limit: int) -> list[Topic]:
     starts = Topic.key.like(f"{escaped}%", escape="\\")
     rows = await tx.session.execute(
         select(Topic)
-        .where(Topic.key.like(f"%{escaped}%", escape="\\"))
+        .where(Topic.key.like(f"%{escaped}%", escape="\\"), _in_a_public_post())
         .order_by((Topic.key == key).desc(), starts.desc(), Topic.post_count.desc())
         .limit(limit)
     )
     return list(rows.scalars())
+
+
+def _in_a_public_post() -> ColumnElement[bool]:
+    return exists(
+        select(PostTopic.post_id)
+        .join(Post, Post.id == PostTopic.post_id)
+        .where(
+            PostTopic.topic_id == Topic.id,
+            Post.visibility == "public",
+            Post.deleted_at.is_(None),
+        )
+    )
