@@ -418,7 +418,7 @@ async def test_mentions_notify_and_at_all_is_for_admins(people: Personas) -> Non
     sent = await bob.say(conv, "@carol 看这个", mentions=[carol.id])
     assert sent["mentions"] == [carol.id]
     notes = (await carol.call("GET", "/notifications")).json()["items"]
-    assert [(n["actor_id"], n["data"]["seq"]) for n in notes if n["kind"] == "mention"] == [
+    assert [(n["actor_id"], n["data"]["seq"]) for n in notes if n["kind"] == "chat_mention"] == [
         (bob.id, sent["seq"])
     ]
     everyone = await bob.send(conv, "@所有人", mention_all=True)

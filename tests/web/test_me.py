@@ -438,7 +438,7 @@ def test_every_kind_of_notification_reads_as_a_sentence_with_its_link() -> None:
         ("follow_request", "{}"): "/contacts/followers",
         ("follow_accepted", "{}"): "/people/7",
         ("group_invite", '{"conversation_id": "31", "name": "读书会"}'): "/chats/31",
-        ("mention", '{"conversation_id": "31", "seq": 4}'): "/chats/31#m4",
+        ("chat_mention", '{"conversation_id": "31", "seq": 4}'): "/chats/31#m4",
         ("mention", '{"post_id": "41"}'): "/posts/41",
         ("comment", '{"post_id": "41", "comment_id": "42"}'): "/posts/41#c42",
         ("reply", '{"post_id": "41", "comment_id": "43"}'): "/posts/41#c43",

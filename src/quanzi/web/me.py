@@ -417,7 +417,7 @@ def describe(n: NotificationRead, actor: AccountRow | None) -> Notice:
                 else _("%(actor)s invited you to a group chat", actor=who)
             )
             href = chat_href
-        case "mention" if chat:
+        case "chat_mention":
             seq = _ref(data, "seq")
             text = _("%(actor)s mentioned you in a chat", actor=who)
             href = f"{chat_href}#m{seq}" if seq else chat_href

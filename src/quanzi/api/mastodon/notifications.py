@@ -120,7 +120,7 @@ async def list_notifications(
 @router.get(f"{V1}/notifications/unread_count")
 async def unread_count(viewer: ReadNotifications, services: ServicesDep) -> Response:
     async with services.read() as tx:
-        return MastoJSON({"count": await queries.count_unread(tx, viewer)})
+        return MastoJSON({"count": await queries.count_unread(tx, viewer, KINDS)})
 
 
 @router.get(f"{V1}/notifications/{{notification_id}}")

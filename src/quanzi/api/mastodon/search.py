@@ -12,9 +12,9 @@ from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON, Params
 from quanzi.api.mastodon.entities import Urls, tag
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.contacts.queries import search_accounts
-from quanzi.domain.square import queries, topics
+from quanzi.domain.square import topics
 from quanzi.domain.square.search import search_posts
-from quanzi.errors import Invalid
+from quanzi.errors import Invalid, NotFound
 
 router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
@@ -48,9 +48,12 @@ async def search(request: Request, viewer: ReadSearch, services: ServicesDep) ->
 
 @router.get(f"{V1}/tags/{{name:path}}")
 async def get_tag(name: str, viewer: MaybeReader, services: ServicesDep) -> Response:
-    async with services.read() as tx:
-        found = await queries.access_topic(tx, name[:100])
-    return MastoJSON(tag(found.name, Urls(services.settings.public_base)))
+    """Any tag name is a tag (whether anyone used it is not said: it may have been used only in
+    posts the caller may not see)."""
+    name = name.strip().strip("#")[:100]
+    if not name:
+        raise NotFound("Record not found")
+    return MastoJSON(tag(name, Urls(services.settings.public_base)))
 
 
 @router.get(f"{V1}/trends/tags")

@@ -286,7 +286,7 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
             await do_notify(
                 tx,
                 account_id,
-                "mention",
+                "chat_mention",
                 subject_id=message.id,
                 actor_id=message.sender_id,
                 data={"conversation_id": str(message.conversation_id), "seq": message.seq},

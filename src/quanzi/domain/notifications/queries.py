@@ -46,8 +46,10 @@ async def access_notification(
     return found
 
 
-async def count_unread(tx: Tx, viewer: Principal) -> int:
+async def count_unread(tx: Tx, viewer: Principal, kinds: Collection[str] | None = None) -> int:
     query = select(func.count()).where(
         Notification.account_id == viewer.account_id, Notification.read.is_(False)
     )
+    if kinds is not None:
+        query = query.where(Notification.kind.in_(sorted(kinds)))
     return int(await tx.session.scalar(query) or 0)

@@ -14,7 +14,7 @@ from quanzi.kit.wire import Id
 
 class NotificationRead(BaseModel):
     id: Id
-    kind: str  # friend_request | friend_accepted | follow | follow_request | group_invite | mention
+    kind: str  # friend_request, follow, chat_mention, mention, like … (docs/api.md)
     actor_id: Id | None
     subject_id: Id
     data: dict[str, Any]

@@ -87,10 +87,16 @@ async def unlink_topics(tx: Tx, post_id: int) -> None:
 
 
 async def record_engagement(tx: Tx, post_id: int, account_id: int, kind: str) -> None:
-    """One event per topic of the post (if the account has none in this window yet)."""
+    """One event per topic of the post (if the account has none in this window yet). Only
+    public posts count: trending is shown to everyone, and must not tell anyone what is being
+    said in followers-only or mentioned-only posts."""
     topic_ids = list(
         (
-            await tx.session.execute(select(PostTopic.topic_id).where(PostTopic.post_id == post_id))
+            await tx.session.execute(
+                select(PostTopic.topic_id)
+                .join(Post, Post.id == PostTopic.post_id)
+                .where(PostTopic.post_id == post_id, Post.visibility == "public")
+            )
         ).scalars()
     )
     if not topic_ids:

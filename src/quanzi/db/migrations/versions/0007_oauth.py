@@ -107,9 +107,16 @@ def upgrade() -> None:
         )
         batch.create_index(op.f("ix_auth_sessions_app_id"), ["app_id"])
     op.add_column("posts", sa.Column("language", sa.String(length=16), nullable=True))
+    # A mention in a chat is a kind of its own, so that a door that shows only the square's
+    # notifications (the Mastodon API) can leave chats out by kind.
+    op.execute(
+        "UPDATE notifications SET kind = 'chat_mention' "
+        "WHERE kind = 'mention' AND data LIKE '%conversation_id%'"
+    )
 
 
 def downgrade() -> None:
+    op.execute("UPDATE notifications SET kind = 'mention' WHERE kind = 'chat_mention'")
     op.drop_column("posts", "language")
     with op.batch_alter_table("auth_sessions") as batch:
         batch.drop_index(op.f("ix_auth_sessions_app_id"))
