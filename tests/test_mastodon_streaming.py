@@ -15,6 +15,7 @@ import json
 import os
 import queue
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -118,7 +119,12 @@ class Collector(StreamListener):
 def streaming(handle: Any) -> Iterator[Any]:
     """A Mastodon.py stream handle, closed when the block ends. Closing waits in the client
     until the next bytes come (a heartbeat, up to 15 s later), so it is left to a thread: the
-    handle is marked closed at once and its reader ends with the connection."""
+    handle is marked closed at once and its reader ends with the connection. The handle
+    connects in its own thread: the block starts once the server has answered (it registers a
+    stream before answering), so that nothing posted in the block can come before it."""
+    deadline = time.monotonic() + WAIT
+    while handle.connection is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     try:
         yield handle
     finally:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quanzi import __version__, web
 from quanzi.api import errors, mastodon, native, openapi, ops
@@ -33,6 +34,32 @@ GC_THRESHOLDS = (20_000, 20, 20)
 
 class SchemaNotCurrent(RuntimeError):
     pass
+
+
+def mastodon_door(services: Services) -> FastAPI:
+    """The Mastodon-compatible API (docs/mastodon.md) as an application on the same services;
+    the main application's middleware (Edge) runs before it as before any door."""
+    door = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    door.state.services = services
+    errors.install(door)
+    for router in mastodon.routers:
+        door.include_router(router)
+    door.router.routes.append(WebSocketRoute(mastodon.STREAMING_PATH, mastodon.streaming_socket))
+    return door
+
+
+class ByPath:
+    """ASGI middleware: requests whose path starts with one of `paths` go to `door`, the others
+    on down the main application."""
+
+    def __init__(self, app: ASGIApp, *, paths: tuple[str, ...], door: ASGIApp) -> None:
+        self.app, self.paths, self.door = app, paths, door
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope["path"].startswith(self.paths):
+            await self.door(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -82,14 +109,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return settings.media_max_bytes + MULTIPART_OVERHEAD
         return settings.max_json_bytes
 
+    # The Mastodon door is an application of its own, chosen by path before any routing: a
+    # request then tries the routes of its own door only (FastAPI tries routes one by one, and
+    # each door has about a hundred).
+    app.add_middleware(ByPath, paths=mastodon.PATHS, door=mastodon_door(services))
     app.add_middleware(Edge, body_limit=body_limit, log_requests=settings.access_log)
     for router in native.routers:
         app.include_router(router)
     openapi.install(app, native.routers)
-    for router in mastodon.routers:
-        app.include_router(router)
     app.router.routes.append(WebSocketRoute(native.STREAM_PATH, native.stream))
-    app.router.routes.append(WebSocketRoute(mastodon.STREAMING_PATH, mastodon.streaming_socket))
     app.include_router(ops.router)
     for router in web.routers:
         app.include_router(router)

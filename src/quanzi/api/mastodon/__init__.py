@@ -30,7 +30,9 @@ routers: list[APIRouter] = [
     streaming.router,
 ]
 PREFIXES = ("/api/v1/", "/api/v2/", "/oauth/")
+# Where this door answers (the consent page, /oauth/authorize, is a page of the web client).
+PATHS = ("/api/v1/", "/api/v2/", "/oauth/token", "/oauth/revoke")
 STREAMING_PATH = streaming.PATH  # the WebSocket; its events also come as SSE below it
 streaming_socket = streaming.socket
 
-__all__ = ["PREFIXES", "STREAMING_PATH", "routers", "streaming_socket"]
+__all__ = ["PATHS", "PREFIXES", "STREAMING_PATH", "routers", "streaming_socket"]

@@ -55,7 +55,7 @@ class Urls:
         return f"{self.base}/topics/{quote(name, safe='')}"
 
 
-def account(a: AccountPublic, urls: Urls, statuses_count: int = 0) -> Entity:
+def account(a: AccountPublic, urls: Urls) -> Entity:
     avatar = a.avatar_url or urls.avatar_missing
     return {
         "id": str(a.id),
@@ -77,7 +77,7 @@ def account(a: AccountPublic, urls: Urls, statuses_count: int = 0) -> Entity:
         "header_static": urls.header_missing,
         "followers_count": a.followers_count,
         "following_count": a.following_count,
-        "statuses_count": statuses_count,
+        "statuses_count": a.post_count,
         "last_status_at": None,
         "hide_collections": False,
         "noindex": True,
@@ -129,7 +129,7 @@ def is_plain_repost(p: PostRead) -> bool:
 
 class StatusMaker:
     """Makes the statuses of one response: what it needs about mentioned accounts, the
-    viewer's reposts and post counts is gathered for the whole page beforehand."""
+    viewer's reposts is gathered for the whole page beforehand."""
 
     def __init__(
         self,
@@ -137,18 +137,16 @@ class StatusMaker:
         *,
         mentioned: dict[int, AccountPublic],
         reblogged: set[int],
-        counts: dict[int, int],
         viewer_id: int | None,
     ) -> None:
         self.urls = urls
         self.mentioned = mentioned
         self.handles = {a.handle.lower(): urls.account(a.handle) for a in mentioned.values()}
         self.reblogged = reblogged
-        self.counts = counts
         self.viewer_id = viewer_id
 
     def account(self, a: AccountPublic) -> Entity:
-        return account(a, self.urls, self.counts.get(a.id, 0))
+        return account(a, self.urls)
 
     def post(self, p: PostRead) -> Entity:
         """A post: a reblog when it is a plain repost, else a status (quoting its original

@@ -30,11 +30,8 @@ def public(row: AccountRow | AccountPublic, tx: Tx) -> AccountPublic:
 
 
 async def accounts(tx: Tx, rows: Sequence[AccountRow | AccountPublic]) -> list[Entity]:
-    """Accounts with their post counts."""
-    shown = [public(r, tx) for r in rows]
-    counts = await queries.post_counts(tx, sorted({a.id for a in shown}))
     urls = urls_of(tx)
-    return [account(a, urls, counts.get(a.id, 0)) for a in shown]
+    return [account(public(r, tx), urls) for r in rows]
 
 
 async def one_account(tx: Tx, row: AccountRow | AccountPublic) -> Entity:
@@ -56,7 +53,6 @@ async def maker_for(
     rows = await load_account_rows(tx, mentioned_ids)
     base = tx.settings.public_base
     mentioned = {i: AccountPublic.of(r, base) for i, r in rows.items() if r.status == "active"}
-    authors = {p.author.id for p in everything} | {c.author.id for c in comments}
     return StatusMaker(
         urls_of(tx),
         mentioned=mentioned,
@@ -65,7 +61,6 @@ async def maker_for(
             if viewer is not None
             else set()
         ),
-        counts=await queries.post_counts(tx, sorted(authors)),
         viewer_id=viewer.account_id if viewer else None,
     )
 

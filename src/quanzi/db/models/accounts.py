@@ -41,6 +41,7 @@ class Account(Base):
     search_tokens: Mapped[str] = mapped_column(Text, default="")  # handle and name, cut into words
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     following_count: Mapped[int] = mapped_column(Integer, default=0)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)  # posts and reposts not deleted
     role: Mapped[str] = mapped_column(String(10), default="user")  # user | admin
     status: Mapped[str] = mapped_column(String(10), default="active")  # active | disabled | deleted
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

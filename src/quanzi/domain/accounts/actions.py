@@ -239,6 +239,7 @@ async def do_create_account(
         show_presence=True,
         followers_count=0,
         following_count=0,
+        post_count=0,
         role=role,
         status="active",
         created_at=tx.now,

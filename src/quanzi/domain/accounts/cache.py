@@ -51,6 +51,7 @@ class AccountRow:
     moments_window: str
     followers_count: int
     following_count: int
+    post_count: int
     role: str
     status: str
     created_at: datetime

@@ -46,6 +46,7 @@ class AccountPublic(BaseModel):
     locked: bool
     followers_count: int
     following_count: int
+    post_count: int  # posts and reposts
     created_at: datetime
 
     @classmethod
@@ -84,6 +85,7 @@ class AccountSelf(BaseModel):
     locked: bool
     followers_count: int
     following_count: int
+    post_count: int
     privacy: Privacy
     role: Literal["user", "admin"]
     created_at: datetime
@@ -116,6 +118,7 @@ def _common(account: Account | AccountRow, base_url: str) -> dict[str, object]:
         "locked": account.locked,
         "followers_count": account.followers_count,
         "following_count": account.following_count,
+        "post_count": account.post_count,
         "created_at": account.created_at,
     }
 

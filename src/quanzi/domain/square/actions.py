@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import cast
 
 import orjson
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 
 from quanzi.db.models import (
     Account,
@@ -27,11 +28,17 @@ from quanzi.db.models import (
     PostMention,
 )
 from quanzi.db.upsert import insert_new_only
+from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.square.queries import access_post, blocked_between
-from quanzi.domain.square.topics import link_topics, record_engagement, unlink_topics
+from quanzi.domain.square.topics import (
+    link_topics,
+    record_engagement,
+    record_topic_events,
+    unlink_topics,
+)
 from quanzi.domain.square.views import POST_NEW
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
@@ -53,6 +60,10 @@ POST_DELETED = "post.deleted"
 # ids only: each watcher is shown the post as the domain renders it for them.
 POST_PUBLIC = "post.public"
 POST_LIKES = cast(Table, PostLike.__table__)
+POSTS = cast(Table, Post.__table__)
+POST_COLUMNS = tuple(c.key for c in POSTS.columns)
+POST_MENTIONS = cast(Table, PostMention.__table__)
+POST_MEDIA = cast(Table, PostMedia.__table__)
 
 
 def _check_text(tx: Tx, text: str, *, required: bool) -> str:
@@ -125,16 +136,27 @@ async def _mentioned(tx: Tx, text: str, author_id: int) -> list[int]:
     return list(rows.scalars())
 
 
-async def _index(tx: Tx, post: Post, media_ids: list[int]) -> list[int]:
-    """Mentions, topics, media links and search words of a post's current text."""
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    mentioned: list[int]  # the accounts the text mentions
+    topic_ids: list[int]
+
+
+async def _index(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
+    """Mentions, topics and media links of a post's current text, written in a few statements
+    (the post's row must exist; its search words are set by whoever writes the row)."""
     mentioned = await _mentioned(tx, post.text, post.author_id)
-    for account_id in mentioned:
-        tx.session.add(PostMention(post_id=post.id, account_id=account_id))
-    for position, media_id in enumerate(media_ids):
-        tx.session.add(PostMedia(post_id=post.id, media_id=media_id, position=position))
-    post.search_tokens = search_tokens(post.text)
-    await link_topics(tx, post, posttext.topics(post.text))
-    return mentioned
+    conn = await tx.session.connection()
+    if mentioned:
+        await conn.execute(
+            POST_MENTIONS.insert(), [{"post_id": post.id, "account_id": a} for a in mentioned]
+        )
+    if media_ids:
+        await conn.execute(
+            POST_MEDIA.insert(),
+            [{"post_id": post.id, "media_id": m, "position": i} for i, m in enumerate(media_ids)],
+        )
+    return Indexed(mentioned, await link_topics(tx, post.id, posttext.topics(post.text)))
 
 
 async def _unindex(tx: Tx, post: Post) -> None:
@@ -183,18 +205,23 @@ async def do_create_post(
         deleted_at=None,
     )
     media = await _attach_media(tx, viewer, media_ids)
-    tx.session.add(post)
-    await tx.session.flush()
-    mentioned = await _index(tx, post, media)
+    post.search_tokens = search_tokens(text)
+    # Written with one INSERT of its own, not through the session's unit of work (which costs
+    # more than the rest of the post together); the Post returned is not in the session.
+    await (await tx.session.connection()).execute(
+        POSTS.insert(), {c: getattr(post, c) for c in POST_COLUMNS}
+    )
+    indexed = await _index(tx, post, media)
     if community_id is not None:
         await tx.session.execute(
             update(Community)
             .where(Community.id == community_id)
             .values(post_count=Community.post_count + 1)
         )
-    await tx.session.flush()
-    await record_engagement(tx, post.id, viewer.account_id, "post")
-    await _announce(tx, post, mentioned)
+    await _count_posts(tx, viewer.account_id, 1)
+    if visibility == "public":
+        await record_topic_events(tx, indexed.topic_ids, viewer.account_id, "post")
+    await _announce(tx, post, indexed.mentioned)
     return post
 
 
@@ -242,12 +269,13 @@ async def _audience(tx: Tx, post: Post, mentioned: Iterable[int] | None = None) 
                 )
             ).all()
         return sorted(set(mentioned))
-    followers = await tx.session.scalars(
-        select(Follow.follower_id).where(
-            Follow.followee_id == post.author_id, Follow.status == "active"
-        )
-    )
-    return list(followers)
+    conn = await tx.session.connection()
+    return list((await conn.execute(_FOLLOWERS_OF, {"author": post.author_id})).scalars())
+
+
+_FOLLOWERS_OF = select(Follow.follower_id).where(
+    Follow.followee_id == bindparam("author"), Follow.status == "active"
+)
 
 
 def _emit_live(tx: Tx, kind: str, post: Post, audience: list[int]) -> None:
@@ -304,10 +332,11 @@ async def do_edit_post(
     history = await _history_media(tx, post.id)
     media = await _attach_media(tx, viewer, new_media, keep=[*old_media, *history])
     post.text = text
+    post.search_tokens = search_tokens(text)
     post.media_ids = orjson.dumps([str(i) for i in media]).decode() if media else ""
     post.edited_at = tx.now
     await tx.session.flush()
-    mentioned = await _index(tx, post, media)
+    mentioned = (await _index(tx, post, media)).mentioned
     for media_id in [i for i in dict.fromkeys([*history, *old_media]) if i not in media]:
         tx.session.add(PostMedia(post_id=post.id, media_id=media_id, position=-1))
     await tx.session.flush()
@@ -336,6 +365,21 @@ async def _history_media(tx: Tx, post_id: int) -> list[int]:
     return list(dict.fromkeys(int(i) for ids in kept if ids for i in orjson.loads(ids)))
 
 
+async def _count_posts(tx: Tx, author_id: int, delta: int) -> None:
+    """Keep the author's post count (profiles show it) in step with a post written or erased."""
+    await (await tx.session.connection()).execute(
+        _COUNT_POSTS, {"author": author_id, "delta": delta}
+    )
+    note_accounts_changed(tx, author_id)
+
+
+_COUNT_POSTS = (
+    update(Account)
+    .where(Account.id == bindparam("author"))
+    .values(post_count=Account.post_count + bindparam("delta"))
+)
+
+
 async def erase_post(tx: Tx, post: Post) -> None:
     # Its images, of every version, go back to their uploader alone (then are erased,
     # domain/media/sweep.py).
@@ -357,6 +401,8 @@ async def erase_post(tx: Tx, post: Post) -> None:
             .where(Community.id == post.community_id)
             .values(post_count=Community.post_count - 1)
         )
+    if post.deleted_at is None:
+        await _count_posts(tx, post.author_id, -1)
     post.text = post.search_tokens = post.media_ids = ""
     post.deleted_at = tx.now
     await tx.session.execute(delete(PostEdit).where(PostEdit.post_id == post.id))
@@ -398,10 +444,12 @@ async def do_repost(
         created_at=tx.now,
         edited_at=None,
         deleted_at=None,
+        search_tokens=search_tokens(text),
     )
     tx.session.add(post)
     await tx.session.flush()
-    mentioned = await _index(tx, post, [])
+    mentioned = (await _index(tx, post, [])).mentioned
+    await _count_posts(tx, viewer.account_id, 1)
     for counted in {root.id, parent.id}:
         await tx.session.execute(
             update(Post).where(Post.id == counted).values(repost_count=Post.repost_count + 1)

@@ -25,7 +25,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
-    func,
     or_,
     select,
 )
@@ -311,11 +310,6 @@ async def edit_history(tx: Tx, viewer: Principal | None, post_id: int) -> list[P
 _REPOSTED_AMONG = select(Post.root_id).where(
     Post.author_id == ME, Post.root_id.in_(IDS), Post.deleted_at.is_(None)
 )
-_POST_COUNTS = (
-    select(Post.author_id, func.count())
-    .where(Post.author_id.in_(IDS), Post.deleted_at.is_(None))
-    .group_by(Post.author_id)
-)
 
 
 async def reposted_among(tx: Tx, viewer: Principal, ids: Sequence[int]) -> set[int]:
@@ -325,15 +319,6 @@ async def reposted_among(tx: Tx, viewer: Principal, ids: Sequence[int]) -> set[i
     conn = await tx.session.connection()
     rows = await conn.execute(_REPOSTED_AMONG, {"ids": list(ids), "me": viewer.account_id})
     return {int(r) for r in rows.scalars() if r is not None}
-
-
-async def post_counts(tx: Tx, author_ids: Sequence[int]) -> dict[int, int]:
-    """How many posts (reposts included) each account has, as their profiles count them."""
-    if not author_ids:
-        return {}
-    conn = await tx.session.connection()
-    rows = await conn.execute(_POST_COUNTS, {"ids": list(author_ids)})
-    return {int(a): int(n) for a, n in rows.all()}
 
 
 async def likers_of(tx: Tx, viewer: Principal | None, post_id: int, limit: int) -> list[AccountRow]:

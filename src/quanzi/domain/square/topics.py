@@ -10,12 +10,13 @@ REFRESH_EVERY seconds; readers read the table.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from quanzi.db.engine import Database
@@ -33,6 +34,8 @@ TOP = 50
 REFRESH_EVERY = 60.0
 WEIGHTS = {"post": 1.0, "repost": 0.8, "comment": 0.5, "like": 0.3}
 EVENTS = cast(Table, TopicEvent.__table__)
+TOPICS = cast(Table, Topic.__table__)
+POST_TOPICS = cast(Table, PostTopic.__table__)
 
 
 def current_window(at: datetime | None = None) -> int:
@@ -40,37 +43,36 @@ def current_window(at: datetime | None = None) -> int:
     return int(seconds // 60 // WINDOW_MINUTES)
 
 
-async def link_topics(tx: Tx, post: Post, names: list[str]) -> list[Topic]:
-    """Attach the named topics to a post, making new topics as needed; counts follow."""
+# The ids of topics by key, and the statements that link a post to its topics: built once,
+# run for every post written.
+_TOPICS_BY_KEY = select(Topic.id, Topic.key).where(Topic.key.in_(bindparam("keys", expanding=True)))
+_COUNT_IN = (
+    update(Topic)
+    .where(Topic.id.in_(bindparam("ids", expanding=True)))
+    .values(post_count=Topic.post_count + 1)
+)
+
+
+async def link_topics(tx: Tx, post_id: int, names: list[str]) -> list[int]:
+    """Attach the named topics to a post, making new topics as needed (two posts may make
+    one at the same moment: the second finds the first's); counts follow. The topics' ids."""
     if not names:
         return []
     keys = {topic_key(n): n for n in names}
-    found = {
-        t.key: t
-        for t in (
-            await tx.session.execute(select(Topic).where(Topic.key.in_(list(keys))))
-        ).scalars()
-    }
-    for key, name in keys.items():
-        if key not in found:
-            topic = Topic(id=new_id(), name=name, key=key, post_count=0, created_at=tx.now)
-            try:
-                async with tx.session.begin_nested():
-                    tx.session.add(topic)
-            except IntegrityError:  # made at the same moment by another post
-                topic = (
-                    await tx.session.execute(select(Topic).where(Topic.key == key))
-                ).scalar_one()
-            found[key] = topic
-    topics = list(found.values())
-    for topic in topics:
-        tx.session.add(PostTopic(topic_id=topic.id, post_id=post.id))
-    await tx.session.execute(
-        update(Topic)
-        .where(Topic.id.in_([t.id for t in topics]))
-        .values(post_count=Topic.post_count + 1)
-    )
-    return topics
+    conn = await tx.session.connection()
+    found = {k: i for i, k in await conn.execute(_TOPICS_BY_KEY, {"keys": list(keys)})}
+    missing = [k for k in keys if k not in found]
+    if missing:
+        made = [
+            {"id": new_id(), "name": keys[k], "key": k, "post_count": 0, "created_at": tx.now}
+            for k in missing
+        ]
+        await conn.execute(insert_new_only(tx.dialect, TOPICS).values(made))
+        found |= {k: i for i, k in await conn.execute(_TOPICS_BY_KEY, {"keys": missing})}
+    ids = [found[k] for k in keys]
+    await conn.execute(POST_TOPICS.insert(), [{"topic_id": i, "post_id": post_id} for i in ids])
+    await conn.execute(_COUNT_IN, {"ids": ids})
+    return ids
 
 
 async def unlink_topics(tx: Tx, post_id: int) -> None:
@@ -86,6 +88,27 @@ async def unlink_topics(tx: Tx, post_id: int) -> None:
         )
 
 
+async def record_topic_events(tx: Tx, topic_ids: list[int], account_id: int, kind: str) -> None:
+    """One event per topic (if the account has none in this window yet), for topics of a
+    public post."""
+    if not topic_ids:
+        return
+    window, weight = current_window(tx.now), WEIGHTS[kind]
+    conn = await tx.session.connection()
+    await conn.execute(
+        _new_events(tx.dialect),
+        [
+            {"topic_id": t, "account_id": account_id, "window": window, "weight": weight}
+            for t in topic_ids
+        ],
+    )
+
+
+@functools.cache
+def _new_events(dialect: str) -> Any:
+    return insert_new_only(dialect, EVENTS)
+
+
 async def record_engagement(tx: Tx, post_id: int, account_id: int, kind: str) -> None:
     """One event per topic of the post (if the account has none in this window yet). Only
     public posts count: trending is shown to everyone, and must not tell anyone what is being
@@ -99,17 +122,7 @@ async def record_engagement(tx: Tx, post_id: int, account_id: int, kind: str) ->
             )
         ).scalars()
     )
-    if not topic_ids:
-        return
-    window = current_window(tx.now)
-    await tx.session.execute(
-        insert_new_only(tx.dialect, EVENTS).values(
-            [
-                {"topic_id": t, "account_id": account_id, "window": window, "weight": WEIGHTS[kind]}
-                for t in topic_ids
-            ]
-        )
-    )
+    await record_topic_events(tx, topic_ids, account_id, kind)
 
 
 def score(windows: dict[int, float], now_window: float) -> float:

@@ -107,6 +107,16 @@ def upgrade() -> None:
         )
         batch.create_index(op.f("ix_auth_sessions_app_id"), ["app_id"])
     op.add_column("posts", sa.Column("language", sa.String(length=16), nullable=True))
+    # How many posts an account has, kept with each post written or deleted (profiles show it;
+    # counting the rows for every account on a page would cost more than the page).
+    op.add_column(
+        "accounts",
+        sa.Column("post_count", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    )
+    op.execute(
+        "UPDATE accounts SET post_count = (SELECT count(*) FROM posts "
+        "WHERE posts.author_id = accounts.id AND posts.deleted_at IS NULL)"
+    )
     # A mention in a chat is a kind of its own, so that a door that shows only the square's
     # notifications (the Mastodon API) can leave chats out by kind.
     op.execute(
@@ -117,6 +127,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("UPDATE notifications SET kind = 'mention' WHERE kind = 'chat_mention'")
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("post_count")
     op.drop_column("posts", "language")
     with op.batch_alter_table("auth_sessions") as batch:
         batch.drop_index(op.f("ix_auth_sessions_app_id"))
