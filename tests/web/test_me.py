@@ -428,8 +428,8 @@ def test_every_kind_of_notification_reads_as_a_sentence_with_its_link() -> None:
         id=7, number=10007, handle="lilei", email=None, display_name="李雷", bio="", region="",
         gender=None, avatar_id=None, find_by_number=True, find_by_handle=True,
         find_in_search=True, add_needs_verification=True, allow_strangers=False, locked=False,
-        show_presence=True, moments_window="all", followers_count=0, following_count=0, post_count=0,
-        role="user", status="active", created_at=now, updated_at=now,
+        show_presence=True, moments_window="all", followers_count=0, following_count=0,
+        post_count=0, role="user", status="active", created_at=now, updated_at=now,
     )  # fmt: skip
     cases = {
         ("friend_request", '{"request_id": "5", "greeting": "hi"}'): "/contacts/requests",
