@@ -13,7 +13,8 @@ from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.square import comments as square_comments
-from quanzi.domain.square import queries
+from quanzi.domain.square import queries, views
+from quanzi.domain.square.actions import NewPost
 from quanzi.domain.square.views import CommentRead, PostFields, PostRead
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
@@ -75,6 +76,26 @@ async def statuses(tx: Tx, viewer: Principal | None, posts: Sequence[PostFields]
 
 def _empty_reblog(p: PostRead) -> bool:
     return is_plain_repost(p) and p.reposted is not None and p.reposted.post is None
+
+
+async def new_status(tx: Tx, viewer: Principal, new: NewPost) -> Entity:
+    """A status just posted by the viewer, made from what posting found out (nobody has liked
+    or reposted it yet): no need to read it back."""
+    base = tx.settings.public_base
+    rows = await load_account_rows(tx, {new.post.author_id, *new.mentioned})
+    read = views.post_read(
+        new.post,
+        rows[new.post.author_id],
+        base,
+        mentions=new.mentioned,
+        topics=new.topics,
+        liked=False,
+    )
+    mentioned = {i: AccountPublic.of(rows[i], base) for i in new.mentioned if i in rows}
+    make = StatusMaker(
+        urls_of(tx), mentioned=mentioned, reblogged=set(), viewer_id=viewer.account_id
+    )
+    return make.post(read)
 
 
 async def post_read(tx: Tx, viewer: Principal | None, post_id: int) -> PostRead:

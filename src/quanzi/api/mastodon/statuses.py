@@ -53,8 +53,10 @@ async def create_status(
             raise Invalid("A reply (a comment) cannot carry images.", code="media_on_reply")
         return await _reply(services, viewer, path_id(reply_to), text, idempotency)
 
+    written: list[actions.NewPost] = []
+
     async def create(tx: Tx) -> Post:
-        return await actions.do_create_post(
+        made = await actions.create_post(
             tx,
             viewer,
             text=text,
@@ -62,12 +64,16 @@ async def create_status(
             visibility=_visibility(params),
             language=params.text("language"),
         )
+        written.append(made)
+        return made.post
 
     async def load(tx: Tx, post_id: int) -> Post:
         return await queries.access_post(tx, viewer, post_id)
 
-    post, _ = await create_once(services, idempotency, "post", create, load)
+    post, replayed = await create_once(services, idempotency, "post", create, load)
     async with services.read() as tx:
+        if written and not replayed:
+            return MastoJSON(await render.new_status(tx, viewer, written[-1]))
         return MastoJSON((await render.statuses(tx, viewer, [post]))[0])
 
 

@@ -139,7 +139,7 @@ async def _mentioned(tx: Tx, text: str, author_id: int) -> list[int]:
 @dataclass(frozen=True, slots=True)
 class Indexed:
     mentioned: list[int]  # the accounts the text mentions
-    topic_ids: list[int]
+    topics: dict[int, str]  # id -> name
 
 
 async def _index(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
@@ -165,6 +165,16 @@ async def _unindex(tx: Tx, post: Post) -> None:
     await unlink_topics(tx, post.id)
 
 
+@dataclass(frozen=True, slots=True)
+class NewPost:
+    """A post just written, with what its writing found out (whom it mentions, its topics),
+    so that a door can show it at once without reading it back."""
+
+    post: Post
+    mentioned: list[int]
+    topics: list[str]
+
+
 async def do_create_post(
     tx: Tx,
     viewer: Principal,
@@ -175,6 +185,28 @@ async def do_create_post(
     community_id: int | None = None,
     language: str | None = None,
 ) -> Post:
+    made = await create_post(
+        tx,
+        viewer,
+        text=text,
+        media_ids=media_ids,
+        visibility=visibility,
+        community_id=community_id,
+        language=language,
+    )
+    return made.post
+
+
+async def create_post(
+    tx: Tx,
+    viewer: Principal,
+    *,
+    text: str,
+    media_ids: list[int] | None = None,
+    visibility: str = "public",
+    community_id: int | None = None,
+    language: str | None = None,
+) -> NewPost:
     media_ids = media_ids or []
     if visibility not in VISIBILITIES:
         raise Invalid(
@@ -220,9 +252,9 @@ async def do_create_post(
         )
     await _count_posts(tx, viewer.account_id, 1)
     if visibility == "public":
-        await record_topic_events(tx, indexed.topic_ids, viewer.account_id, "post")
+        await record_topic_events(tx, list(indexed.topics), viewer.account_id, "post")
     await _announce(tx, post, indexed.mentioned)
-    return post
+    return NewPost(post, indexed.mentioned, list(indexed.topics.values()))
 
 
 async def _announce(tx: Tx, post: Post, mentioned: list[int]) -> None:

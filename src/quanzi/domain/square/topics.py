@@ -45,7 +45,9 @@ def current_window(at: datetime | None = None) -> int:
 
 # The ids of topics by key, and the statements that link a post to its topics: built once,
 # run for every post written.
-_TOPICS_BY_KEY = select(Topic.id, Topic.key).where(Topic.key.in_(bindparam("keys", expanding=True)))
+_TOPICS_BY_KEY = select(Topic.id, Topic.key, Topic.name).where(
+    Topic.key.in_(bindparam("keys", expanding=True))
+)
 _COUNT_IN = (
     update(Topic)
     .where(Topic.id.in_(bindparam("ids", expanding=True)))
@@ -53,14 +55,17 @@ _COUNT_IN = (
 )
 
 
-async def link_topics(tx: Tx, post_id: int, names: list[str]) -> list[int]:
+async def link_topics(tx: Tx, post_id: int, names: list[str]) -> dict[int, str]:
     """Attach the named topics to a post, making new topics as needed (two posts may make
-    one at the same moment: the second finds the first's); counts follow. The topics' ids."""
+    one at the same moment: the second finds the first's); counts follow. The topics, id to
+    name (as first written), in the order of `names`."""
     if not names:
-        return []
+        return {}
     keys = {topic_key(n): n for n in names}
     conn = await tx.session.connection()
-    found = {k: i for i, k in await conn.execute(_TOPICS_BY_KEY, {"keys": list(keys)})}
+    found: dict[str, tuple[int, str]] = {}
+    for i, k, name in await conn.execute(_TOPICS_BY_KEY, {"keys": list(keys)}):
+        found[k] = (i, name)
     missing = [k for k in keys if k not in found]
     if missing:
         made = [
@@ -68,11 +73,12 @@ async def link_topics(tx: Tx, post_id: int, names: list[str]) -> list[int]:
             for k in missing
         ]
         await conn.execute(insert_new_only(tx.dialect, TOPICS).values(made))
-        found |= {k: i for i, k in await conn.execute(_TOPICS_BY_KEY, {"keys": missing})}
-    ids = [found[k] for k in keys]
-    await conn.execute(POST_TOPICS.insert(), [{"topic_id": i, "post_id": post_id} for i in ids])
-    await conn.execute(_COUNT_IN, {"ids": ids})
-    return ids
+        for i, k, name in await conn.execute(_TOPICS_BY_KEY, {"keys": missing}):
+            found[k] = (i, name)
+    linked = dict(found[k] for k in keys)
+    await conn.execute(POST_TOPICS.insert(), [{"topic_id": i, "post_id": post_id} for i in linked])
+    await conn.execute(_COUNT_IN, {"ids": list(linked)})
+    return linked
 
 
 async def unlink_topics(tx: Tx, post_id: int) -> None:
