@@ -18,16 +18,17 @@ from quanzi.api.mastodon import (
     timelines,
 )
 
+# Routes are tried one by one, router by router: the ones apps call most come first.
 routers: list[APIRouter] = [
-    apps.router,
-    instance.router,
-    accounts.router,
     statuses.router,
     timelines.router,
     notifications.router,
+    accounts.router,
     media.router,
     search.router,
     streaming.router,
+    instance.router,
+    apps.router,
 ]
 PREFIXES = ("/api/v1/", "/api/v2/", "/oauth/")
 # Where this door answers (the consent page, /oauth/authorize, is a page of the web client).
