@@ -512,3 +512,23 @@ async def test_new_posts_reach_connected_followers(live: str, crowd: dict[str, S
     assert await next_post(sockets["stranger"]) is None
     for ws in sockets.values():
         await ws.close()
+
+
+async def test_a_profile_counts_posts_and_reposts_at_once(crowd: dict[str, Square]) -> None:
+    """The post count a profile shows follows each post, repost and deletion at once, also
+    when the profile was just read (and so is cached)."""
+    alice, bob = crowd["author"], crowd["follower"]
+
+    async def count() -> int:
+        r = await bob.call("GET", f"/accounts/{alice.id}")
+        assert r.status_code == 200, r.text
+        return int(r.json()["post_count"])
+
+    assert await count() == 0
+    first = await alice.post("one")
+    assert await count() == 1
+    await alice.repost((await bob.post("bob's"))["id"])
+    assert await count() == 2
+    r = await alice.call("DELETE", f"/posts/{first['id']}")
+    assert r.status_code == 204
+    assert await count() == 1

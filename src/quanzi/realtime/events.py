@@ -27,3 +27,4 @@ class Event:
 SESSIONS_REVOKED = "internal.sessions_revoked"  # payload: account_id, session_ids (None: all)
 BUS_GAP = "internal.bus_gap"  # this process may have missed events (bus reconnected)
 ACCOUNTS_CHANGED = "internal.accounts_changed"  # payload: ids whose cached rows are stale
+POSTS_COUNTED = "internal.posts_counted"  # payload: id, post_count (its new value)

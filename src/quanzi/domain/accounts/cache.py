@@ -14,7 +14,7 @@ timeline on a world of 10,000 active accounts read most of its authors from the 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from quanzi.db.engine import Database
 from quanzi.db.models import Account
 from quanzi.domain.tx import Tx
 from quanzi.kit.singleflight import SingleFlight
-from quanzi.realtime.events import ACCOUNTS_CHANGED, BUS_GAP, Event
+from quanzi.realtime.events import ACCOUNTS_CHANGED, BUS_GAP, POSTS_COUNTED, Event
 
 TTL_SECONDS = 60.0
 MAX_ENTRIES = 50_000
@@ -113,11 +113,23 @@ class AccountCache:
         if event.type == ACCOUNTS_CHANGED:
             for account_id in event.payload.get("ids", ()):
                 self._rows.pop(int(account_id), None)
+        elif event.type == POSTS_COUNTED:
+            entry = self._rows.get(int(event.payload["id"]))
+            if entry is not None:
+                count = int(event.payload["post_count"])
+                fresh = replace(entry[0], post_count=count, shown={})  # not the old views
+                self._rows[fresh.id] = (fresh, entry[1])
         elif event.type == BUS_GAP:
             self.clear()
 
     def clear(self) -> None:
         self._rows.clear()
+
+
+def note_post_count(tx: Tx, account_id: int, post_count: int) -> None:
+    """Call after changing an account's post count: cached rows take the new value (a value,
+    not a change, so events that cross or repeat leave the right count)."""
+    tx.emit(POSTS_COUNTED, {"id": str(account_id), "post_count": post_count})
 
 
 def note_accounts_changed(tx: Tx, *account_ids: int) -> None:

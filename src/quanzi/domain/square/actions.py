@@ -28,7 +28,7 @@ from quanzi.db.models import (
     PostMention,
 )
 from quanzi.db.upsert import insert_new_only
-from quanzi.domain.accounts.cache import note_accounts_changed
+from quanzi.domain.accounts.cache import note_post_count
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
@@ -398,17 +398,20 @@ async def _history_media(tx: Tx, post_id: int) -> list[int]:
 
 
 async def _count_posts(tx: Tx, author_id: int, delta: int) -> None:
-    """Keep the author's post count (profiles show it) in step with a post written or erased."""
-    await (await tx.session.connection()).execute(
-        _COUNT_POSTS, {"author": author_id, "delta": delta}
-    )
-    note_accounts_changed(tx, author_id)
+    """Keep the author's post count (profiles show it) in step with a post written or erased.
+    Cached rows of the author take the new count as it is (`note_post_count`), rather than
+    being dropped and read again at the next page that shows the author."""
+    conn = await tx.session.connection()
+    counted = await conn.scalar(_COUNT_POSTS, {"author": author_id, "delta": delta})
+    if counted is not None:
+        note_post_count(tx, author_id, int(counted))
 
 
 _COUNT_POSTS = (
     update(Account)
     .where(Account.id == bindparam("author"))
     .values(post_count=Account.post_count + bindparam("delta"))
+    .returning(Account.post_count)
 )
 
 
