@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--concurrency", type=int, default=16, help="posts in flight")
     parser.add_argument("--home-rate", type=float, default=50.0, help="home reads/s")
-    parser.add_argument("--rate", type=float, default=100.0, help="calls/s in the mixed phase")
+    parser.add_argument("--rate", type=float, default=40.0, help="calls/s in the mixed phase")
     parser.add_argument("--duration", type=float, default=None, help="seconds (15; quick: 4)")
     parser.add_argument("--warmup", type=float, default=None, help="seconds (3; quick: 1)")
 
