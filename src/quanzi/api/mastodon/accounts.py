@@ -4,6 +4,8 @@ requests."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
@@ -45,6 +47,7 @@ from quanzi.domain.square import queries as square
 from quanzi.domain.tx import Tx
 from quanzi.errors import Forbidden, Invalid, NotFound
 from quanzi.kit.pagination import Page
+from quanzi.services import Services
 
 router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 ACCOUNT = f"{V1}/accounts/{{account_id}}"
@@ -250,40 +253,38 @@ async def following(
     return await _follows(request, viewer, services, account_id, window, False)
 
 
-@router.post(f"{ACCOUNT}/follow")
-async def follow(account_id: str, viewer: WriteFollows, services: ServicesDep) -> Response:
+async def _then_relationship(
+    services: Services,
+    viewer: Principal,
+    account_id: str,
+    act: Callable[[Tx, Principal, int], Awaitable[object]],
+) -> Response:
+    """Do `act` to another account, then answer with where the two now stand."""
     other = path_id(account_id)
     async with services.write() as tx:
-        await contacts.do_follow(tx, viewer, other)
+        await act(tx, viewer, other)
     async with services.read() as tx:
         return MastoJSON(await _relationship(tx, viewer, other))
+
+
+@router.post(f"{ACCOUNT}/follow")
+async def follow(account_id: str, viewer: WriteFollows, services: ServicesDep) -> Response:
+    return await _then_relationship(services, viewer, account_id, contacts.do_follow)
 
 
 @router.post(f"{ACCOUNT}/unfollow")
 async def unfollow(account_id: str, viewer: WriteFollows, services: ServicesDep) -> Response:
-    other = path_id(account_id)
-    async with services.write() as tx:
-        await contacts.do_unfollow(tx, viewer, other)
-    async with services.read() as tx:
-        return MastoJSON(await _relationship(tx, viewer, other))
+    return await _then_relationship(services, viewer, account_id, contacts.do_unfollow)
 
 
 @router.post(f"{ACCOUNT}/block")
 async def block(account_id: str, viewer: WriteBlocks, services: ServicesDep) -> Response:
-    other = path_id(account_id)
-    async with services.write() as tx:
-        await contacts.do_block(tx, viewer, other)
-    async with services.read() as tx:
-        return MastoJSON(await _relationship(tx, viewer, other))
+    return await _then_relationship(services, viewer, account_id, contacts.do_block)
 
 
 @router.post(f"{ACCOUNT}/unblock")
 async def unblock(account_id: str, viewer: WriteBlocks, services: ServicesDep) -> Response:
-    other = path_id(account_id)
-    async with services.write() as tx:
-        await contacts.do_unblock(tx, viewer, other)
-    async with services.read() as tx:
-        return MastoJSON(await _relationship(tx, viewer, other))
+    return await _then_relationship(services, viewer, account_id, contacts.do_unblock)
 
 
 @router.get(f"{V1}/blocks")
@@ -309,17 +310,9 @@ async def follow_requests(
 async def authorize_follow(
     account_id: str, viewer: WriteFollows, services: ServicesDep
 ) -> Response:
-    other = path_id(account_id)
-    async with services.write() as tx:
-        await contacts.do_accept_follow(tx, viewer, other)
-    async with services.read() as tx:
-        return MastoJSON(await _relationship(tx, viewer, other))
+    return await _then_relationship(services, viewer, account_id, contacts.do_accept_follow)
 
 
 @router.post(f"{V1}/follow_requests/{{account_id}}/reject")
 async def reject_follow(account_id: str, viewer: WriteFollows, services: ServicesDep) -> Response:
-    other = path_id(account_id)
-    async with services.write() as tx:
-        await contacts.do_decline_follow(tx, viewer, other)
-    async with services.read() as tx:
-        return MastoJSON(await _relationship(tx, viewer, other))
+    return await _then_relationship(services, viewer, account_id, contacts.do_decline_follow)

@@ -43,8 +43,8 @@ async def maker_for(
     tx: Tx,
     viewer: Principal | None,
     posts: Sequence[PostRead],
-    comments: Sequence[CommentRead] = (),
 ) -> StatusMaker:
+    """What the statuses of `posts` need, gathered for all of them at once."""
     everything: list[PostRead] = []
     for p in posts:
         everything.append(p)
@@ -124,7 +124,7 @@ async def comment_statuses(
         for c in found
         if c.author_id in rows
     ]
-    make = await maker_for(tx, viewer, [post], reads)
+    make = await maker_for(tx, viewer, [post])
     return [make.comment(c, post) for c in reads]
 
 
