@@ -98,6 +98,7 @@ def serve(
     console.print(f"  web page   {base}/")
     console.print(f"  API docs   {base}/api/docs")
     console.print(f"  stream     ws://{settings.host}:{settings.port}/api/quanzi/v1/stream")
+    console.print(f"  Mastodon   {base} (give apps this address; docs/mastodon.md)")
     options: dict[str, object] = {
         "host": settings.host,
         "port": settings.port,
