@@ -75,10 +75,11 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def database_url(
+@contextlib.contextmanager
+def fresh_database(
     backend: str, tmp_path: Path, sqlite_template: Path, postgres_template: str | None
 ) -> Iterator[str]:
+    """A migrated database of its own, copied from the session's template; dropped after."""
     if backend == "sqlite":
         target = tmp_path / "quanzi.db"
         shutil.copyfile(sqlite_template, target)
@@ -87,8 +88,18 @@ def database_url(
     assert PG_URL is not None and postgres_template is not None
     name = f"quanzi_t_{uuid.uuid4().hex[:12]}"
     asyncio.run(pg_admin(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    yield _with_database(PG_URL, name)
-    asyncio.run(pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        yield _with_database(PG_URL, name)
+    finally:
+        asyncio.run(pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(
+    backend: str, tmp_path: Path, sqlite_template: Path, postgres_template: str | None
+) -> Iterator[str]:
+    with fresh_database(backend, tmp_path, sqlite_template, postgres_template) as url:
+        yield url
 
 
 def make_settings(database_url: str, tmp_path: Path, backend: str, **overrides: object) -> Settings:

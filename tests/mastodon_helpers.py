@@ -11,18 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import PG_URL, _with_database, make_settings
-from tests.helpers import PASSWORD, ROOT, ServerProcess, free_port, pg_admin, settings_env
+from tests.conftest import fresh_database, make_settings
+from tests.helpers import PASSWORD, ROOT, ServerProcess, free_port, settings_env
 
 NATIVE = "/api/quanzi/v1"
 
@@ -85,7 +83,7 @@ def running_server(
 ) -> Iterator[Server]:
     """A migrated database of its own (copied from the session's template) and a server
     process on a loopback port whose public address is where the clients reach it."""
-    with _database(backend, tmp_path, sqlite_template, postgres_template) as url:
+    with fresh_database(backend, tmp_path, sqlite_template, postgres_template) as url:
         settings = make_settings(url, tmp_path, backend)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -100,21 +98,3 @@ def running_server(
             yield Server(base, env)
         finally:
             process.stop()
-
-
-@contextlib.contextmanager
-def _database(
-    backend: str, tmp_path: Path, sqlite_template: Path, postgres_template: str | None
-) -> Iterator[str]:
-    if backend == "sqlite":
-        target = tmp_path / "quanzi.db"
-        shutil.copyfile(sqlite_template, target)
-        yield f"sqlite+aiosqlite:///{target}"
-        return
-    assert PG_URL is not None and postgres_template is not None
-    name = f"quanzi_m_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_admin(PG_URL, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    try:
-        yield _with_database(PG_URL, name)
-    finally:
-        asyncio.run(pg_admin(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

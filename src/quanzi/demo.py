@@ -249,8 +249,8 @@ async def _square(services: Services, people: dict[str, Principal]) -> None:
     posted: dict[str, int] = {}
     for handle, text in POSTS:
         async with services.write() as tx:
-            post = await square.do_create_post(tx, people[handle], text=text)
-        posted[handle] = post.id
+            made = await square.do_create_post(tx, people[handle], text=text)
+        posted[handle] = made.post.id
     hike = posted["xiaoming"]
     async with services.write() as tx:
         first = await square.do_repost(tx, people["lilei"], hike, comment="下次带上我！")

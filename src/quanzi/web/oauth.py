@@ -175,6 +175,19 @@ def _go_back(page: Page, problem: GoBack) -> Response:
     return finish(page, RedirectResponse(to, status_code=303))
 
 
+async def _consented(page: AnyPage, ask: Ask) -> Consent | Response:
+    """What the person is asked to allow, or where they go instead: back to the app with an
+    error, or to log in first (also when they logged out in another tab before answering),
+    then to be asked again."""
+    try:
+        consent = await _consent(page, ask)
+    except GoBack as problem:
+        return _go_back(page, problem)
+    if page.viewer is None:
+        return redirect(page, f"/login?next={quote(ask.url(), safe='')}")
+    return consent
+
+
 @router.get(AUTHORIZE)
 @router.get(AUTHORIZE + "/")  # toot asks with the slash
 async def consent_form(
@@ -200,12 +213,9 @@ async def consent_form(
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
     )
-    try:
-        consent = await _consent(page, ask)
-    except GoBack as problem:
-        return _go_back(page, problem)
-    if page.viewer is None:
-        return redirect(page, f"/login?next={quote(ask.url(), safe='')}")
+    consent = await _consented(page, ask)
+    if isinstance(consent, Response):
+        return consent
     response = render(
         _standalone(page),
         "oauth/authorize.html",
@@ -243,12 +253,9 @@ async def answer(
         code_challenge=code_challenge,
         code_challenge_method=code_challenge_method,
     )
-    try:
-        consent = await _consent(page, ask)
-    except GoBack as problem:
-        return _go_back(page, problem)
-    if page.viewer is None:  # logged out in another tab: log in, then be asked again
-        return redirect(page, f"/login?next={quote(ask.url(), safe='')}")
+    consent = await _consented(page, ask)
+    if isinstance(consent, Response):
+        return consent
     if decision != "allow":
         if consent.redirect_uri == oauth.OOB:
             return render(_standalone(page), "oauth/denied.html", app=consent.app)

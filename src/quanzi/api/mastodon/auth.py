@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 
 from quanzi.domain.accounts.oauth import AppCaller, app_of_token
 from quanzi.domain.accounts.sessions import Principal
@@ -52,14 +52,13 @@ def _outside(scope: str) -> Forbidden:
     return Forbidden("This action is outside the authorized scopes", code="outside_scopes")
 
 
-async def _counted(request: Request, response: Response, principal: Principal) -> Principal:
+async def _counted(request: Request, principal: Principal) -> Principal:
     services: Services = request.app.state.services
     allowance = await services.limiter.take(
         services.settings.rate_mastodon_account, "mastodon", str(principal.account_id)
     )
-    response.headers.update(allowance.headers())
-    # Endpoints return their response themselves, and FastAPI drops the headers set here on
-    # those: MastodonRoute (common.py) copies them from the request's state.
+    # Endpoints return their response themselves, which FastAPI sends as it is: MastodonRoute
+    # (common.py) adds these headers to it from the request's state.
     request.state.mastodon_headers = allowance.headers()
     return principal
 
@@ -67,7 +66,7 @@ async def _counted(request: Request, response: Response, principal: Principal) -
 def user(scope: str) -> Callable[..., Any]:
     """A dependency: the person calling, whose token grants `scope`."""
 
-    async def dependency(request: Request, response: Response) -> Principal:
+    async def dependency(request: Request) -> Principal:
         caller = await caller_of(request.app.state.services, bearer(request))
         if caller is None:
             raise _invalid_token()
@@ -77,7 +76,7 @@ def user(scope: str) -> Callable[..., Any]:
             raise error
         if not caller.may(scope):
             raise _outside(scope)
-        return await _counted(request, response, caller)
+        return await _counted(request, caller)
 
     return dependency
 
@@ -86,13 +85,13 @@ def maybe_user(scope: str) -> Callable[..., Any]:
     """A dependency for what anyone may read: the person calling, or None (no token, or an
     app's own token). A person's token must grant `scope`."""
 
-    async def dependency(request: Request, response: Response) -> Principal | None:
+    async def dependency(request: Request) -> Principal | None:
         caller = await caller_of(request.app.state.services, bearer(request))
         if caller is None or isinstance(caller, AppCaller):
             return None
         if not caller.may(scope):
             raise _outside(scope)
-        return await _counted(request, response, caller)
+        return await _counted(request, caller)
 
     return dependency
 

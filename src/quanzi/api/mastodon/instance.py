@@ -115,7 +115,6 @@ async def instance_v2(services: ServicesDep) -> Response:
             "domain": urlsplit(base).netloc,
             "title": "quanzi",
             "version": MASTODON_VERSION,
-            "source_url": "https://github.com/quanzi-social/quanzi",
             "description": "A quanzi server: chats, Moments and a public square.",
             "usage": {"users": {"active_month": counts["user_count"]}},
             "thumbnail": {"url": f"{base}/static/icon.svg"},

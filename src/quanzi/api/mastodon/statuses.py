@@ -56,7 +56,7 @@ async def create_status(
     written: list[actions.NewPost] = []
 
     async def create(tx: Tx) -> Post:
-        made = await actions.create_post(
+        made = await actions.do_create_post(
             tx,
             viewer,
             text=text,

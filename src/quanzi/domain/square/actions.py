@@ -184,28 +184,6 @@ async def do_create_post(
     visibility: str = "public",
     community_id: int | None = None,
     language: str | None = None,
-) -> Post:
-    made = await create_post(
-        tx,
-        viewer,
-        text=text,
-        media_ids=media_ids,
-        visibility=visibility,
-        community_id=community_id,
-        language=language,
-    )
-    return made.post
-
-
-async def create_post(
-    tx: Tx,
-    viewer: Principal,
-    *,
-    text: str,
-    media_ids: list[int] | None = None,
-    visibility: str = "public",
-    community_id: int | None = None,
-    language: str | None = None,
 ) -> NewPost:
     media_ids = media_ids or []
     if visibility not in VISIBILITIES:

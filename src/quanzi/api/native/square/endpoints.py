@@ -101,7 +101,7 @@ async def create_post(
     key: IdempotencyHeader = None,
 ) -> PostRead:
     async def create(tx: Tx) -> Post:
-        return await actions.do_create_post(
+        made = await actions.do_create_post(
             tx,
             viewer,
             text=body.text,
@@ -109,6 +109,7 @@ async def create_post(
             visibility=body.visibility,
             community_id=body.community_id,
         )
+        return made.post
 
     return await _create(services, request, response, viewer, key, create)
 
