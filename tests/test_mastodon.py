@@ -378,6 +378,15 @@ def test_idempotency_key_makes_the_same_status_once(cast: Cast) -> None:
 # Accounts
 
 
+def test_an_account_without_a_picture_shows_images_that_exist(cast: Cast) -> None:
+    """Clients draw `avatar` and `header` for every account: when someone has set no picture,
+    the server's default images answer, as PNG."""
+    alice = cast.bob.api.account(cast.alice.id)
+    for url in (alice.avatar, alice.avatar_static, alice.header, alice.header_static):
+        r = httpx.get(url)
+        assert (r.status_code, r.headers["content-type"]) == (200, "image/png"), url
+
+
 def test_update_credentials_changes_name_note_and_avatar(cast: Cast) -> None:
     api = cast.carol.api
     avatar = encode(picture((96, 96)), "PNG")
