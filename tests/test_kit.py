@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import re
 import threading
+import unicodedata
 from datetime import UTC, datetime, timedelta
+
+import jieba
 
 from quanzi.kit.ids import MAX_ID, IdGenerator, id_at, new_id, time_of
 from quanzi.kit.pagination import Page, Window
 from quanzi.kit.text import clean_line, clean_text, is_valid_handle
+from quanzi.kit.words import query_words, words
 
 
 def test_ids_increase_and_fit_a_signed_bigint() -> None:
@@ -109,3 +115,36 @@ async def test_single_flight_survives_a_cancelled_caller() -> None:
     await asyncio.sleep(0.01)
     first.cancel()
     assert await second == "done"
+
+
+def _jieba_words(text: str) -> list[str]:
+    """The words as jieba's search mode gives them for the whole text, unaided."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    cut = (w.strip() for w in jieba.cut_for_search(text))
+    return [w for w in cut if w and re.search(r"\w", w)]
+
+
+def test_words_are_cut_as_jieba_cuts_them() -> None:
+    # Search finds a post only if its words and the query's are cut alike, and posts written
+    # before a change of the cutting keep their stored words: the quick way for ASCII must
+    # give exactly what jieba gives.
+    samples = [
+        "today the weather is fine, let's walk in the park #python 6",
+        "I ♥ C++ and c# (not java), 3.14% of e-mail@example.com; AT&T 1,000.5",
+        "朋友圈里的T恤和iPhone手机, 3月5日 #周末# 去公园散步",
+        "Привет мир! ça va? naïve café — 東京 ｆｕｌｌｗｉｄｔｈ ＡＢＣ",
+        "a+b=c x_y z-w 100% 50.5% v1.2.3 ..._- ++ ## &&",
+        "\r\n tabs\tand\nlines 🙂 emoji👍ok",
+    ]
+    alphabet = [*"abcxyzAZ0189+#&._%-, '!?\n\t", *"朋友圈今天天气很好手机恤", "c++", "c#"]
+    rng = random.Random(5)
+    for _ in range(400):
+        samples.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))
+    for text in samples:
+        assert words(text) == _jieba_words(text), text
+
+
+def test_words_of_english_and_chinese() -> None:
+    assert words("Hello, World! c++ 3.14%") == ["hello", "world", "c++", "3.14%"]
+    assert "朋友" in words("朋友圈") and "朋友圈" in words("朋友圈")
+    assert query_words("the THE the cat") == ["the", "cat"]

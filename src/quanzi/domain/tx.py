@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from quanzi.realtime.events import Event
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 class Tx:
     __slots__ = (
         "_after_commit",
+        "_connection",
         "_make_session",
         "_on_rollback",
         "_session",
@@ -47,6 +48,7 @@ class Tx:
     ) -> None:
         self._make_session = make_session
         self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
         self.settings = settings
         self.now = now  # one clock reading per transaction: its rows agree on the time
         self.account_cache = account_cache
@@ -62,6 +64,15 @@ class Tx:
         if self._session is None:
             self._session = self._make_session()
         return self._session
+
+    async def connection(self) -> AsyncConnection:
+        """The session's connection, for statements written in SQLAlchemy Core (the hot paths
+        skip the unit of work). The same for the whole transaction (a savepoint keeps it), so
+        it is asked of the session once: each asking costs a switch into SQLAlchemy's
+        synchronous side."""
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return self._connection
 
     @property
     def opened(self) -> AsyncSession | None:

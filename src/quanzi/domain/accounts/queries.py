@@ -57,7 +57,7 @@ async def load_account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]
         else:
             rows[account_id] = row
     if missing:
-        conn = await tx.session.connection()
+        conn = await tx.connection()
         for values in await conn.execute(ROWS_AMONG, {"ids": missing}):
             row = AccountRow(*values)
             tx.account_cache.put(row)

@@ -155,7 +155,7 @@ async def _render(
     last_keys = [(c.id, visible_range(c, m)[1]) for c, m in rows if m.state != "invited"]
     last_messages: dict[int, MessageRow] = {}
     if last_keys:
-        conn = await tx.session.connection()
+        conn = await tx.connection()
         last_messages = {
             row.conversation_id: MessageRow(**row._mapping)
             for row in await _LAST_MESSAGES_Q.rows(conn, last_keys)

@@ -219,7 +219,7 @@ _CONTACTS_Q = KeyedSelect(
 async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     """Check and store a batch of sends in `tx`: a fixed number of statements per batch,
     whatever the number of messages and conversations in it."""
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     ids = sorted({s.conversation_id for s in batch})
     convs = {row.id: row for row in (await conn.execute(_CONVERSATIONS_Q, {"ids": ids})).all()}
     pairs = sorted(
@@ -362,7 +362,7 @@ async def _check_and_place(
 async def _store(tx: Tx, fresh: list[MessageRow], next_seq: dict[int, int]) -> None:
     """One insert for all messages, one update for all conversations touched, one for the
     senders' read cursors (sending reads the conversation up to what you sent)."""
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     await conn.execute(
         _INSERT_Q, [{name: getattr(m, name) for name in _MESSAGE_COLUMNS} for m in fresh]
     )
@@ -393,7 +393,7 @@ async def _direct_permissions(
     if not pairs:
         return {}
     both = sorted(pairs | {(b, a) for a, b in pairs})
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     blocks: set[tuple[int, int]] = {(a, b) for a, b in await _BLOCKS_Q.rows(conn, both)}
     contacts: set[tuple[int, int]] = {(a, b) for a, b in await _CONTACTS_Q.rows(conn, both)}
     answers: dict[tuple[int, int], QuanziError | None] = {}

@@ -169,7 +169,7 @@ async def list_feed(tx: Tx, viewer: Principal, window: Window) -> Page[MomentRea
     visible_among = _VISIBLE_AMONG[window.ascending]
     now = BOUND_NOW.values(tx.now)
 
-    conn = await tx.session.connection()
+    conn = await tx.connection()
 
     async def shown(ids: list[int]) -> Sequence[MomentFields]:
         rows = await conn.execute(visible_among, {"ids": ids, "viewer": me, **now})
@@ -298,7 +298,7 @@ async def render_moments(
     if not moments:
         return []
     ids = [m.id for m in moments]
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     media: dict[int, list[Media]] = defaultdict(list)
     with_media = [m.id for m in moments if m.media_ids]  # most Moments have no images
     if with_media:

@@ -146,7 +146,7 @@ async def _index(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
     """Mentions, topics and media links of a post's current text, written in a few statements
     (the post's row must exist; its search words are set by whoever writes the row)."""
     mentioned = await _mentioned(tx, post.text, post.author_id)
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     if mentioned:
         await conn.execute(
             POST_MENTIONS.insert(), [{"post_id": post.id, "account_id": a} for a in mentioned]
@@ -218,7 +218,7 @@ async def do_create_post(
     post.search_tokens = search_tokens(text)
     # Written with one INSERT of its own, not through the session's unit of work (which costs
     # more than the rest of the post together); the Post returned is not in the session.
-    await (await tx.session.connection()).execute(
+    await (await tx.connection()).execute(
         POSTS.insert(), {c: getattr(post, c) for c in POST_COLUMNS}
     )
     indexed = await _index(tx, post, media)
@@ -279,7 +279,7 @@ async def _audience(tx: Tx, post: Post, mentioned: Iterable[int] | None = None) 
                 )
             ).all()
         return sorted(set(mentioned))
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     return list((await conn.execute(_FOLLOWERS_OF, {"author": post.author_id})).scalars())
 
 
@@ -379,7 +379,7 @@ async def _count_posts(tx: Tx, author_id: int, delta: int) -> None:
     """Keep the author's post count (profiles show it) in step with a post written or erased.
     Cached rows of the author take the new count as it is (`note_post_count`), rather than
     being dropped and read again at the next page that shows the author."""
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     counted = await conn.scalar(_COUNT_POSTS, {"author": author_id, "delta": delta})
     if counted is not None:
         note_post_count(tx, author_id, int(counted))

@@ -134,7 +134,7 @@ async def visible_among(
     if viewer is not None:
         params["me"] = viewer.account_id
     statement = _VISIBLE_AMONG[(viewer is not None, ascending)]
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     return cast(list[PostFields], (await conn.execute(statement, params)).all())
 
 
@@ -165,7 +165,7 @@ async def render_posts(
     topics: dict[int, list[str]] = defaultdict(list)
     liked: set[int] = set()
     if ids:
-        conn = await tx.session.connection()
+        conn = await tx.connection()
         for post_id, account_id in await conn.execute(_MENTIONS_OF, {"ids": ids}):
             mentions[post_id].append(account_id)
         for post_id, name in await conn.execute(_TOPICS_OF, {"ids": ids}):
@@ -220,7 +220,7 @@ def _one(
 
 async def page_of(tx: Tx, query: Select[Any], window: Window) -> Page[PostFields]:
     """The page of `window` of `query` (a `select(Post)`), as rows."""
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     rows = (await conn.execute(window_query(query, Post.id, window))).all()
     return Page.build(cast(list[PostFields], rows), window, lambda p: p.id)
 
@@ -316,7 +316,7 @@ async def reposted_among(tx: Tx, viewer: Principal, ids: Sequence[int]) -> set[i
     """Which of these posts the viewer has reposted (and not deleted the repost)."""
     if not ids:
         return set()
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     rows = await conn.execute(_REPOSTED_AMONG, {"ids": list(ids), "me": viewer.account_id})
     return {int(r) for r in rows.scalars() if r is not None}
 

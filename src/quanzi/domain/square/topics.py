@@ -62,7 +62,7 @@ async def link_topics(tx: Tx, post_id: int, names: list[str]) -> dict[int, str]:
     if not names:
         return {}
     keys = {topic_key(n): n for n in names}
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     found: dict[str, tuple[int, str]] = {}
     for i, k, name in await conn.execute(_TOPICS_BY_KEY, {"keys": list(keys)}):
         found[k] = (i, name)
@@ -100,7 +100,7 @@ async def record_topic_events(tx: Tx, topic_ids: list[int], account_id: int, kin
     if not topic_ids:
         return
     window, weight = current_window(tx.now), WEIGHTS[kind]
-    conn = await tx.session.connection()
+    conn = await tx.connection()
     await conn.execute(
         _new_events(tx.dialect),
         [
