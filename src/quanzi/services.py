@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from quanzi.config import Settings
 from quanzi.db.checkpoint import checkpointer_job
 from quanzi.db.engine import Database
@@ -30,6 +32,14 @@ from quanzi.realtime.bus import Bus, make_bus
 from quanzi.realtime.gateway import Gateway
 
 log = get_logger("quanzi.services")
+
+
+def _commit_and_close(session: Session) -> None:
+    """Both in one switch into SQLAlchemy's synchronous side (see Tx.run_sync)."""
+    try:
+        session.commit()
+    finally:
+        session.close()
 
 
 class Services:
@@ -106,16 +116,13 @@ class Services:
         try:
             yield tx
             if tx.opened is not None:
-                await tx.opened.commit()
+                await tx.opened.run_sync(_commit_and_close)
         except BaseException:
             if tx.opened is not None:
-                await tx.opened.rollback()
+                await tx.opened.close()  # rolls back what was not committed
             for undo in tx._on_rollback:
                 undo()
             raise
-        finally:
-            if tx.opened is not None:
-                await tx.opened.close()
         if tx.events:
             await self.bus.publish(tx.events)
         for then in tx._after_commit:

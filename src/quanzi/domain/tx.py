@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
 
 from quanzi.realtime.events import Event
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from quanzi.config import Settings
@@ -74,6 +79,16 @@ class Tx:
             self._connection = await self.session.connection()
         return self._connection
 
+    async def run_sync(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`fn(connection, *args, **kwargs)`: statements written with SQLAlchemy's synchronous
+        API, run back to back in this transaction. Each awaited statement is a switch into
+        SQLAlchemy's synchronous side and back (a new greenlet, the request's stack copied:
+        ~15 µs in a server, more than a short statement costs); `fn` makes all of its
+        statements in one. Hot paths that write several rows use it (writing a post)."""
+        return await self.session.run_sync(_on_connection, fn, *args, **kwargs)
+
     @property
     def opened(self) -> AsyncSession | None:
         return self._session
@@ -91,3 +106,7 @@ class Tx:
     def on_rollback(self, fn: Callable[[], Any]) -> None:
         """Run `fn` if the transaction fails (e.g. delete files written for it)."""
         self._on_rollback.append(fn)
+
+
+def _on_connection(session: Session, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    return fn(session.connection(), *args, **kwargs)

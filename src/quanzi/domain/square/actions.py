@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from datetime import datetime
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from quanzi.db.models import (
     Account,
@@ -122,11 +123,11 @@ async def _attach_media(
     return ids
 
 
-async def _mentioned(tx: Tx, text: str, author_id: int) -> list[int]:
+def _mentioned(conn: Connection, text: str, author_id: int) -> list[int]:
     handles = posttext.mentions(text)
     if not handles:
         return []
-    rows = await tx.session.execute(
+    rows = conn.execute(
         select(Account.id).where(
             Account.handle_key.in_([handle_key(h) for h in handles]),
             Account.status == "active",
@@ -142,21 +143,26 @@ class Indexed:
     topics: dict[int, str]  # id -> name
 
 
-async def _index(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
+def _index(
+    conn: Connection, post_id: int, author_id: int, text: str, media_ids: list[int], now: datetime
+) -> Indexed:
     """Mentions, topics and media links of a post's current text, written in a few statements
     (the post's row must exist; its search words are set by whoever writes the row)."""
-    mentioned = await _mentioned(tx, post.text, post.author_id)
-    conn = await tx.connection()
+    mentioned = _mentioned(conn, text, author_id)
     if mentioned:
-        await conn.execute(
-            POST_MENTIONS.insert(), [{"post_id": post.id, "account_id": a} for a in mentioned]
+        conn.execute(
+            POST_MENTIONS.insert(), [{"post_id": post_id, "account_id": a} for a in mentioned]
         )
     if media_ids:
-        await conn.execute(
+        conn.execute(
             POST_MEDIA.insert(),
-            [{"post_id": post.id, "media_id": m, "position": i} for i, m in enumerate(media_ids)],
+            [{"post_id": post_id, "media_id": m, "position": i} for i, m in enumerate(media_ids)],
         )
-    return Indexed(mentioned, await link_topics(tx, post.id, posttext.topics(post.text)))
+    return Indexed(mentioned, link_topics(conn, post_id, posttext.topics(text), now))
+
+
+async def _index_post(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
+    return await tx.run_sync(_index, post.id, post.author_id, post.text, media_ids, tx.now)
 
 
 async def _unindex(tx: Tx, post: Post) -> None:
@@ -216,28 +222,46 @@ async def do_create_post(
     )
     media = await _attach_media(tx, viewer, media_ids)
     post.search_tokens = search_tokens(text)
-    # Written with one INSERT of its own, not through the session's unit of work (which costs
-    # more than the rest of the post together); the Post returned is not in the session.
-    await (await tx.connection()).execute(
-        POSTS.insert(), {c: getattr(post, c) for c in POST_COLUMNS}
-    )
-    indexed = await _index(tx, post, media)
     if community_id is not None:
         await tx.session.execute(
             update(Community)
             .where(Community.id == community_id)
             .values(post_count=Community.post_count + 1)
         )
-    await _count_posts(tx, viewer.account_id, 1)
+    row = {c: getattr(post, c) for c in POST_COLUMNS}
+    written = await tx.run_sync(_write_post, row, media, tx.now)
+    if written.post_count is not None:
+        note_post_count(tx, viewer.account_id, written.post_count)
+    await _announce(tx, post, written.indexed.mentioned, written.audience)
+    return NewPost(post, written.indexed.mentioned, list(written.indexed.topics.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    indexed: Indexed
+    post_count: int | None  # the author's, with this post
+    audience: list[int]  # who is sent the post live (`_audience`)
+
+
+def _write_post(conn: Connection, row: dict[str, Any], media: list[int], now: datetime) -> _Written:
+    """A new post's rows: the post (one INSERT, not through the session's unit of work, which
+    costs more than the rest of the post together; the Post that do_create_post returns is not
+    in the session), its mentions, images and topics, the author's count, the topics' trending
+    events; and who follows the author, all in one switch (Tx.run_sync)."""
+    conn.execute(POSTS.insert(), row)
+    post_id, author_id, visibility = row["id"], row["author_id"], row["visibility"]
+    indexed = _index(conn, post_id, author_id, row["text"], media, now)
+    post_count = _count(conn, author_id, 1)
     if visibility == "public":
-        await record_topic_events(tx, list(indexed.topics), viewer.account_id, "post")
-    await _announce(tx, post, indexed.mentioned)
-    return NewPost(post, indexed.mentioned, list(indexed.topics.values()))
+        record_topic_events(conn, list(indexed.topics), author_id, "post", now)
+    audience = _audience(conn, post_id, author_id, visibility, indexed.mentioned)
+    return _Written(indexed, post_count, audience)
 
 
-async def _announce(tx: Tx, post: Post, mentioned: list[int]) -> None:
-    """Notify who was mentioned (if they may see the post) and push the post live to the
-    followers who may see it (to the public square's watchers too, if it is public)."""
+async def _announce(tx: Tx, post: Post, mentioned: list[int], audience: list[int]) -> None:
+    """Notify who was mentioned (if they may see the post) and push the post live to
+    `audience` (`_audience`: the followers, or those mentioned), and to the public square's
+    watchers if it is public."""
     author = post.author_id
     may_see = set(mentioned)
     if mentioned and post.visibility == "followers":
@@ -263,29 +287,35 @@ async def _announce(tx: Tx, post: Post, mentioned: list[int]) -> None:
                 actor_id=author,
                 data={"post_id": str(post.id)},
             )
-    _emit_live(tx, POST_NEW, post, await _audience(tx, post, mentioned))
+    _emit_live(tx, POST_NEW, post, audience)
     _broadcast(tx, "new", post)
 
 
-async def _audience(tx: Tx, post: Post, mentioned: Iterable[int] | None = None) -> list[int]:
+def _audience(
+    conn: Connection,
+    post_id: int,
+    author_id: int,
+    visibility: str,
+    mentioned: Iterable[int] | None = None,
+) -> list[int]:
     """Who besides the author is sent a post's live events: for a post to those mentioned only,
     the accounts it mentions (`mentioned`, or read from the post); otherwise the author's
     followers. The events carry ids only, and a door shows the post only to whom may see it."""
-    if post.visibility == "mentioned":
+    if visibility == "mentioned":
         if mentioned is None:
-            mentioned = (
-                await tx.session.scalars(
-                    select(PostMention.account_id).where(PostMention.post_id == post.id)
-                )
-            ).all()
+            mentioned = conn.execute(_MENTIONED_IN, {"post": post_id}).scalars()
         return sorted(set(mentioned))
-    conn = await tx.connection()
-    return list((await conn.execute(_FOLLOWERS_OF, {"author": post.author_id})).scalars())
+    return list(conn.execute(_FOLLOWERS_OF, {"author": author_id}).scalars())
+
+
+async def _audience_of(tx: Tx, post: Post, mentioned: Iterable[int] | None = None) -> list[int]:
+    return await tx.run_sync(_audience, post.id, post.author_id, post.visibility, mentioned)
 
 
 _FOLLOWERS_OF = select(Follow.follower_id).where(
     Follow.followee_id == bindparam("author"), Follow.status == "active"
 )
+_MENTIONED_IN = select(PostMention.account_id).where(PostMention.post_id == bindparam("post"))
 
 
 def _emit_live(tx: Tx, kind: str, post: Post, audience: list[int]) -> None:
@@ -346,11 +376,11 @@ async def do_edit_post(
     post.media_ids = orjson.dumps([str(i) for i in media]).decode() if media else ""
     post.edited_at = tx.now
     await tx.session.flush()
-    mentioned = (await _index(tx, post, media)).mentioned
+    mentioned = (await _index_post(tx, post, media)).mentioned
     for media_id in [i for i in dict.fromkeys([*history, *old_media]) if i not in media]:
         tx.session.add(PostMedia(post_id=post.id, media_id=media_id, position=-1))
     await tx.session.flush()
-    _emit_live(tx, POST_UPDATED, post, await _audience(tx, post, mentioned))
+    _emit_live(tx, POST_UPDATED, post, await _audience_of(tx, post, mentioned))
     _broadcast(tx, "updated", post)
     return post
 
@@ -363,7 +393,7 @@ async def do_delete_post(tx: Tx, viewer: Principal, post_id: int) -> None:
 
 async def _erase_announced(tx: Tx, post: Post) -> None:
     """Erase a post and say so live to whoever was sent it (read before its mentions go)."""
-    audience, text = await _audience(tx, post), post.text
+    audience, text = await _audience_of(tx, post), post.text
     await erase_post(tx, post)
     _emit_live(tx, POST_DELETED, post, audience)
     _broadcast(tx, "deleted", post, text)
@@ -379,10 +409,14 @@ async def _count_posts(tx: Tx, author_id: int, delta: int) -> None:
     """Keep the author's post count (profiles show it) in step with a post written or erased.
     Cached rows of the author take the new count as it is (`note_post_count`), rather than
     being dropped and read again at the next page that shows the author."""
-    conn = await tx.connection()
-    counted = await conn.scalar(_COUNT_POSTS, {"author": author_id, "delta": delta})
+    counted = await tx.run_sync(_count, author_id, delta)
     if counted is not None:
-        note_post_count(tx, author_id, int(counted))
+        note_post_count(tx, author_id, counted)
+
+
+def _count(conn: Connection, author_id: int, delta: int) -> int | None:
+    counted = conn.scalar(_COUNT_POSTS, {"author": author_id, "delta": delta})
+    return None if counted is None else int(counted)
 
 
 _COUNT_POSTS = (
@@ -461,7 +495,7 @@ async def do_repost(
     )
     tx.session.add(post)
     await tx.session.flush()
-    mentioned = (await _index(tx, post, [])).mentioned
+    mentioned = (await _index_post(tx, post, [])).mentioned
     await _count_posts(tx, viewer.account_id, 1)
     for counted in {root.id, parent.id}:
         await tx.session.execute(
@@ -478,7 +512,7 @@ async def do_repost(
             data={"post_id": str(post.id), "of": str(parent.id)},
         )
     await record_engagement(tx, root.id, viewer.account_id, "repost")
-    await _announce(tx, post, mentioned)
+    await _announce(tx, post, mentioned, await _audience_of(tx, post, mentioned))
     return post
 
 

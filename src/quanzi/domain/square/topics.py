@@ -16,7 +16,17 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from quanzi.db.engine import Database
@@ -55,29 +65,28 @@ _COUNT_IN = (
 )
 
 
-async def link_topics(tx: Tx, post_id: int, names: list[str]) -> dict[int, str]:
+def link_topics(conn: Connection, post_id: int, names: list[str], now: datetime) -> dict[int, str]:
     """Attach the named topics to a post, making new topics as needed (two posts may make
     one at the same moment: the second finds the first's); counts follow. The topics, id to
-    name (as first written), in the order of `names`."""
+    name (as first written), in the order of `names`. (Synchronous: see Tx.run_sync.)"""
     if not names:
         return {}
     keys = {topic_key(n): n for n in names}
-    conn = await tx.connection()
     found: dict[str, tuple[int, str]] = {}
-    for i, k, name in await conn.execute(_TOPICS_BY_KEY, {"keys": list(keys)}):
+    for i, k, name in conn.execute(_TOPICS_BY_KEY, {"keys": list(keys)}):
         found[k] = (i, name)
     missing = [k for k in keys if k not in found]
     if missing:
         made = [
-            {"id": new_id(), "name": keys[k], "key": k, "post_count": 0, "created_at": tx.now}
+            {"id": new_id(), "name": keys[k], "key": k, "post_count": 0, "created_at": now}
             for k in missing
         ]
-        await conn.execute(insert_new_only(tx.dialect, TOPICS).values(made))
-        for i, k, name in await conn.execute(_TOPICS_BY_KEY, {"keys": missing}):
+        conn.execute(insert_new_only(conn.dialect.name, TOPICS).values(made))
+        for i, k, name in conn.execute(_TOPICS_BY_KEY, {"keys": missing}):
             found[k] = (i, name)
     linked = dict(found[k] for k in keys)
-    await conn.execute(POST_TOPICS.insert(), [{"topic_id": i, "post_id": post_id} for i in linked])
-    await conn.execute(_COUNT_IN, {"ids": list(linked)})
+    conn.execute(POST_TOPICS.insert(), [{"topic_id": i, "post_id": post_id} for i in linked])
+    conn.execute(_COUNT_IN, {"ids": list(linked)})
     return linked
 
 
@@ -94,15 +103,16 @@ async def unlink_topics(tx: Tx, post_id: int) -> None:
         )
 
 
-async def record_topic_events(tx: Tx, topic_ids: list[int], account_id: int, kind: str) -> None:
+def record_topic_events(
+    conn: Connection, topic_ids: list[int], account_id: int, kind: str, now: datetime
+) -> None:
     """One event per topic (if the account has none in this window yet), for topics of a
-    public post."""
+    public post. (Synchronous: see Tx.run_sync.)"""
     if not topic_ids:
         return
-    window, weight = current_window(tx.now), WEIGHTS[kind]
-    conn = await tx.connection()
-    await conn.execute(
-        _new_events(tx.dialect),
+    window, weight = current_window(now), WEIGHTS[kind]
+    conn.execute(
+        _new_events(conn.dialect.name),
         [
             {"topic_id": t, "account_id": account_id, "window": window, "weight": weight}
             for t in topic_ids
@@ -119,16 +129,19 @@ async def record_engagement(tx: Tx, post_id: int, account_id: int, kind: str) ->
     """One event per topic of the post (if the account has none in this window yet). Only
     public posts count: trending is shown to everyone, and must not tell anyone what is being
     said in followers-only or mentioned-only posts."""
-    topic_ids = list(
-        (
-            await tx.session.execute(
-                select(PostTopic.topic_id)
-                .join(Post, Post.id == PostTopic.post_id)
-                .where(PostTopic.post_id == post_id, Post.visibility == "public")
-            )
-        ).scalars()
-    )
-    await record_topic_events(tx, topic_ids, account_id, kind)
+    await tx.run_sync(_engage, post_id, account_id, kind, tx.now)
+
+
+def _engage(conn: Connection, post_id: int, account_id: int, kind: str, now: datetime) -> None:
+    topic_ids = list(conn.execute(_PUBLIC_TOPICS_OF, {"post": post_id}).scalars())
+    record_topic_events(conn, topic_ids, account_id, kind, now)
+
+
+_PUBLIC_TOPICS_OF = (
+    select(PostTopic.topic_id)
+    .join(Post, Post.id == PostTopic.post_id)
+    .where(PostTopic.post_id == bindparam("post"), Post.visibility == "public")
+)
 
 
 def score(windows: dict[int, float], now_window: float) -> float:
