@@ -149,6 +149,33 @@ def test_status_with_image_is_served_without_exif_or_gps(cast: Cast) -> None:
     assert seen.media_attachments[0].url == status.media_attachments[0].url
 
 
+def test_alt_text_is_kept_shown_and_changed_by_the_owner_only(cast: Cast) -> None:
+    alice, bob = cast.alice, cast.bob
+    media = alice.api.media_post(
+        jpeg_with_gps(), mime_type="image/jpeg", description="一只橘猫 an orange cat"
+    )
+    assert media.description == "一只橘猫 an orange cat"
+    status = alice.api.status_post("我的猫 my cat", media_ids=[media])
+    assert status.media_attachments[0].description == "一只橘猫 an orange cat"
+    assert bob.api.status(status.id).media_attachments[0].description == "一只橘猫 an orange cat"
+
+    changed = alice.api.media_update(media.id, description="睡着的猫 a sleeping cat")
+    assert changed.description == "睡着的猫 a sleeping cat"
+    [shown] = [s for s in bob.api.timeline_home(limit=40) if s.id == status.id]
+    assert shown.media_attachments[0].description == "睡着的猫 a sleeping cat"
+    native = alice.native.get(f"/posts/{status.id}").json()
+    assert native["media"][0]["description"] == "睡着的猫 a sleeping cat"
+
+    theirs = cast.http("PUT", f"/api/v1/media/{media.id}", bob, json={"description": "mine"})
+    assert theirs.status_code == 403 and "error" in theirs.json()
+    too_long = cast.http(
+        "PUT", f"/api/v1/media/{media.id}", alice, json={"description": "长" * 1501}
+    )
+    assert too_long.status_code == 422
+    assert alice.api.media(media.id).description == "睡着的猫 a sleeping cat"
+    assert alice.api.media_update(media.id, description="").description is None
+
+
 # Timelines
 
 
@@ -245,6 +272,36 @@ def test_favourite_reblog_and_reply_show_on_the_status_and_in_context(cast: Cast
     assert (undone.favourited, undone.favourites_count) == (False, 0)
     bob.api.status_unreblog(post.id)
     assert bob.api.status(post.id).reblogged is False
+
+
+def test_favourites_lists_what_i_liked_latest_first_in_pages(cast: Cast) -> None:
+    alice, bob = cast.alice, cast.bob
+    cast.server.create_user("dave", "大卫 Dave")
+    dave = log_in(cast.server, "dave")
+    try:
+        first = alice.api.status_post("第一条 first")
+        comment = bob.api.status_post("评论 a comment", in_reply_to_id=first.id)
+        second = alice.api.status_post("第二条 second")
+        hidden = alice.api.status_post("只给粉丝 followers only", visibility="private")
+        assert cast.http("POST", f"/api/v1/statuses/{hidden.id}/favourite", dave).status_code == 404
+        for status in (first, comment, second):
+            dave.api.status_favourite(status.id)
+        assert dave.api.status(first.id).favourited is True
+
+        page = dave.api.favourites(limit=2)
+        assert ids(page) == [str(second.id), str(comment.id)]
+        assert all(s.favourited for s in page)
+        assert str(page[1].in_reply_to_id) == str(first.id)  # the comment, as a reply
+        rest = dave.api.fetch_next(page)
+        assert rest is not None and ids(rest) == [str(first.id)]
+        assert dave.api.fetch_next(rest) is None
+        assert ids(alice.api.favourites()) == []  # each sees their own
+
+        alice.api.status_delete(second.id)
+        dave.api.status_unfavourite(first.id)
+        assert ids(dave.api.favourites()) == [str(comment.id)]
+    finally:
+        dave.native.close()
 
 
 def test_notifications_of_mention_favourite_reblog_and_follow(cast: Cast) -> None:

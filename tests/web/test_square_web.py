@@ -116,6 +116,46 @@ async def test_photos_are_uploaded_with_the_post_and_shown_in_a_grid(
     assert too_many.status_code == 422 and "at most 9 photos" in too_many.text
 
 
+async def test_alt_text_of_a_photo_is_what_screen_readers_are_given(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    alice = await person(browser_for, people, "alice")
+    bob = await person(browser_for, people, "bob")
+    r = await people.client.post(
+        "/api/quanzi/v1/media",
+        files={"file": ("cat.png", encode(picture(), "PNG"), "image/png")},
+        data={"description": "一只橘猫在窗台上 an orange cat"},
+        headers=alice.api.auth,
+    )
+    assert r.status_code == 201, r.text
+    media = r.json()
+    assert media["description"] == "一只橘猫在窗台上 an orange cat"
+    post = await alice.call("POST", "/posts", json={"text": "猫", "media_ids": [media["id"]]})
+    assert post["media"][0]["description"] == "一只橘猫在窗台上 an orange cat"
+    html = await bob.web.page(f"/posts/{post['id']}")
+    assert 'alt="一只橘猫在窗台上 an orange cat"' in html
+
+    changed = await alice.call(
+        "PATCH", f"/media/{media['id']}", json={"description": "<b>猫</b> & 狗"}
+    )
+    assert changed["description"] == "<b>猫</b> & 狗"
+    html = await bob.web.page(f"/posts/{post['id']}")
+    assert 'alt="&lt;b&gt;猫&lt;/b&gt; &amp; 狗"' in html  # escaped, as all text
+    theirs = await people.client.patch(
+        f"/api/quanzi/v1/media/{media['id']}", json={"description": "x"}, headers=bob.api.auth
+    )
+    assert theirs.status_code == 403 and theirs.json()["error"]["code"] == "not_yours"
+    too_long = await people.client.patch(
+        f"/api/quanzi/v1/media/{media['id']}",
+        json={"description": "长" * 1501},
+        headers=alice.api.auth,
+    )
+    assert too_long.status_code == 422
+    removed = await alice.call("PATCH", f"/media/{media['id']}", json={"description": None})
+    assert removed["description"] is None
+    assert 'alt="Photo 1 of 1"' in await bob.web.page(f"/posts/{post['id']}")
+
+
 async def test_an_empty_post_is_refused_with_a_message(
     browser_for: NewBrowser, people: Personas
 ) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from quanzi.api.mastodon import (
     accounts,
     apps,
+    favourites,
     instance,
     media,
     notifications,
@@ -26,6 +27,7 @@ routers: list[APIRouter] = [
     accounts.router,
     media.router,
     search.router,
+    favourites.router,
     streaming.router,
     instance.router,
     apps.router,

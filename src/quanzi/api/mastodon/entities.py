@@ -87,7 +87,7 @@ def account(a: AccountPublic, urls: Urls) -> Entity:
     }
 
 
-def media_attachment(m: MediaRef, description: str | None = None) -> Entity:
+def media_attachment(m: MediaRef) -> Entity:
     return {
         "id": str(m.id),
         "type": "image",
@@ -97,7 +97,7 @@ def media_attachment(m: MediaRef, description: str | None = None) -> Entity:
         "preview_remote_url": None,
         "text_url": None,
         "meta": {},
-        "description": description,
+        "description": m.description,
         "blurhash": None,
     }
 

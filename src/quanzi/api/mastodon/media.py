@@ -1,6 +1,7 @@
-"""Media: uploading an image (POST /api/v2/media, and v1), describing it (GET/PUT
-/api/v1/media/:id). Images are decoded, re-encoded and stripped of metadata (GPS included) on
-upload, as through every door; processing is done by the time the upload returns (200)."""
+"""Media: uploading an image (POST /api/v2/media, and v1) with its alt text (`description`),
+reading and changing that (GET/PUT /api/v1/media/:id). Images are decoded, re-encoded and
+stripped of metadata (GPS included) on upload, as through every door; processing is done by the
+time the upload returns (200)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from quanzi.api.deps import ServicesDep
 from quanzi.api.mastodon.auth import ReadStatuses, WriteMedia
 from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON, Params, path_id
 from quanzi.api.mastodon.entities import Entity
-from quanzi.domain.media.actions import upload_image
+from quanzi.domain.media.actions import do_describe_media, upload_image
 from quanzi.domain.media.queries import access_media
 from quanzi.domain.media.views import MediaRead
 from quanzi.errors import Invalid
@@ -36,7 +37,7 @@ def attachment(m: MediaRead) -> Entity:
         "preview_remote_url": None,
         "text_url": None,
         "meta": {"original": size, "small": small},
-        "description": None,  # alt text is not kept yet (docs/mastodon.md)
+        "description": m.description,
         "blurhash": None,
     }
 
@@ -48,7 +49,9 @@ async def upload(request: Request, viewer: WriteMedia, services: ServicesDep) ->
     file = params.values.get("file")
     if not isinstance(file, UploadFile):
         raise Invalid("Attach the image as the form field `file`.", code="file_missing")
-    media, _ = await upload_image(services, viewer, await file.read())
+    media, _ = await upload_image(
+        services, viewer, await file.read(), description=params.text("description")
+    )
     return MastoJSON(attachment(MediaRead.of(media, services.settings.public_base)))
 
 
@@ -60,7 +63,17 @@ async def describe(media_id: str, viewer: ReadStatuses, services: ServicesDep) -
 
 
 @router.put(f"{V1}/media/{{media_id}}")
-async def update(media_id: str, viewer: WriteMedia, services: ServicesDep) -> Response:
-    async with services.read() as tx:
-        media = await access_media(tx, viewer, path_id(media_id))
-    return MastoJSON(attachment(MediaRead.of(media, services.settings.public_base)))
+async def update(
+    media_id: str, request: Request, viewer: WriteMedia, services: ServicesDep
+) -> Response:
+    """Change the description (alt text); `focus` and `thumbnail` are not kept."""
+    params = await Params.of(request)
+    async with services.write() as tx:
+        if "description" in params.values:
+            media = await do_describe_media(
+                tx, viewer, path_id(media_id), params.text("description")
+            )
+        else:
+            media = await access_media(tx, viewer, path_id(media_id))
+        read = MediaRead.of(media, services.settings.public_base)
+    return MastoJSON(attachment(read))

@@ -90,6 +90,7 @@ async def new_status(tx: Tx, viewer: Principal, new: NewPost) -> Entity:
         mentions=new.mentioned,
         topics=new.topics,
         liked=False,
+        descriptions=new.descriptions,
     )
     mentioned = {i: AccountPublic.of(rows[i], base) for i in new.mentioned if i in rows}
     make = StatusMaker(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quanzi.db.models.base import Base, BigId, UTCDateTime
@@ -39,4 +39,6 @@ class Media(Base):
     # Where the media is used decides who may fetch it ("avatar" is public; unattached is
     # the owner's alone). Later areas attach media to posts, Moments and messages.
     attached_to: Mapped[str | None] = mapped_column(String(20))
+    # Alt text: what the image shows, for who cannot see it (read aloud by screen readers).
+    description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

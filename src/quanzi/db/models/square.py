@@ -147,6 +147,7 @@ class Comment(Base):
 
 class CommentLike(Base):
     __tablename__ = "comment_likes"
+    __table_args__ = (Index("ix_comment_likes_account", "account_id", "created_at"),)
 
     comment_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True

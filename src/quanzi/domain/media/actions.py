@@ -1,4 +1,4 @@
-"""Uploading media."""
+"""Uploading media, and describing it (alt text)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from typing import TYPE_CHECKING
 
 from quanzi.db.models import Media
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.checks import text_field
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.media.images import Limits, Processed, process_image
+from quanzi.domain.media.queries import access_media
 from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.tx import Tx
-from quanzi.errors import NotFound, PayloadTooLarge
+from quanzi.errors import Forbidden, NotFound, PayloadTooLarge
 from quanzi.kit.ids import new_id
+
+MAX_DESCRIPTION = 1500  # characters of alt text (as Mastodon allows)
 
 if TYPE_CHECKING:
     from quanzi.services import Services
@@ -23,9 +27,11 @@ async def upload_image(
     viewer: Principal,
     raw: bytes,
     *,
+    description: str | None = None,
     idempotency: Idempotency | None = None,
 ) -> tuple[Media, bool]:
-    """Decode, re-encode and store an image; returns the media and whether it was a replay.
+    """Decode, re-encode and store an image, with its alt text if given; returns the media
+    and whether it was a replay.
 
     The CPU work and the file writes happen before the transaction; if the transaction does
     not commit (or replays an earlier upload) the new files are removed again.
@@ -33,6 +39,7 @@ async def upload_image(
     settings = services.settings
     if len(raw) > settings.media_max_bytes:
         raise PayloadTooLarge(f"Files are limited to {settings.media_max_bytes} bytes.")
+    alt = check_description(description)
     limits = Limits(
         max_pixels=settings.media_max_pixels,
         max_frames=settings.media_max_frames,
@@ -59,6 +66,7 @@ async def upload_image(
             thumb_width=processed.thumb.width,
             thumb_height=processed.thumb.height,
             attached_to=None,
+            description=alt,
             created_at=tx.now,
         )
         tx.session.add(media)
@@ -79,6 +87,33 @@ async def upload_image(
     if replayed:
         store.delete_many(keys)
     return media, replayed
+
+
+def check_description(description: str | None) -> str | None:
+    """Alt text cleaned (several lines allowed) and at most MAX_DESCRIPTION characters; empty
+    means none."""
+    if description is None:
+        return None
+    cleaned = text_field(
+        description,
+        field="description",
+        what="A description",
+        code="too_long",
+        max_len=MAX_DESCRIPTION,
+        lines=True,
+    )
+    return cleaned or None
+
+
+async def do_describe_media(
+    tx: Tx, viewer: Principal, media_id: int, description: str | None
+) -> Media:
+    """Set (or, with nothing, remove) the alt text of one's own image, attached or not."""
+    media = await access_media(tx, viewer, media_id)
+    if media.owner_id != viewer.account_id:
+        raise Forbidden("That is not your image.", code="not_yours")
+    media.description = check_description(description)
+    return media
 
 
 def _write_files(store: MediaStore, keys: tuple[str, str], processed: Processed) -> None:

@@ -23,6 +23,7 @@ class MediaRead(BaseModel):
     thumbnail_url: str
     thumbnail_width: int
     thumbnail_height: int
+    description: str | None  # alt text
     created_at: datetime
 
     @classmethod
@@ -39,5 +40,6 @@ class MediaRead(BaseModel):
             thumbnail_url=f"{url}/thumb",
             thumbnail_width=media.thumb_width,
             thumbnail_height=media.thumb_height,
+            description=media.description,
             created_at=media.created_at,
         )

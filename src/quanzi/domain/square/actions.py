@@ -98,7 +98,7 @@ def _check_language(language: str | None) -> str | None:
 
 async def _attach_media(
     tx: Tx, viewer: Principal, media_ids: list[int], keep: Iterable[int] = ()
-) -> list[int]:
+) -> list[Media]:
     """Images the author uploaded and has not used elsewhere (those in `keep` are the post's
     own already, when editing)."""
     ids = list(dict.fromkeys(media_ids))
@@ -109,6 +109,7 @@ async def _attach_media(
             details={"field": "media_ids"},
         )
     kept = set(keep)
+    attached = []
     for media_id in ids:
         media = await tx.session.get(Media, media_id)
         if media is None or media.owner_id != viewer.account_id:
@@ -120,7 +121,8 @@ async def _attach_media(
                 details={"field": "media_ids"},
             )
         media.attached_to = "post"
-    return ids
+        attached.append(media)
+    return attached
 
 
 def _mentioned(conn: Connection, text: str, author_id: int) -> list[int]:
@@ -179,6 +181,7 @@ class NewPost:
     post: Post
     mentioned: list[int]
     topics: list[str]
+    descriptions: dict[int, str]  # alt text of its images
 
 
 async def do_create_post(
@@ -221,6 +224,7 @@ async def do_create_post(
         deleted_at=None,
     )
     media = await _attach_media(tx, viewer, media_ids)
+    described = {m.id: m.description for m in media if m.description}
     post.search_tokens = search_tokens(text)
     if community_id is not None:
         await tx.session.execute(
@@ -229,11 +233,13 @@ async def do_create_post(
             .values(post_count=Community.post_count + 1)
         )
     row = {c: getattr(post, c) for c in POST_COLUMNS}
-    written = await tx.run_sync(_write_post, row, media, tx.now)
+    written = await tx.run_sync(_write_post, row, [m.id for m in media], tx.now)
     if written.post_count is not None:
         note_post_count(tx, viewer.account_id, written.post_count)
     await _announce(tx, post, written.indexed.mentioned, written.audience)
-    return NewPost(post, written.indexed.mentioned, list(written.indexed.topics.values()))
+    return NewPost(
+        post, written.indexed.mentioned, list(written.indexed.topics.values()), described
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +376,7 @@ async def do_edit_post(
     await _unindex(tx, post)
     # Images of earlier versions stay the post's (its history shows them to whoever sees it).
     history = await _history_media(tx, post.id)
-    media = await _attach_media(tx, viewer, new_media, keep=[*old_media, *history])
+    media = [m.id for m in await _attach_media(tx, viewer, new_media, keep=[*old_media, *history])]
     post.text = text
     post.search_tokens = search_tokens(text)
     post.media_ids = orjson.dumps([str(i) for i in media]).decode() if media else ""

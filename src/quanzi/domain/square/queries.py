@@ -32,6 +32,7 @@ from sqlalchemy import (
 from quanzi.db.models import (
     Block,
     Follow,
+    Media,
     Post,
     PostEdit,
     PostLike,
@@ -43,7 +44,7 @@ from quanzi.db.paginate import filtered_page, newest_span_first, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.square.views import PostFields, PostRead, RepostedRef, post_read
+from quanzi.domain.square.views import PostFields, PostRead, RepostedRef, media_ids, post_read
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
@@ -122,6 +123,18 @@ _TOPICS_OF = (
     .where(PostTopic.post_id.in_(IDS))
 )
 _LIKED_AMONG = select(PostLike.post_id).where(PostLike.account_id == ME, PostLike.post_id.in_(IDS))
+_DESCRIPTIONS = select(Media.id, Media.description).where(
+    Media.id.in_(IDS), Media.description.is_not(None)
+)
+
+
+async def media_descriptions(tx: Tx, posts: Sequence[PostFields]) -> dict[int, str]:
+    """The alt text of the posts' images (one query, and none for pages without images)."""
+    ids = [i for p in posts for i in media_ids(p.media_ids)]
+    if not ids:
+        return {}
+    conn = await tx.connection()
+    return {i: d for i, d in await conn.execute(_DESCRIPTIONS, {"ids": ids}) if d}
 
 
 async def visible_among(
@@ -174,15 +187,20 @@ async def render_posts(
             liked = set(
                 (await conn.execute(_LIKED_AMONG, {"ids": ids, "me": viewer.account_id})).scalars()
             )
+    described = await media_descriptions(tx, everything)
     base = tx.settings.public_base
     out: list[PostRead] = []
     for post in posts:
         reposted = None
         if post.root_id is not None:
             root = roots.get(post.root_id)
-            root_read = _one(root, authors, base, mentions, topics, liked) if root else None
+            root_read = (
+                _one(root, authors, base, mentions, topics, liked, described=described)
+                if root
+                else None
+            )
             reposted = RepostedRef(id=post.root_id, available=root_read is not None, post=root_read)
-        read = _one(post, authors, base, mentions, topics, liked, reposted)
+        read = _one(post, authors, base, mentions, topics, liked, reposted, described)
         if read is not None:
             out.append(read)
     if viewer is not None and tx.views is not None:  # views count the audience, not the author
@@ -200,6 +218,7 @@ def _one(
     topics: dict[int, list[str]],
     liked: set[int],
     reposted: RepostedRef | None = None,
+    described: dict[int, str] | None = None,
 ) -> PostRead | None:
     author = authors.get(post.author_id)
     if author is None:
@@ -212,6 +231,7 @@ def _one(
         topics=topics.get(post.id, []),
         liked=post.id in liked,
         reposted=reposted,
+        descriptions=described,
     )
 
 

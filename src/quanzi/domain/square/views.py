@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -45,6 +46,7 @@ class MediaRef(BaseModel):
     id: Id
     url: str
     thumbnail_url: str
+    description: str | None = None  # alt text
 
 
 class Counts(BaseModel):
@@ -83,12 +85,23 @@ class PostRead(BaseModel):
     edited_at: datetime | None
 
 
-def media_refs(raw: str, base_url: str) -> list[MediaRef]:
-    ids = [int(i) for i in orjson.loads(raw)] if raw else []
+def media_refs(
+    raw: str, base_url: str, descriptions: Mapping[int, str] | None = None
+) -> list[MediaRef]:
+    """The images of a post (`raw`: its `media_ids`), with their alt text if known."""
     return [
-        MediaRef(id=i, url=f"{base_url}/media/{i}", thumbnail_url=f"{base_url}/media/{i}/thumb")
-        for i in ids
+        MediaRef(
+            id=i,
+            url=f"{base_url}/media/{i}",
+            thumbnail_url=f"{base_url}/media/{i}/thumb",
+            description=descriptions.get(i) if descriptions else None,
+        )
+        for i in media_ids(raw)
     ]
+
+
+def media_ids(raw: str) -> list[int]:
+    return [int(i) for i in orjson.loads(raw)] if raw else []
 
 
 def post_read(
@@ -100,6 +113,7 @@ def post_read(
     topics: list[str],
     liked: bool,
     reposted: RepostedRef | None = None,
+    descriptions: Mapping[int, str] | None = None,
 ) -> PostRead:
     short, more = excerpt(post.text)
     return PostRead(
@@ -110,7 +124,7 @@ def post_read(
         truncated=more,
         visibility=post.visibility,
         language=post.language,
-        media=media_refs(post.media_ids, base_url),
+        media=media_refs(post.media_ids, base_url, descriptions),
         mentions=mentions,
         topics=topics,
         links=links(post.text),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
 
 from quanzi.api.deps import IdempotencyHeader, MaybeViewer, ServicesDep, Viewer, idempotency_of
 from quanzi.api.native.common import ERRORS, PREFIX, replayed
-from quanzi.domain.media.actions import upload_image
+from quanzi.domain.media.actions import MAX_DESCRIPTION, do_describe_media, upload_image
 from quanzi.domain.media.queries import access_media
 from quanzi.domain.media.views import MediaRead
 from quanzi.errors import NotFound
@@ -26,11 +27,18 @@ async def upload(
     response: Response,
     viewer: Viewer,
     services: ServicesDep,
+    description: Annotated[
+        str | None, Form(description="Alt text: what the image shows, for who cannot see it")
+    ] = None,
     key: IdempotencyHeader = None,
 ) -> MediaRead:
     raw = await file.read()
     media, again = await upload_image(
-        services, viewer, raw, idempotency=await idempotency_of(request, key, viewer, raw)
+        services,
+        viewer,
+        raw,
+        description=description,
+        idempotency=await idempotency_of(request, key, viewer, raw),
     )
     replayed(response, again)
     return MediaRead.of(media, services.settings.public_base)
@@ -41,6 +49,22 @@ async def describe(media_id: Id, viewer: MaybeViewer, services: ServicesDep) -> 
     async with services.read() as tx:
         media = await access_media(tx, viewer, media_id)
     return MediaRead.of(media, services.settings.public_base)
+
+
+class Describe(BaseModel):
+    description: str | None = Field(
+        max_length=MAX_DESCRIPTION, description="Alt text; empty or null removes it"
+    )
+
+
+@router.patch("/media/{media_id}", summary="Change the alt text of one's own image")
+async def describe_own(
+    media_id: Id, body: Describe, viewer: Viewer, services: ServicesDep
+) -> MediaRead:
+    async with services.write() as tx:
+        media = await do_describe_media(tx, viewer, media_id, body.description)
+        read = MediaRead.of(media, services.settings.public_base)
+    return read
 
 
 async def _serve(
