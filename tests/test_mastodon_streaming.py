@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import queue
+import signal
 import threading
 import time
 import uuid
@@ -424,3 +425,37 @@ async def test_post_on_one_process_reaches_a_stream_on_another(settings: Setting
     finally:
         a.stop()
         b.stop()
+
+
+async def test_a_stopping_server_ends_its_event_streams_at_once(settings: Settings) -> None:
+    """Every Mastodon app keeps the user stream open. A server told to stop waits for open
+    responses to end (up to QUANZI_SHUTDOWN_GRACE_SECONDS, 30 here); it ends the streams
+    itself, so a restart does not wait for them."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = _env(settings) | {"QUANZI_PUBLIC_URL": base, "QUANZI_SHUTDOWN_GRACE_SECONDS": "30"}
+    process = ServerProcess(env, port)
+    try:
+        await process.ready()
+        alice = person(base, "alice")
+        headers = {"Authorization": f"Bearer {alice.token}"}
+        async with (
+            httpx.AsyncClient(timeout=WAIT) as client,
+            client.stream("GET", f"{base}/api/v1/streaming/user", headers=headers) as r,
+            client.stream("GET", f"{base}/api/v1/streaming/public") as square,
+        ):
+            assert r.status_code == square.status_code == 200
+            user_stream, public_stream = EventStream(r), EventStream(square)
+            await user_stream.read_until("\n")
+            await public_stream.read_until("\n")
+            started = time.monotonic()
+            process.signal(signal.SIGTERM)
+            async with asyncio.timeout(WAIT):  # each stream ends as a response does
+                async for _ in user_stream.chunks:
+                    pass
+                async for _ in public_stream.chunks:
+                    pass
+            assert await process.wait(timeout=WAIT) in (0, -signal.SIGTERM)
+            assert time.monotonic() - started < 5, process.output()
+    finally:
+        process.stop()

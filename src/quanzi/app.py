@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import signal
 from collections.abc import AsyncIterator
 
+import uvicorn
 from fastapi import FastAPI
 from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,6 +33,7 @@ MEDIA_PATHS = (
     "/api/v1/accounts/update_credentials",
 )
 GC_THRESHOLDS = (20_000, 20, 20)
+EXIT_POLL_SECONDS = 0.2
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -62,6 +66,25 @@ class ByPath:
             await self.app(scope, receive, send)
 
 
+def _watch_for_exit(services: Services) -> asyncio.Task[None] | None:
+    """When uvicorn is told to stop (SIGTERM, Ctrl-C) it closes WebSockets, then waits for open
+    responses to end before the app hears of it; an event stream never ends by itself, so
+    every restart would wait out QUANZI_SHUTDOWN_GRACE_SECONDS. Under uvicorn (whose signal
+    handler is in place while the app starts), watch its `should_exit` flag and tell the
+    services at once (`Services.stopping`: the streams end)."""
+    handler = signal.getsignal(signal.SIGTERM)
+    server = getattr(handler, "__self__", None)
+    if not isinstance(server, uvicorn.Server):
+        return None  # not served by uvicorn's own signal handling (tests, other servers)
+
+    async def watch(server: uvicorn.Server) -> None:
+        while not server.should_exit:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
+            await asyncio.sleep(EXIT_POLL_SECONDS)
+        services.stopping()
+
+    return asyncio.create_task(watch(server), name="quanzi-exit-watch")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = Services(settings)
@@ -84,10 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+        watcher = _watch_for_exit(services)
         log.info("started", database=services.db.dialect, bus=services.bus.name)
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
             await services.stop()
             log.info("stopped")
 

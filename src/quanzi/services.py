@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -73,6 +73,21 @@ class Services:
         self.media_sweeper = media_sweeper(self)
         self.checkpoints = checkpointer_job(self.db.checkpointer) if self.db.checkpointer else None
         self.started = False
+        self._on_stopping: list[Callable[[], None]] = []
+
+    def on_stopping(self, fn: Callable[[], None]) -> None:
+        """Call `fn` as soon as the server is told to stop, before it waits for open responses
+        to end: for responses that never end by themselves (event streams)."""
+        self._on_stopping.append(fn)
+
+    def stopping(self) -> None:
+        """The server was told to stop (app.py notices it); runs the on_stopping steps once."""
+        steps, self._on_stopping = self._on_stopping, []
+        for step in steps:
+            try:
+                step()
+            except Exception:
+                log.exception("stopping step failed")
 
     async def start(self) -> None:
         self.media_store.root.mkdir(parents=True, exist_ok=True)
@@ -88,6 +103,7 @@ class Services:
         self.started = True
 
     async def stop(self) -> None:
+        self.stopping()
         self.gateway.close_all()
         await self.sender.stop()
         await self.presence.stop()

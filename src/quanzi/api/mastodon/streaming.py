@@ -53,7 +53,11 @@ from quanzi.kit.posttext import topic_key
 from quanzi.obs import metrics
 from quanzi.obs.logging import get_logger
 from quanzi.realtime.events import SESSIONS_REVOKED, Event
-from quanzi.realtime.gateway import CLOSE_SESSION_REVOKED, CLOSE_TRY_AGAIN_LATER
+from quanzi.realtime.gateway import (
+    CLOSE_GOING_AWAY,
+    CLOSE_SESSION_REVOKED,
+    CLOSE_TRY_AGAIN_LATER,
+)
 from quanzi.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -271,6 +275,13 @@ class Hub:
         self._backlog: deque[Delivery] = deque()
         self._worker: asyncio.Task[None] | None = None
         services.bus.subscribe(self.handle)
+        services.on_stopping(self.close_all)
+
+    def close_all(self) -> None:
+        """End every stream (the server is stopping): an event stream ends its response, which
+        the server waits for; a WebSocket is closed with 1001, going away."""
+        for sub in list(self.subscribers):
+            sub.close(CLOSE_GOING_AWAY)
 
     # Who reads what
 
