@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from quanzi.db.models import AuthSession
+from quanzi.domain.accounts.sessions import FLUSH_BATCH
 from tests.helpers import PASSWORD, Personas
 
 
@@ -189,6 +193,30 @@ async def test_sessions_are_listed_with_device_and_last_use(people: Personas) ->
     assert [s["current"] for s in items] == [True, False]
     assert all(s["last_used_at"] for s in items)
     assert items[1]["id"] == user.session_id
+
+
+async def test_last_use_is_written_for_every_session_used(app: FastAPI, people: Personas) -> None:
+    """Sessions used since the last flush get their "last used" time, however many they are
+    (they are written in batches)."""
+    await people.register("busy")
+    devices = [await people.login("busy", device=f"device {i}") for i in range(FLUSH_BATCH + 5)]
+
+    auth = app.state.services.auth
+
+    async def last_used() -> dict[str, datetime]:
+        async with app.state.services.db.read_session() as session:
+            rows = await session.execute(select(AuthSession.id, AuthSession.last_used_at))
+            return {str(i): at for i, at in rows}
+
+    await auth.flush()
+    before = await last_used()
+    await asyncio.sleep(0.01)
+    for device in devices:
+        r = await people.client.get("/api/quanzi/v1/accounts/me", headers=device.auth)
+        assert r.status_code == 200
+    await auth.flush()
+    after = await last_used()
+    assert all(after[d.session_id] > before[d.session_id] for d in devices)
 
 
 async def test_log_out_ends_only_this_session(people: Personas) -> None:
