@@ -22,7 +22,7 @@ from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.media.sweep import media_sweeper
-from quanzi.domain.square.topics import trending_refresher
+from quanzi.domain.square.topics import TopicIds, trending_refresher
 from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Tx
 from quanzi.kit import ids
@@ -69,6 +69,7 @@ class Services:
         self.sender = MessageSender(self)
         self.presence = Presence(self)
         self.views = ViewCounter(self.db)
+        self.topic_ids = TopicIds()
         self.trending = trending_refresher(self.db)
         self.media_sweeper = media_sweeper(self)
         self.checkpoints = checkpointer_job(self.db.checkpointer) if self.db.checkpointer else None
@@ -128,6 +129,7 @@ class Services:
             self.account_cache,
             self.db.dialect,
             self.views,
+            self.topic_ids,
         )
         try:
             yield tx
@@ -158,6 +160,7 @@ class Services:
             self.account_cache,
             self.db.dialect,
             self.views,
+            self.topic_ids,
         )
         try:
             yield tx

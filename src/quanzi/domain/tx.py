@@ -24,6 +24,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from quanzi.config import Settings
     from quanzi.domain.accounts.cache import AccountCache
+    from quanzi.domain.square.topics import TopicIds
     from quanzi.domain.square.viewcount import ViewCounter
 
 
@@ -39,6 +40,7 @@ class Tx:
         "events",
         "now",
         "settings",
+        "topic_ids",
         "views",
     )
 
@@ -50,6 +52,7 @@ class Tx:
         account_cache: AccountCache,
         dialect: str = "sqlite",
         views: ViewCounter | None = None,
+        topic_ids: TopicIds | None = None,
     ) -> None:
         self._make_session = make_session
         self._session: AsyncSession | None = None
@@ -59,6 +62,7 @@ class Tx:
         self.account_cache = account_cache
         self.dialect = dialect  # "sqlite" | "postgresql": only for db/ helpers that differ
         self.views = views  # where showing posts is counted (see domain/square/viewcount.py)
+        self.topic_ids = topic_ids  # topics known to exist (see domain/square/topics.py)
         self.events: list[Event] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._on_rollback: list[Callable[[], Any]] = []

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 import orjson
@@ -35,6 +36,7 @@ from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.square.queries import access_post, blocked_between
 from quanzi.domain.square.topics import (
+    TopicIds,
     link_topics,
     record_engagement,
     record_topic_events,
@@ -146,7 +148,13 @@ class Indexed:
 
 
 def _index(
-    conn: Connection, post_id: int, author_id: int, text: str, media_ids: list[int], now: datetime
+    conn: Connection,
+    post_id: int,
+    author_id: int,
+    text: str,
+    media_ids: list[int],
+    now: datetime,
+    known: TopicIds | None,
 ) -> Indexed:
     """Mentions, topics and media links of a post's current text, written in a few statements
     (the post's row must exist; its search words are set by whoever writes the row)."""
@@ -160,11 +168,21 @@ def _index(
             POST_MEDIA.insert(),
             [{"post_id": post_id, "media_id": m, "position": i} for i, m in enumerate(media_ids)],
         )
-    return Indexed(mentioned, link_topics(conn, post_id, posttext.topics(text), now))
+    return Indexed(mentioned, link_topics(conn, post_id, posttext.topics(text), now, known))
 
 
 async def _index_post(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
-    return await tx.run_sync(_index, post.id, post.author_id, post.text, media_ids, tx.now)
+    indexed = await tx.run_sync(
+        _index, post.id, post.author_id, post.text, media_ids, tx.now, tx.topic_ids
+    )
+    _remember_topics(tx, indexed)
+    return indexed
+
+
+def _remember_topics(tx: Tx, indexed: Indexed) -> None:
+    """Once committed, the post's topics are known to exist (TopicIds)."""
+    if tx.topic_ids is not None and indexed.topics:
+        tx.after_commit(partial(tx.topic_ids.remember, indexed.topics))
 
 
 async def _unindex(tx: Tx, post: Post) -> None:
@@ -233,7 +251,8 @@ async def do_create_post(
             .values(post_count=Community.post_count + 1)
         )
     row = {c: getattr(post, c) for c in POST_COLUMNS}
-    written = await tx.run_sync(_write_post, row, [m.id for m in media], tx.now)
+    written = await tx.run_sync(_write_post, row, [m.id for m in media], tx.now, tx.topic_ids)
+    _remember_topics(tx, written.indexed)
     if written.post_count is not None:
         note_post_count(tx, viewer.account_id, written.post_count)
     await _announce(tx, post, written.indexed.mentioned, written.audience)
@@ -249,14 +268,20 @@ class _Written:
     audience: list[int]  # who is sent the post live (`_audience`)
 
 
-def _write_post(conn: Connection, row: dict[str, Any], media: list[int], now: datetime) -> _Written:
+def _write_post(
+    conn: Connection,
+    row: dict[str, Any],
+    media: list[int],
+    now: datetime,
+    known: TopicIds | None,
+) -> _Written:
     """A new post's rows: the post (one INSERT, not through the session's unit of work, which
     costs more than the rest of the post together; the Post that do_create_post returns is not
     in the session), its mentions, images and topics, the author's count, the topics' trending
     events; and who follows the author, all in one switch (Tx.run_sync)."""
     conn.execute(POSTS.insert(), row)
     post_id, author_id, visibility = row["id"], row["author_id"], row["visibility"]
-    indexed = _index(conn, post_id, author_id, row["text"], media, now)
+    indexed = _index(conn, post_id, author_id, row["text"], media, now, known)
     post_count = _count(conn, author_id, 1)
     if visibility == "public":
         record_topic_events(conn, list(indexed.topics), author_id, "post", now)

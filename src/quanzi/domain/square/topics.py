@@ -25,7 +25,6 @@ from sqlalchemy import (
     exists,
     func,
     select,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -58,49 +57,70 @@ def current_window(at: datetime | None = None) -> int:
 _TOPICS_BY_KEY = select(Topic.id, Topic.key, Topic.name).where(
     Topic.key.in_(bindparam("keys", expanding=True))
 )
-_COUNT_IN = (
-    update(Topic)
-    .where(Topic.id.in_(bindparam("ids", expanding=True)))
-    .values(post_count=Topic.post_count + 1)
-)
 
 
-def link_topics(conn: Connection, post_id: int, names: list[str], now: datetime) -> dict[int, str]:
+def link_topics(
+    conn: Connection,
+    post_id: int,
+    names: list[str],
+    now: datetime,
+    known: TopicIds | None = None,
+) -> dict[int, str]:
     """Attach the named topics to a post, making new topics as needed (two posts may make
-    one at the same moment: the second finds the first's); counts follow. The topics, id to
-    name (as first written), in the order of `names`. (Synchronous: see Tx.run_sync.)"""
+    one at the same moment: the second finds the first's); counts follow (by trigger). The
+    topics, id to name (as first written), in the order of `names`. Topics in `known` are not
+    looked up. (Synchronous: see Tx.run_sync.)"""
     if not names:
         return {}
     keys = {topic_key(n): n for n in names}
     found: dict[str, tuple[int, str]] = {}
-    for i, k, name in conn.execute(_TOPICS_BY_KEY, {"keys": list(keys)}):
-        found[k] = (i, name)
-    missing = [k for k in keys if k not in found]
+    missing = []
+    for k in keys:
+        seen = known.get(k) if known is not None else None
+        if seen is not None:
+            found[k] = seen
+        else:
+            missing.append(k)
     if missing:
-        made = [
-            {"id": new_id(), "name": keys[k], "key": k, "post_count": 0, "created_at": now}
-            for k in missing
-        ]
-        conn.execute(insert_new_only(conn.dialect.name, TOPICS).values(made))
         for i, k, name in conn.execute(_TOPICS_BY_KEY, {"keys": missing}):
             found[k] = (i, name)
+        new = [k for k in missing if k not in found]
+        if new:
+            made = [
+                {"id": new_id(), "name": keys[k], "key": k, "post_count": 0, "created_at": now}
+                for k in new
+            ]
+            conn.execute(insert_new_only(conn.dialect.name, TOPICS).values(made))
+            for i, k, name in conn.execute(_TOPICS_BY_KEY, {"keys": new}):
+                found[k] = (i, name)
     linked = dict(found[k] for k in keys)
     conn.execute(POST_TOPICS.insert(), [{"topic_id": i, "post_id": post_id} for i in linked])
-    conn.execute(_COUNT_IN, {"ids": list(linked)})
     return linked
 
 
+class TopicIds:
+    """The ids of topics this process has seen committed, by key. A topic is never renamed nor
+    deleted, so a post that names known topics does not look them up. Filled after commits
+    only (`remember`): a topic made in a transaction that rolls back is never known."""
+
+    MAX = 100_000
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, tuple[int, str]] = {}
+
+    def get(self, key: str) -> tuple[int, str] | None:
+        return self._by_key.get(key)
+
+    def remember(self, topics: dict[int, str]) -> None:
+        if len(self._by_key) >= self.MAX:
+            self._by_key.clear()
+        for topic_id, name in topics.items():
+            self._by_key[topic_key(name)] = (topic_id, name)
+
+
 async def unlink_topics(tx: Tx, post_id: int) -> None:
-    ids = list(
-        (
-            await tx.session.execute(select(PostTopic.topic_id).where(PostTopic.post_id == post_id))
-        ).scalars()
-    )
-    if ids:
-        await tx.session.execute(delete(PostTopic).where(PostTopic.post_id == post_id))
-        await tx.session.execute(
-            update(Topic).where(Topic.id.in_(ids)).values(post_count=Topic.post_count - 1)
-        )
+    """Detach a post from its topics (their counts follow, by trigger)."""
+    await tx.session.execute(delete(PostTopic).where(PostTopic.post_id == post_id))
 
 
 def record_topic_events(
