@@ -175,6 +175,14 @@ def test_alt_text_is_kept_shown_and_changed_by_the_owner_only(cast: Cast) -> Non
     assert alice.api.media(media.id).description == "睡着的猫 a sleeping cat"
     assert alice.api.media_update(media.id, description="").description is None
 
+    edited = alice.api.status_update(
+        status.id,
+        "我的猫 my cat, edited",
+        media_attributes=[{"id": str(media.id), "description": "编辑时写的 set in an edit"}],
+    )
+    assert [m.description for m in edited.media_attachments] == ["编辑时写的 set in an edit"]
+    assert bob.api.status(status.id).media_attachments[0].description == "编辑时写的 set in an edit"
+
 
 # Timelines
 

@@ -15,11 +15,20 @@ from quanzi.api.mastodon.auth import (
     WriteFavourites,
     WriteStatuses,
 )
-from quanzi.api.mastodon.common import V1, AccountWindow, MastodonRoute, MastoJSON, Params, path_id
+from quanzi.api.mastodon.common import (
+    V1,
+    AccountWindow,
+    MastodonRoute,
+    MastoJSON,
+    Params,
+    parse_id,
+    path_id,
+)
 from quanzi.api.mastodon.entities import VISIBILITY_IN, Entity, is_plain_repost
 from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.idempotency import Idempotency, create_once
+from quanzi.domain.media.actions import do_describe_media
 from quanzi.domain.square import actions, comments, queries
 from quanzi.domain.square.views import PostEditRead
 from quanzi.domain.tx import Tx
@@ -131,6 +140,8 @@ async def edit_status(
         found = await render.access_status(tx, viewer, ident)
         if found.comment is not None:
             raise Invalid("Comments cannot be edited.", code="not_editable")
+        for media_id, description in _media_descriptions(params):
+            await do_describe_media(tx, viewer, media_id, description)
         await actions.do_edit_post(
             tx,
             viewer,
@@ -140,6 +151,23 @@ async def edit_status(
         )
     async with services.read() as tx:
         return MastoJSON(await render.status(tx, viewer, ident))
+
+
+def _media_descriptions(params: Params) -> list[tuple[int, str | None]]:
+    """An edit's `media_attributes` (a JSON list of {id, description, focus}): the alt text
+    to set on each image named (focus is not kept)."""
+    attributes = params.values.get("media_attributes") or []
+    if not isinstance(attributes, list) or not all(isinstance(a, dict) for a in attributes):
+        raise Invalid("media_attributes is a list of objects.", code="invalid_param")
+    out = []
+    for attribute in attributes:
+        media_id = parse_id(str(attribute.get("id", "")), "media_attributes id")
+        if media_id is not None and "description" in attribute:
+            described = attribute["description"]
+            if described is not None and not isinstance(described, str):
+                raise Invalid("A description is text.", code="invalid_param")
+            out.append((media_id, described))
+    return out
 
 
 @router.get(f"{STATUS}/history")
