@@ -107,6 +107,29 @@ async def test_posting_with_photos_and_location_shows_them(
     assert 'class="moment-photos cols-2"' in feed
 
 
+async def test_a_photos_alt_text_is_given_to_screen_readers(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    users = await cast(browser_for, people)
+    alice = await people.login("alice")
+    r = await people.client.post(
+        "/api/quanzi/v1/media",
+        files={"file": ("hill.png", encode(picture(), "PNG"), "image/png")},
+        data={"description": "山顶的日出 sunrise on the hill"},
+        headers=alice.auth,
+    )
+    assert r.status_code == 201, r.text
+    r = await people.client.post(
+        "/api/quanzi/v1/moments",
+        json={"text": "日出", "media_ids": [r.json()["id"]]},
+        headers=alice.auth,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["media"][0]["description"] == "山顶的日出 sunrise on the hill"
+    feed = await users["bob"].page("/moments")
+    assert 'alt="山顶的日出 sunrise on the hill"' in feed
+
+
 async def test_a_moment_needs_text_or_photos_and_at_most_nine(
     browser_for: NewBrowser,
 ) -> None:
