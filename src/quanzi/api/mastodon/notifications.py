@@ -33,7 +33,6 @@ from quanzi.db.models import Marker, Notification
 from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.notifications import actions, markers, queries
-from quanzi.domain.square import queries as queries_square
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 
@@ -79,11 +78,15 @@ async def render_notifications(
     actors = await load_account_rows(tx, {n.actor_id for n in found if n.actor_id})
     shown = await render.accounts(tx, [r for r in actors.values() if r.status == "active"])
     by_id = {int(a["id"]): a for a in shown}
-    # The posts the page names, rendered together (a page names many, often the same ones);
-    # comments, fewer, one by one.
-    post_ids = {i for n in found if n.kind in ON_POSTS and (i := _status_id(n)) is not None}
-    visible = await queries_square.visible_among(tx, viewer, sorted(post_ids))
-    posts = {int(s["id"]): s for s in await render.statuses(tx, viewer, visible)}
+    # The posts and comments the page names, rendered together (a page names many, often the
+    # same ones).
+    named = [(n.kind in ON_POSTS, i) for n in found if (i := _status_id(n)) is not None]
+    statuses = await render.statuses_by_id(
+        tx,
+        viewer,
+        [i for on_post, i in named if on_post],
+        [i for on_post, i in named if not on_post],
+    )
     out = []
     for n in found:
         actor = by_id.get(n.actor_id or 0)
@@ -93,14 +96,9 @@ async def render_notifications(
         status_id = _status_id(n)
         if status_id is None and n.kind not in WITHOUT_STATUS:
             continue  # not the square's (a chat's @-mention): chats stay out of this door
-        if status_id is not None and n.kind in ON_POSTS:
-            status = posts.get(status_id)
+        if status_id is not None:
+            status = statuses.get(status_id)
             if status is None:
-                continue
-        elif status_id is not None:
-            try:
-                status = await render.status(tx, viewer, status_id)
-            except NotFound:
                 continue
         out.append(
             {

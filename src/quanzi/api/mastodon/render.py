@@ -3,7 +3,7 @@ Mastodon entities with what a page needs gathered in a fixed number of queries."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from quanzi.api.mastodon.entities import Entity, StatusMaker, Urls, account, is_plain_repost
@@ -99,6 +99,23 @@ async def new_status(tx: Tx, viewer: Principal, new: NewPost) -> Entity:
     return make.post(read)
 
 
+async def statuses_by_id(
+    tx: Tx, viewer: Principal | None, post_ids: Iterable[int], comment_ids: Iterable[int]
+) -> dict[int, Entity]:
+    """Posts and comments named by id, as statuses, by id: a fixed number of queries however
+    many are named. Those the viewer may not see (deleted, hidden) are not there."""
+    posts = await queries.visible_among(tx, viewer, sorted(set(post_ids)))
+    commented = await square_comments.comments_among(tx, viewer, list(dict.fromkeys(comment_ids)))
+    parents = {p.id: p for _, p in commented}
+    shown = await queries.render_posts(tx, viewer, list(parents.values()))
+    comments = [c for c, _ in commented]
+    made = [
+        *await statuses(tx, viewer, posts),
+        *await comments_on(tx, viewer, {p.id: p for p in shown}, comments),
+    ]
+    return {int(s["id"]): s for s in made}
+
+
 async def post_read(tx: Tx, viewer: Principal | None, post_id: int) -> PostRead:
     post = await queries.access_post(tx, viewer, post_id)
     return (await queries.render_posts(tx, viewer, [post]))[0]
@@ -107,6 +124,15 @@ async def post_read(tx: Tx, viewer: Principal | None, post_id: int) -> PostRead:
 async def comment_statuses(
     tx: Tx, viewer: Principal | None, post: PostRead, found: Sequence[Comment]
 ) -> list[Entity]:
+    return await comments_on(tx, viewer, {post.id: post}, found)
+
+
+async def comments_on(
+    tx: Tx, viewer: Principal | None, posts: Mapping[int, PostRead], found: Sequence[Comment]
+) -> list[Entity]:
+    """Comments as statuses, each replying within its post (`posts`, by id: the posts as the
+    viewer sees them); a comment whose post is not among them is left out."""
+    found = [c for c in found if c.post_id in posts]
     liked = await square_comments.liked_comments(tx, viewer, [c.id for c in found])
     rows = await load_account_rows(
         tx,
@@ -125,8 +151,8 @@ async def comment_statuses(
         for c in found
         if c.author_id in rows
     ]
-    make = await maker_for(tx, viewer, [post])
-    return [make.comment(c, post) for c in reads]
+    make = await maker_for(tx, viewer, list(posts.values()))
+    return [make.comment(c, posts[c.post_id]) for c in reads]
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ from quanzi.domain.square.topics import (
     unlink_topics,
 )
 from quanzi.domain.square.views import POST_NEW
+from quanzi.domain.square.views import media_ids as stored_media
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
 from quanzi.kit import posttext
@@ -386,7 +387,7 @@ async def do_edit_post(
     post = await _own_post(tx, viewer, post_id)
     if post.root_id is not None:
         raise Invalid("A repost cannot be edited.", code="not_editable")
-    old_media = [int(i) for i in orjson.loads(post.media_ids)] if post.media_ids else []
+    old_media = stored_media(post.media_ids)
     new_media = old_media if media_ids is None else media_ids
     text = _check_text(tx, text, required=not new_media)
     tx.session.add(

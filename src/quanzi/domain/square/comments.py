@@ -16,9 +16,9 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.square.actions import do_repost
-from quanzi.domain.square.queries import access_post, blocked_between
+from quanzi.domain.square.queries import access_post, blocked_between, visible_among
 from quanzi.domain.square.topics import record_engagement
-from quanzi.domain.square.views import CommentRead
+from quanzi.domain.square.views import CommentRead, PostFields
 from quanzi.domain.tx import Tx
 from quanzi.errors import Forbidden, NotFound
 from quanzi.kit.ids import new_id
@@ -46,6 +46,24 @@ async def access_comment(tx: Tx, viewer: Principal | None, comment_id: int) -> C
         raise NotFound("No such comment.")
     await access_post(tx, viewer, comment.post_id)
     return comment
+
+
+async def comments_among(
+    tx: Tx, viewer: Principal | None, ids: list[int]
+) -> list[tuple[Comment, PostFields]]:
+    """The comments of `ids` the viewer may see, each with its post (which they may see too),
+    in the order of `ids`: access_comment for many at once, in two queries."""
+    if not ids:
+        return []
+    rows = await tx.session.execute(select(Comment).where(Comment.id.in_(ids), _shown(viewer)))
+    found = {c.id: c for c in rows.scalars()}
+    posts = {
+        p.id: p
+        for p in await visible_among(tx, viewer, sorted({c.post_id for c in found.values()}))
+    }
+    return [
+        (found[i], posts[found[i].post_id]) for i in ids if i in found and found[i].post_id in posts
+    ]
 
 
 async def do_comment(
