@@ -16,10 +16,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
-from tests.conftest import fresh_database, make_settings
+from tests.conftest import BACKENDS, fresh_database, make_settings
 from tests.helpers import PASSWORD, ROOT, ServerProcess, free_port, settings_env
 
 NATIVE = "/api/quanzi/v1"
@@ -98,3 +100,25 @@ def running_server(
             yield Server(base, env)
         finally:
             process.stop()
+
+
+def server_fixture(name: str) -> Any:
+    """A test module's `server` fixture: one running server per backend for the module."""
+
+    @pytest.fixture(scope="module", params=BACKENDS)
+    def server(
+        request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory,
+        sqlite_template: Path,
+        postgres_template: str | None,
+    ) -> Iterator[Server]:
+        backend = str(request.param)
+        with running_server(
+            backend,
+            tmp_path_factory.mktemp(f"{name}-{backend}"),
+            sqlite_template,
+            postgres_template,
+        ) as running:
+            yield running
+
+    return server

@@ -14,7 +14,6 @@ import io
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,9 +21,8 @@ import pytest
 from PIL import ExifTags, Image
 
 from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
-from tests.conftest import BACKENDS
 from tests.helpers import PASSWORD, encode, jpeg_with_gps, metadata_markers, picture
-from tests.mastodon_helpers import Server, email_of, running_server
+from tests.mastodon_helpers import Server, email_of, server_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -57,18 +55,7 @@ class Cast:
         return httpx.request(method, f"{self.server.base}{path}", headers=headers, **kw)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    sqlite_template: Path,
-    postgres_template: str | None,
-) -> Iterator[Server]:
-    backend = str(request.param)
-    with running_server(
-        backend, tmp_path_factory.mktemp(f"mastodon-{backend}"), sqlite_template, postgres_template
-    ) as running:
-        yield running
+server = server_fixture("mastodon")
 
 
 def log_in(server: Server, handle: str) -> Person:

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,8 @@ import httpx
 import pytest
 from PIL import ExifTags, Image
 
-from tests.conftest import BACKENDS
 from tests.helpers import PASSWORD, ROOT, jpeg_with_gps, metadata_markers
-from tests.mastodon_helpers import Server, email_of, running_server
+from tests.mastodon_helpers import Server, email_of, server_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -74,18 +72,7 @@ class Pair:
     bob: Toot
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    sqlite_template: Path,
-    postgres_template: str | None,
-) -> Iterator[Server]:
-    backend = str(request.param)
-    with running_server(
-        backend, tmp_path_factory.mktemp(f"toot-{backend}"), sqlite_template, postgres_template
-    ) as running:
-        yield running
+server = server_fixture("toot")
 
 
 @pytest.fixture(scope="module")
