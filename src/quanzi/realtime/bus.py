@@ -137,14 +137,14 @@ class RedisBus(Bus):
                         self._receive(message["data"])
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
                 raise
             except (RedisError, OSError):
                 metrics.bus_errors.labels("subscribe").inc()
                 log.warning("bus subscription lost; reconnecting", retry_in=delay)
                 self._settled.set()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
                 first = False
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
