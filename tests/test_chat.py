@@ -490,3 +490,110 @@ async def test_many_concurrent_conversation_lists_do_not_exhaust_the_readers(
     async with asyncio.timeout(15):
         answers = await asyncio.gather(*(u.call("GET", "/conversations") for u in others * 2))
     assert {r.status_code for r in answers} == {200}
+
+
+# Former members: the group as it was when they went
+
+
+async def _upload(who: Chat) -> str:
+    r = await who.c.post(
+        "/api/quanzi/v1/media",
+        files={"file": ("g.png", encode(picture(), "PNG"))},
+        headers=who.user.auth,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def _group_of_four(people: Personas) -> tuple[Chat, Chat, Chat, Chat, str]:
+    owner, bob, carol, dave = await people_with_chat(people, "owner", "bob", "carol", "dave")
+    for f in (bob, carol, dave):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol, name="旧名字", announcement="旧公告")
+    return owner, bob, carol, dave, conv
+
+
+async def _change_everything(owner: Chat, carol: Chat, dave: Chat, conv: str) -> str:
+    """Rename, new announcement and picture, a new member, a new owner, then dissolution."""
+    avatar = await _upload(owner)
+    r = await owner.call(
+        "PATCH",
+        f"/conversations/{conv}",
+        json={"name": "新名字", "announcement": "新公告", "avatar_id": avatar},
+    )
+    assert r.status_code == 200, r.text
+    await owner.call("POST", f"/conversations/{conv}/members", json={"account_ids": [dave.id]})
+    await owner.say(conv, "after you went")
+    await owner.call("POST", f"/conversations/{conv}/transfer", json={"account_id": carol.id})
+    assert (await carol.call("DELETE", f"/conversations/{conv}")).status_code == 204
+    return avatar
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+async def test_former_member_sees_group_as_it_was_when_they_went(
+    people: Personas, how: str
+) -> None:
+    owner, bob, carol, dave, conv = await _group_of_four(people)
+    await owner.say(conv, "before")
+    if how == "removed":
+        r = await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    else:
+        r = await bob.call("POST", f"/conversations/{conv}/leave")
+    assert r.status_code == 204
+    as_left = (await bob.conversation(conv)).json()
+    await _change_everything(owner, carol, dave, conv)
+
+    now = (await bob.conversation(conv)).json()
+    [listed] = [c for c in (await bob.conversations())["items"] if c["id"] == conv]
+    for seen in (now, listed):
+        assert seen == as_left
+    assert (now["name"], now["announcement"], now["member_count"]) == ("旧名字", "旧公告", 2)
+    assert (now["owner_id"], now["status"], now["avatar_url"]) == (owner.id, "active", None)
+    assert now["me"]["state"] == how
+    assert await bob.texts(conv) == ["before"]  # the history up to leaving stays readable
+    assert (await bob.events(conv))[-1] == how
+    members = (await carol.conversation(conv)).json()  # a member sees the group as it is
+    assert (members["name"], members["status"], members["owner_id"]) == (
+        "新名字",
+        "dissolved",
+        carol.id,
+    )
+
+
+async def test_removed_member_sees_the_members_page_as_missing(people: Personas) -> None:
+    owner, bob, _, _, conv = await _group_of_four(people)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    hidden = await bob.call("GET", f"/conversations/{conv}/members")
+    missing = await bob.call("GET", "/conversations/123456789/members")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+async def test_changed_since_shows_nothing_new_of_a_group_after_one_left(
+    people: Personas,
+) -> None:
+    owner, bob, carol, dave, conv = await _group_of_four(people)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    first = await bob.conversations()
+    assert [c["id"] for c in first["items"]] == [conv]
+    await _change_everything(owner, carol, dave, conv)
+    changed = await bob.conversations(changed_since=first["sync_version"])
+    # Within the overlap margin it may come again, but only exactly as it was.
+    assert changed["items"] in ([], first["items"])
+
+
+async def test_former_member_cannot_fetch_the_group_avatar(people: Personas) -> None:
+    owner, bob, carol, dave, _ = await _group_of_four(people)
+    before = await _upload(owner)
+    conv = await owner.group_id(bob, carol, avatar_id=before)
+    assert (await bob.c.get(f"/media/{before}", headers=bob.user.auth)).status_code == 200
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    after = await _change_everything(owner, carol, dave, conv)
+    missing = await bob.c.get("/media/123456789", headers=bob.user.auth)
+    for media_id in (before, after):
+        for path in (f"/media/{media_id}", f"/media/{media_id}/thumb"):
+            hidden = await bob.c.get(path, headers=bob.user.auth)
+            assert hidden.status_code == missing.status_code == 404, path
+            assert hidden.content == missing.content
+    got = await carol.c.get(f"/media/{after}", headers=carol.user.auth)
+    assert got.status_code == 200  # members still may

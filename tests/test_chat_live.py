@@ -38,12 +38,13 @@ async def frames_of(
     return got
 
 
-async def nothing_of(ws: ClientConnection, kind: str, wait: float = 0.3) -> None:
+async def nothing_of(ws: ClientConnection, *kinds: str, wait: float = 0.3) -> None:
+    """No frame of these types comes in `wait` seconds (others are skipped)."""
     try:
         async with asyncio.timeout(wait):
             while True:
                 frame = json.loads(await ws.recv())
-                assert frame["type"] != kind, frame
+                assert frame["type"] not in kinds, frame
     except TimeoutError:
         pass
 
@@ -168,6 +169,30 @@ async def test_members_who_left_get_nothing_live(live: str, people: Personas) ->
     await owner.say(conv, "after you left")
     await nothing_of(ws, "message.new")
     await ws.close()
+
+
+async def test_removed_member_gets_no_event_of_the_group_after(live: str, people: Personas) -> None:
+    """Nothing about the group reaches a removed member's sockets: no message, no change of
+    name or members, no typing."""
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    for f in (bob, carol):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob)
+    ws = await open_stream(live, bob.user)
+    owner_ws = await open_stream(live, owner.user)
+    carol_ws = await open_stream(live, carol.user)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    [removed] = await frames_of(ws, "message.new", 1)
+    assert removed["system"]["event"] == "removed"  # the last thing Bob hears of it
+    await owner.call("PATCH", f"/conversations/{conv}", json={"name": "新名字"})
+    await owner.call("POST", f"/conversations/{conv}/members", json={"account_ids": [carol.id]})
+    await owner.say(conv, "after you went")
+    await owner_ws.send(json.dumps({"type": "typing", "conversation_id": conv}))
+    [typing] = await frames_of(carol_ws, "typing", 1)  # members get it
+    assert typing["account_id"] == owner.id
+    await nothing_of(ws, "message.new", "conversation.updated", "typing")
+    for socket in (ws, owner_ws, carol_ws):
+        await socket.close()
 
 
 async def test_notifications_arrive_live(live: str, people: Personas) -> None:

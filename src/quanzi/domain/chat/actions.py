@@ -468,6 +468,7 @@ def _join(
     member.joined_seq, member.left_seq, member.read_seq = from_seq, None, from_seq - 1
     member.inviter_id = inviter
     member.version = new_id()
+    _keep_view(member, None)
 
 
 async def do_answer_invitation(
@@ -494,11 +495,31 @@ async def do_answer_invitation(
     announce(tx, [notice], members)
 
 
-def _leave(member: Member, state: str, last_seq: int) -> None:
+def _leave(conv: Conversation, member: Member, state: str, last_seq: int) -> None:
+    """End a membership at `last_seq`. Call it after the group's own changes of the same
+    moment (its size, its status): the member keeps the group as it is then."""
     member.state = state
     member.left_seq = last_seq
     member.role = "member"
     member.version = new_id()
+    _keep_view(member, conv)
+
+
+def _view_kept(conv: Conversation | None) -> dict[str, Any]:
+    """What a former member is shown of the group from now on (views.ConversationRead): it as
+    it is at this moment. None: nothing (the member is back)."""
+    return {
+        "left_name": conv.name if conv else None,
+        "left_announcement": conv.announcement if conv else None,
+        "left_owner_id": conv.owner_id if conv else None,
+        "left_member_count": conv.member_count if conv else None,
+        "left_status": conv.status if conv else None,
+    }
+
+
+def _keep_view(member: Member, conv: Conversation | None) -> None:
+    for column, value in _view_kept(conv).items():
+        setattr(member, column, value)
 
 
 async def do_remove_member(
@@ -518,8 +539,8 @@ async def do_remove_member(
         touched(tx, conv, [account_id])
         return
     notice = system_message(tx, conv, "removed", viewer.account_id, targets=[str(account_id)])
-    _leave(target, "removed", notice.seq)
     conv.member_count -= 1
+    _leave(conv, target, "removed", notice.seq)
     await tx.session.flush()
     touched(tx, conv, members)
     announce(tx, [notice], members)  # the removed member sees that they were removed
@@ -534,10 +555,10 @@ async def do_leave(tx: Tx, viewer: Principal, conversation_id: int) -> None:
         )
     members = await active_member_ids(tx, conv.id)
     notice = system_message(tx, conv, "left", viewer.account_id)
-    _leave(me, "left", notice.seq)
     conv.member_count -= 1
     if conv.member_count == 0:
         conv.status = "dissolved"
+    _leave(conv, me, "left", notice.seq)
     await tx.session.flush()
     touched(tx, conv, members)
     announce(tx, [notice], members)
@@ -607,7 +628,7 @@ async def do_dissolve(tx: Tx, viewer: Principal, conversation_id: int) -> None:
     await tx.session.execute(
         update(Member)
         .where(Member.conversation_id == conv.id, Member.state == "invited")
-        .values(state="removed", left_seq=conv.last_seq)
+        .values(state="removed", left_seq=conv.last_seq, version=new_id(), **_view_kept(conv))
     )
     await tx.session.flush()
     touched(tx, conv, members)
@@ -704,10 +725,11 @@ async def do_erase_chats(tx: Tx, account_id: int) -> None:
     ).scalars()
     for member in memberships:
         conv = await tx.session.get(Conversation, member.conversation_id)
-        if member.state == "active" and conv is not None:
-            conv.member_count -= 1
-            conv.version = new_id()
-            member.left_seq = conv.last_seq
+        if conv is not None and member.state in ("active", "invited"):
+            if member.state == "active":
+                conv.member_count -= 1
+                conv.version = new_id()
+            _leave(conv, member, "left", conv.last_seq)
         member.state, member.role = "left", "member"
         member.version = new_id()
         if conv is not None and conv.owner_id == account_id:
