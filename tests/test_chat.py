@@ -597,3 +597,71 @@ async def test_former_member_cannot_fetch_the_group_avatar(people: Personas) -> 
             assert hidden.content == missing.content
     got = await carol.c.get(f"/media/{after}", headers=carol.user.auth)
     assert got.status_code == 200  # members still may
+
+
+# @all
+
+
+async def _chat_mentions(who: Chat) -> list[dict[str, Any]]:
+    items = (await who.call("GET", "/notifications")).json()["items"]
+    return [n for n in items if n["kind"] == "chat_mention"]
+
+
+async def test_at_all_notifies_every_member_as_a_mention_does_even_when_muted(
+    people: Personas,
+) -> None:
+    owner, bob, carol, dave = await people_with_chat(people, "owner", "bob", "carol", "dave")
+    for f in (bob, carol, dave):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol, dave)
+    await bob.call("PATCH", f"/conversations/{conv}/me", json={"muted": True})
+    await owner.call(
+        "PUT", f"/conversations/{conv}/members/{carol.id}/role", json={"role": "admin"}
+    )
+    by_owner = await owner.say(conv, "@所有人 周六开会", mention_all=True)
+    by_admin = await carol.say(conv, "@所有人 记得带伞", mention_all=True)
+    expected = {
+        bob: [(carol.id, by_admin["seq"]), (owner.id, by_owner["seq"])],
+        carol: [(owner.id, by_owner["seq"])],
+        dave: [(carol.id, by_admin["seq"]), (owner.id, by_owner["seq"])],
+        owner: [(carol.id, by_admin["seq"])],
+    }
+    for who, mentions in expected.items():
+        got = await _chat_mentions(who)
+        assert [(n["actor_id"], n["data"]["seq"]) for n in got] == mentions, who.user.handle
+        assert all(
+            n["data"] == {"conversation_id": conv, "seq": n["data"]["seq"], "all": True}
+            for n in got
+        )
+
+
+async def test_at_all_from_a_plain_member_is_refused_and_its_text_notifies_no_one(
+    people: Personas,
+) -> None:
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    for f in (bob, carol):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol)
+    refused = await bob.send(conv, "@所有人 开会", mention_all=True)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_an_admin"
+    plain = await bob.say(conv, "@所有人 开会")
+    assert (plain["mentions_all"], plain["mentions"]) == (False, [])
+    for who in (owner, carol):
+        assert await _chat_mentions(who) == []
+
+
+async def test_at_all_reaches_every_member_however_many_statements_it_takes(
+    people: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.domain.notifications import actions as notifications
+
+    monkeypatch.setattr(notifications, "NOTIFY_CHUNK", 2)
+    owner, *others = await people_with_chat(people, "owner", *[f"member{i}" for i in range(5)])
+    for f in others:
+        await owner.befriend(f)
+    conv = await owner.group_id(*others)
+    sent = await owner.say(conv, "@所有人", mention_all=True, mentions=[others[0].id])
+    for who in others:
+        [note] = await _chat_mentions(who)
+        assert (note["actor_id"], note["data"]["seq"]) == (owner.id, sent["seq"])
