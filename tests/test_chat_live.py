@@ -324,3 +324,33 @@ async def test_presence_is_shown_to_friends_only_and_honours_privacy(
     assert await online(alice, bob) is None
     await phone.close()
     await watcher.close()
+
+
+async def test_presence_is_not_shown_across_a_block_either_way(live: str, people: Personas) -> None:
+    """A block keeps the two friends' contacts, but neither learns that the other is online,
+    live or by asking. Carol, a friend of both, shows that presence is flowing."""
+    alice, bob, carol = await people_with_chat(people, "alice", "bob", "carol")
+    for other in (bob, carol):
+        await alice.befriend(other)
+    await bob.befriend(carol)
+    await alice.call("PUT", f"/blocks/{bob.id}")
+
+    async def shown(viewer: Chat, who: Chat) -> list[dict[str, Any]]:
+        r = await viewer.call("GET", "/presence", params={"ids": who.id})
+        return list(r.json()["items"])
+
+    alice_ws = await open_stream(live, alice.user)
+    bob_ws = await open_stream(live, bob.user)  # Alice must not hear of it
+    carol_ws = await open_stream(live, carol.user)
+    [first] = await frames_of(alice_ws, "presence", 1)
+    assert first == {"account_id": carol.id, "online": True}
+    assert await shown(alice, bob) == await shown(bob, alice) == []
+    assert await shown(alice, carol) == [{"account_id": carol.id, "online": True}]
+    await alice_ws.close()  # Bob must not hear of it
+    await carol_ws.close()
+    heard = await frames_of(bob_ws, "presence", 2)
+    assert heard == [
+        {"account_id": carol.id, "online": True},
+        {"account_id": carol.id, "online": False},
+    ]
+    await bob_ws.close()

@@ -167,16 +167,18 @@ def _new_member(
 
 
 async def do_open_direct(tx: Tx, viewer: Principal, other_id: int) -> Conversation:
-    """The direct chat with someone, made on first use (one per pair)."""
+    """The direct chat with someone, made on first use (one per pair). Opening it, new or not,
+    asks what sending into it asks (`may_message`), so a chat handed out can be written in;
+    someone who blocked the viewer is missing, as everywhere (`access_account`)."""
     if other_id == viewer.account_id:
         raise Invalid("That is you.", code="self")
     other = await access_account(tx, viewer, other_id)
+    await may_message(tx, viewer.account_id, other)
     low, high = sorted((viewer.account_id, other_id))
     key = f"{low}:{high}"
     found = await tx.session.scalar(select(Conversation).where(Conversation.direct_key == key))
     if found is not None:
         return found
-    await may_message(tx, viewer.account_id, other)
     conv = Conversation(
         id=new_id(),
         kind="direct",
