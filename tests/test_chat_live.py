@@ -195,6 +195,23 @@ async def test_removed_member_gets_no_event_of_the_group_after(live: str, people
         await socket.close()
 
 
+async def test_a_former_members_own_changes_carry_the_version_they_are_shown(
+    live: str, people: Personas
+) -> None:
+    """Muting a group one left tells one's devices the version of the group as one sees it,
+    not the group's latest: that would tell when it was last active."""
+    owner, bob = await people_with_chat(people, "owner", "bob")
+    await owner.befriend(bob)
+    conv = await owner.group_id(bob)
+    await bob.call("POST", f"/conversations/{conv}/leave")
+    await owner.say(conv, "after you went")
+    ws = await open_stream(live, bob.user)
+    muted = await bob.call("PATCH", f"/conversations/{conv}/me", json={"muted": True})
+    [updated] = await frames_of(ws, "conversation.updated", 1)
+    assert updated == {"conversation_id": conv, "version": muted.json()["version"]}
+    await ws.close()
+
+
 async def test_notifications_arrive_live(live: str, people: Personas) -> None:
     alice, bob = await people_with_chat(people, "alice", "bob")
     ws = await open_stream(live, bob.user)

@@ -24,6 +24,7 @@ from quanzi.domain.chat.views import (
     CONVERSATION_UPDATED,
     MESSAGE_NEW,
     MessageRead,
+    shown_version,
 )
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
@@ -86,11 +87,13 @@ def announce(tx: Tx, messages: Iterable[Message], members: list[int]) -> None:
         tx.emit(MESSAGE_NEW, MessageRead.of(message, base).model_dump(mode="json"), users=members)
 
 
-def touched(tx: Tx, conv: Conversation, users: Iterable[int]) -> None:
+def touched(
+    tx: Tx, conv: Conversation, users: Iterable[int], *, version: int | None = None
+) -> None:
     """Tell members' devices to refresh a conversation (settings, membership, name)."""
     tx.emit(
         CONVERSATION_UPDATED,
-        {"conversation_id": str(conv.id), "version": str(conv.version)},
+        {"conversation_id": str(conv.id), "version": str(version or conv.version)},
         users=list(users),
     )
 
@@ -650,7 +653,7 @@ async def do_member_settings(
         me.pinned = pinned
     me.version = new_id()
     await tx.session.flush()
-    touched(tx, conv, [viewer.account_id])
+    touched(tx, conv, [viewer.account_id], version=shown_version(conv, me))
 
 
 async def do_mark_read(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> int:

@@ -115,6 +115,12 @@ def is_former(me: Member) -> bool:
     return me.state in FORMER
 
 
+def shown_version(conv: Conversation, me: Member) -> int:
+    """The `version` of a conversation as `me` sees it: a former member's own, since what the
+    group does after they went is nothing to them."""
+    return me.version if is_former(me) else max(conv.version, me.version)
+
+
 class ConversationRead(BaseModel):
     """A conversation as one member sees it. Someone who left or was removed sees the group as
     it was when they went (name, announcement, owner, size, status; no picture), and nothing
@@ -151,12 +157,10 @@ class ConversationRead(BaseModel):
             name, announcement = me.left_name or "", me.left_announcement or ""
             owner_id, member_count = me.left_owner_id, me.left_member_count or 0
             status, avatar_id = me.left_status or "active", None
-            version = me.version
         else:
             name, announcement = conv.name, conv.announcement
             owner_id, member_count = conv.owner_id, conv.member_count
             status, avatar_id = conv.status, conv.avatar_id
-            version = max(conv.version, me.version)
         return cls(
             id=conv.id,
             kind=conv.kind,
@@ -171,7 +175,7 @@ class ConversationRead(BaseModel):
             me=MyMembership.of(me),
             unread=unread,
             last_message=MessageRead.of(last_message, base_url) if last_message else None,
-            version=version,
+            version=shown_version(conv, me),
         )
 
 
