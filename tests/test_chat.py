@@ -560,6 +560,15 @@ async def test_former_member_sees_group_as_it_was_when_they_went(
     )
 
 
+async def test_a_member_who_comes_back_sees_the_group_as_it_is(people: Personas) -> None:
+    owner, bob, _, _, conv = await _group_of_four(people)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    await owner.call("PATCH", f"/conversations/{conv}", json={"name": "新名字"})
+    await owner.call("POST", f"/conversations/{conv}/members", json={"account_ids": [bob.id]})
+    back = (await bob.conversation(conv)).json()
+    assert (back["name"], back["member_count"], back["me"]["state"]) == ("新名字", 3, "active")
+
+
 async def test_removed_member_sees_the_members_page_as_missing(people: Personas) -> None:
     owner, bob, _, _, conv = await _group_of_four(people)
     await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
