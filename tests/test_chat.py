@@ -490,3 +490,298 @@ async def test_many_concurrent_conversation_lists_do_not_exhaust_the_readers(
     async with asyncio.timeout(15):
         answers = await asyncio.gather(*(u.call("GET", "/conversations") for u in others * 2))
     assert {r.status_code for r in answers} == {200}
+
+
+# Former members: the group as it was when they went
+
+
+async def _upload(who: Chat) -> str:
+    r = await who.c.post(
+        "/api/quanzi/v1/media",
+        files={"file": ("g.png", encode(picture(), "PNG"))},
+        headers=who.user.auth,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def _group_of_four(people: Personas) -> tuple[Chat, Chat, Chat, Chat, str]:
+    owner, bob, carol, dave = await people_with_chat(people, "owner", "bob", "carol", "dave")
+    for f in (bob, carol, dave):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol, name="旧名字", announcement="旧公告")
+    return owner, bob, carol, dave, conv
+
+
+async def _change_everything(owner: Chat, carol: Chat, dave: Chat, conv: str) -> str:
+    """Rename, new announcement and picture, a new member, a new owner, then dissolution."""
+    avatar = await _upload(owner)
+    r = await owner.call(
+        "PATCH",
+        f"/conversations/{conv}",
+        json={"name": "新名字", "announcement": "新公告", "avatar_id": avatar},
+    )
+    assert r.status_code == 200, r.text
+    await owner.call("POST", f"/conversations/{conv}/members", json={"account_ids": [dave.id]})
+    await owner.say(conv, "after you went")
+    await owner.call("POST", f"/conversations/{conv}/transfer", json={"account_id": carol.id})
+    assert (await carol.call("DELETE", f"/conversations/{conv}")).status_code == 204
+    return avatar
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+async def test_former_member_sees_group_as_it_was_when_they_went(
+    people: Personas, how: str
+) -> None:
+    owner, bob, carol, dave, conv = await _group_of_four(people)
+    await owner.say(conv, "before")
+    if how == "removed":
+        r = await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    else:
+        r = await bob.call("POST", f"/conversations/{conv}/leave")
+    assert r.status_code == 204
+    as_left = (await bob.conversation(conv)).json()
+    await _change_everything(owner, carol, dave, conv)
+
+    now = (await bob.conversation(conv)).json()
+    [listed] = [c for c in (await bob.conversations())["items"] if c["id"] == conv]
+    for seen in (now, listed):
+        assert seen == as_left
+    assert (now["name"], now["announcement"], now["member_count"]) == ("旧名字", "旧公告", 2)
+    assert (now["owner_id"], now["status"], now["avatar_url"]) == (owner.id, "active", None)
+    assert now["me"]["state"] == how
+    assert await bob.texts(conv) == ["before"]  # the history up to leaving stays readable
+    assert (await bob.events(conv))[-1] == how
+    members = (await carol.conversation(conv)).json()  # a member sees the group as it is
+    assert (members["name"], members["status"], members["owner_id"]) == (
+        "新名字",
+        "dissolved",
+        carol.id,
+    )
+
+
+async def test_a_member_who_comes_back_sees_the_group_as_it_is(people: Personas) -> None:
+    owner, bob, _, _, conv = await _group_of_four(people)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    await owner.call("PATCH", f"/conversations/{conv}", json={"name": "新名字"})
+    await owner.call("POST", f"/conversations/{conv}/members", json={"account_ids": [bob.id]})
+    back = (await bob.conversation(conv)).json()
+    assert (back["name"], back["member_count"], back["me"]["state"]) == ("新名字", 3, "active")
+
+
+async def test_removed_member_sees_the_members_page_as_missing(people: Personas) -> None:
+    owner, bob, _, _, conv = await _group_of_four(people)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    hidden = await bob.call("GET", f"/conversations/{conv}/members")
+    missing = await bob.call("GET", "/conversations/123456789/members")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+async def test_changed_since_shows_nothing_new_of_a_group_after_one_left(
+    people: Personas,
+) -> None:
+    owner, bob, carol, dave, conv = await _group_of_four(people)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    first = await bob.conversations()
+    assert [c["id"] for c in first["items"]] == [conv]
+    await _change_everything(owner, carol, dave, conv)
+    changed = await bob.conversations(changed_since=first["sync_version"])
+    # Within the overlap margin it may come again, but only exactly as it was.
+    assert changed["items"] in ([], first["items"])
+
+
+async def test_former_member_cannot_fetch_the_group_avatar(people: Personas) -> None:
+    owner, bob, carol, dave, _ = await _group_of_four(people)
+    before = await _upload(owner)
+    conv = await owner.group_id(bob, carol, avatar_id=before)
+    assert (await bob.c.get(f"/media/{before}", headers=bob.user.auth)).status_code == 200
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    after = await _change_everything(owner, carol, dave, conv)
+    missing = await bob.c.get("/media/123456789", headers=bob.user.auth)
+    for media_id in (before, after):
+        for path in (f"/media/{media_id}", f"/media/{media_id}/thumb"):
+            hidden = await bob.c.get(path, headers=bob.user.auth)
+            assert hidden.status_code == missing.status_code == 404, path
+            assert hidden.content == missing.content
+    got = await carol.c.get(f"/media/{after}", headers=carol.user.auth)
+    assert got.status_code == 200  # members still may
+
+
+# @all
+
+
+async def _chat_mentions(who: Chat) -> list[dict[str, Any]]:
+    items = (await who.call("GET", "/notifications")).json()["items"]
+    return [n for n in items if n["kind"] == "chat_mention"]
+
+
+async def test_at_all_notifies_every_member_as_a_mention_does_even_when_muted(
+    people: Personas,
+) -> None:
+    owner, bob, carol, dave = await people_with_chat(people, "owner", "bob", "carol", "dave")
+    for f in (bob, carol, dave):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol, dave)
+    await bob.call("PATCH", f"/conversations/{conv}/me", json={"muted": True})
+    await owner.call(
+        "PUT", f"/conversations/{conv}/members/{carol.id}/role", json={"role": "admin"}
+    )
+    by_owner = await owner.say(conv, "@所有人 周六开会", mention_all=True)
+    by_admin = await carol.say(conv, "@所有人 记得带伞", mention_all=True)
+    expected = {
+        bob: [(carol.id, by_admin["seq"]), (owner.id, by_owner["seq"])],
+        carol: [(owner.id, by_owner["seq"])],
+        dave: [(carol.id, by_admin["seq"]), (owner.id, by_owner["seq"])],
+        owner: [(carol.id, by_admin["seq"])],
+    }
+    for who, mentions in expected.items():
+        got = await _chat_mentions(who)
+        assert [(n["actor_id"], n["data"]["seq"]) for n in got] == mentions, who.user.handle
+        assert all(
+            n["data"] == {"conversation_id": conv, "seq": n["data"]["seq"], "all": True}
+            for n in got
+        )
+
+
+async def test_at_all_from_a_plain_member_is_refused_and_its_text_notifies_no_one(
+    people: Personas,
+) -> None:
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    for f in (bob, carol):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob, carol)
+    refused = await bob.send(conv, "@所有人 开会", mention_all=True)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_an_admin"
+    plain = await bob.say(conv, "@所有人 开会")
+    assert (plain["mentions_all"], plain["mentions"]) == (False, [])
+    for who in (owner, carol):
+        assert await _chat_mentions(who) == []
+
+
+async def test_at_all_reaches_every_member_however_many_statements_it_takes(
+    people: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quanzi.domain.notifications import actions as notifications
+
+    monkeypatch.setattr(notifications, "NOTIFY_CHUNK", 2)
+    owner, *others = await people_with_chat(people, "owner", *[f"member{i}" for i in range(5)])
+    for f in others:
+        await owner.befriend(f)
+    conv = await owner.group_id(*others)
+    sent = await owner.say(conv, "@所有人", mention_all=True, mentions=[others[0].id])
+    for who in others:
+        [note] = await _chat_mentions(who)
+        assert (note["actor_id"], note["data"]["seq"]) == (owner.id, sent["seq"])
+
+
+# Who may open a direct chat: the rule of sending, asked when opening
+
+
+def _answer(r: Any) -> tuple[int, str | None]:
+    body = r.json()
+    return r.status_code, body["error"]["code"] if "error" in body else None
+
+
+async def test_opening_a_chat_one_may_not_write_in_answers_as_sending_would(pals: Any) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    await alice.say(conv, "still friends")
+    assert (await alice.call("DELETE", f"/friends/{bob.id}")).status_code == 204
+    for who, other in ((alice, bob), (bob, alice)):
+        opened, sent = await who.direct(other), await who.send(conv)
+        assert _answer(opened) == _answer(sent) == (403, "cannot_message"), who.user.handle
+    await bob.call("PATCH", "/accounts/me", json={"privacy": {"allow_strangers": True}})
+    assert await alice.direct_id(bob) == conv  # may write to Bob again: the same chat
+    assert (await alice.send(conv)).status_code == 201
+    assert _answer(await bob.direct(alice)) == (403, "cannot_message")  # not the other way
+
+
+@pytest.mark.parametrize("strangers_allowed", [False, True])
+async def test_a_block_stops_direct_chats_both_ways(pals: Any, strangers_allowed: bool) -> None:
+    alice, bob, _ = pals
+    conv = await alice.direct_id(bob)
+    for who in (alice, bob):
+        await who.call(
+            "PATCH", "/accounts/me", json={"privacy": {"allow_strangers": strangers_allowed}}
+        )
+    assert (await alice.call("PUT", f"/blocks/{bob.id}")).status_code == 204
+    # The blocker is told why, opening as sending.
+    assert _answer(await alice.direct(bob)) == _answer(await alice.send(conv)) == (409, "blocking")
+    # To the blocked the blocker is missing; in the chat they already had, a send is refused
+    # as a stranger's would be.
+    hidden = await bob.direct(alice)
+    missing = await bob.c.post(
+        "/api/quanzi/v1/conversations/direct",
+        json={"account_id": "123456789"},
+        headers=bob.user.auth,
+    )
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    assert _answer(await bob.send(conv)) == (403, "cannot_message")
+    assert (await alice.call("DELETE", f"/blocks/{bob.id}")).status_code == 204
+    assert await bob.direct_id(alice) == conv  # unblocking restores the chat as it was
+
+
+async def test_strangers_write_only_to_those_who_allow_it_whatever_friend_verification(
+    pals: Any,
+) -> None:
+    alice, _, carol = pals
+    await carol.call("PATCH", "/accounts/me", json={"privacy": {"add_needs_verification": False}})
+    assert _answer(await alice.direct(carol)) == (403, "cannot_message")
+    await alice.befriend(carol)  # made friends at once: Carol asks for no verification
+    conv = await alice.direct_id(carol)
+    assert (await carol.send(conv)).status_code == 201
+
+
+# Blocks inside a shared group
+
+
+@pytest.fixture
+async def feud(people: Personas) -> tuple[Chat, Chat, Chat, str]:
+    """Alice blocked Bob; both are in Owner's group (Alice an administrator)."""
+    owner, alice, bob = await people_with_chat(people, "owner", "alice", "bob")
+    for f in (alice, bob):
+        await owner.befriend(f)
+    await alice.befriend(bob)
+    conv = await owner.group_id(alice, bob)
+    await owner.call(
+        "PUT", f"/conversations/{conv}/members/{alice.id}/role", json={"role": "admin"}
+    )
+    assert (await alice.call("PUT", f"/blocks/{bob.id}")).status_code == 204
+    return owner, alice, bob, conv
+
+
+async def test_a_block_leaves_group_messages_flowing_both_ways(feud: Any) -> None:
+    _, alice, bob, conv = feud
+    await alice.say(conv, "from the blocker")
+    await bob.say(conv, "from the blocked")
+    for who in (alice, bob):
+        assert await who.texts(conv) == ["from the blocker", "from the blocked"]
+
+
+async def test_a_mention_across_a_block_is_plain_text_both_ways(feud: Any) -> None:
+    owner, alice, bob, conv = feud
+    for who, other in ((bob, alice), (alice, bob)):
+        sent = await who.say(conv, "@你", mentions=[other.id, owner.id])
+        assert sent["mentions"] == [owner.id]
+        assert await _chat_mentions(other) == []
+    assert len(await _chat_mentions(owner)) == 2
+
+
+async def test_at_all_skips_only_those_with_a_block_with_the_sender(feud: Any) -> None:
+    owner, alice, bob, conv = feud
+    await alice.say(conv, "@所有人", mention_all=True)
+    assert await _chat_mentions(bob) == []
+    assert [n["actor_id"] for n in await _chat_mentions(owner)] == [alice.id]
+    await owner.say(conv, "@所有人", mention_all=True)
+    for who in (alice, bob):
+        assert [n["actor_id"] for n in await _chat_mentions(who)] == [owner.id]
+
+
+async def test_neither_side_of_a_block_can_bring_the_other_into_a_group(feud: Any) -> None:
+    _, alice, bob, _ = feud
+    for who, other in ((alice, bob), (bob, alice)):
+        refused = await who.group(other)
+        assert _answer(refused) == (422, "not_a_friend"), who.user.handle

@@ -38,12 +38,13 @@ async def frames_of(
     return got
 
 
-async def nothing_of(ws: ClientConnection, kind: str, wait: float = 0.3) -> None:
+async def nothing_of(ws: ClientConnection, *kinds: str, wait: float = 0.3) -> None:
+    """No frame of these types comes in `wait` seconds (others are skipped)."""
     try:
         async with asyncio.timeout(wait):
             while True:
                 frame = json.loads(await ws.recv())
-                assert frame["type"] != kind, frame
+                assert frame["type"] not in kinds, frame
     except TimeoutError:
         pass
 
@@ -167,6 +168,47 @@ async def test_members_who_left_get_nothing_live(live: str, people: Personas) ->
     assert left["system"]["event"] == "left"
     await owner.say(conv, "after you left")
     await nothing_of(ws, "message.new")
+    await ws.close()
+
+
+async def test_removed_member_gets_no_event_of_the_group_after(live: str, people: Personas) -> None:
+    """Nothing about the group reaches a removed member's sockets: no message, no change of
+    name or members, no typing."""
+    owner, bob, carol = await people_with_chat(people, "owner", "bob", "carol")
+    for f in (bob, carol):
+        await owner.befriend(f)
+    conv = await owner.group_id(bob)
+    ws = await open_stream(live, bob.user)
+    owner_ws = await open_stream(live, owner.user)
+    carol_ws = await open_stream(live, carol.user)
+    await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
+    [removed] = await frames_of(ws, "message.new", 1)
+    assert removed["system"]["event"] == "removed"  # the last thing Bob hears of it
+    await owner.call("PATCH", f"/conversations/{conv}", json={"name": "新名字"})
+    await owner.call("POST", f"/conversations/{conv}/members", json={"account_ids": [carol.id]})
+    await owner.say(conv, "after you went")
+    await owner_ws.send(json.dumps({"type": "typing", "conversation_id": conv}))
+    [typing] = await frames_of(carol_ws, "typing", 1)  # members get it
+    assert typing["account_id"] == owner.id
+    await nothing_of(ws, "message.new", "conversation.updated", "typing")
+    for socket in (ws, owner_ws, carol_ws):
+        await socket.close()
+
+
+async def test_a_former_members_own_changes_carry_the_version_they_are_shown(
+    live: str, people: Personas
+) -> None:
+    """Muting a group one left tells one's devices the version of the group as one sees it,
+    not the group's latest: that would tell when it was last active."""
+    owner, bob = await people_with_chat(people, "owner", "bob")
+    await owner.befriend(bob)
+    conv = await owner.group_id(bob)
+    await bob.call("POST", f"/conversations/{conv}/leave")
+    await owner.say(conv, "after you went")
+    ws = await open_stream(live, bob.user)
+    muted = await bob.call("PATCH", f"/conversations/{conv}/me", json={"muted": True})
+    [updated] = await frames_of(ws, "conversation.updated", 1)
+    assert updated == {"conversation_id": conv, "version": muted.json()["version"]}
     await ws.close()
 
 
@@ -299,3 +341,33 @@ async def test_presence_is_shown_to_friends_only_and_honours_privacy(
     assert await online(alice, bob) is None
     await phone.close()
     await watcher.close()
+
+
+async def test_presence_is_not_shown_across_a_block_either_way(live: str, people: Personas) -> None:
+    """A block keeps the two friends' contacts, but neither learns that the other is online,
+    live or by asking. Carol, a friend of both, shows that presence is flowing."""
+    alice, bob, carol = await people_with_chat(people, "alice", "bob", "carol")
+    for other in (bob, carol):
+        await alice.befriend(other)
+    await bob.befriend(carol)
+    await alice.call("PUT", f"/blocks/{bob.id}")
+
+    async def shown(viewer: Chat, who: Chat) -> list[dict[str, Any]]:
+        r = await viewer.call("GET", "/presence", params={"ids": who.id})
+        return list(r.json()["items"])
+
+    alice_ws = await open_stream(live, alice.user)
+    bob_ws = await open_stream(live, bob.user)  # Alice must not hear of it
+    carol_ws = await open_stream(live, carol.user)
+    [first] = await frames_of(alice_ws, "presence", 1)
+    assert first == {"account_id": carol.id, "online": True}
+    assert await shown(alice, bob) == await shown(bob, alice) == []
+    assert await shown(alice, carol) == [{"account_id": carol.id, "online": True}]
+    await alice_ws.close()  # Bob must not hear of it
+    await carol_ws.close()
+    heard = await frames_of(bob_ws, "presence", 2)
+    assert heard == [
+        {"account_id": carol.id, "online": True},
+        {"account_id": carol.id, "online": False},
+    ]
+    await bob_ws.close()

@@ -111,3 +111,24 @@ async def test_group_is_made_and_managed_from_the_pages(
     await owner.post(f"{chat_url}/members/{ids[1]}/remove")
     members = await owner.page(f"{chat_url}/settings")
     assert len(re.findall(r'href="/people/\d+"', members)) == 3  # owner, amy, cat
+
+
+async def test_removed_member_sees_the_group_pages_as_they_were_when_removed(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    owner = await browser_for("owner")
+    bob = await browser_for("bob")
+    _, bob_id = await befriend(people, "owner", "bob")
+    made = await owner.post(
+        "/chats/new/group", {"name": "读书会", "member_ids": [bob_id], "announcement": "周四见"}
+    )
+    chat_url = made.headers["location"]
+    await owner.post(f"{chat_url}/members/{bob_id}/remove")
+    await owner.post(f"{chat_url}/settings", {"name": "秘密小组", "announcement": "暗号是月亮"})
+    assert "秘密小组" in await owner.page(chat_url)
+    for url in ("/chats", chat_url, f"{chat_url}/settings"):
+        html = await bob.page(url)
+        assert "秘密小组" not in html and "暗号是月亮" not in html, url
+    for url in ("/chats", chat_url):
+        assert "读书会" in await bob.page(url), url
+    assert "周四见" in await bob.page(chat_url)

@@ -33,7 +33,8 @@ class Conversation(Base):
 
 class Member(Base):
     """An account's place in a conversation. A member reads messages with seq in
-    [joined_seq, left_seq]; one who left or was removed sees nothing sent after."""
+    [joined_seq, left_seq]; one who left or was removed sees nothing sent after, and is shown
+    the group as it was when they went (the `left_*` columns, kept at that moment)."""
 
     __tablename__ = "members"
     __table_args__ = (Index("ix_members_account", "account_id", "version"),)
@@ -54,6 +55,11 @@ class Member(Base):
     inviter_id: Mapped[int | None] = mapped_column(BigId)
     version: Mapped[int] = mapped_column(BigId)  # this member's own changes (settings, state)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    left_name: Mapped[str | None] = mapped_column(String(100))
+    left_announcement: Mapped[str | None] = mapped_column(Text)
+    left_owner_id: Mapped[int | None] = mapped_column(BigId)
+    left_member_count: Mapped[int | None] = mapped_column(Integer)
+    left_status: Mapped[str | None] = mapped_column(String(10))
 
 
 class Message(Base):

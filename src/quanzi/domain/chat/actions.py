@@ -24,6 +24,7 @@ from quanzi.domain.chat.views import (
     CONVERSATION_UPDATED,
     MESSAGE_NEW,
     MessageRead,
+    shown_version,
 )
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
@@ -86,11 +87,13 @@ def announce(tx: Tx, messages: Iterable[Message], members: list[int]) -> None:
         tx.emit(MESSAGE_NEW, MessageRead.of(message, base).model_dump(mode="json"), users=members)
 
 
-def touched(tx: Tx, conv: Conversation, users: Iterable[int]) -> None:
+def touched(
+    tx: Tx, conv: Conversation, users: Iterable[int], *, version: int | None = None
+) -> None:
     """Tell members' devices to refresh a conversation (settings, membership, name)."""
     tx.emit(
         CONVERSATION_UPDATED,
-        {"conversation_id": str(conv.id), "version": str(conv.version)},
+        {"conversation_id": str(conv.id), "version": str(version or conv.version)},
         users=list(users),
     )
 
@@ -167,16 +170,18 @@ def _new_member(
 
 
 async def do_open_direct(tx: Tx, viewer: Principal, other_id: int) -> Conversation:
-    """The direct chat with someone, made on first use (one per pair)."""
+    """The direct chat with someone, made on first use (one per pair). Opening it, new or not,
+    asks what sending into it asks (`may_message`), so a chat handed out can be written in;
+    someone who blocked the viewer is missing, as everywhere (`access_account`)."""
     if other_id == viewer.account_id:
         raise Invalid("That is you.", code="self")
     other = await access_account(tx, viewer, other_id)
+    await may_message(tx, viewer.account_id, other)
     low, high = sorted((viewer.account_id, other_id))
     key = f"{low}:{high}"
     found = await tx.session.scalar(select(Conversation).where(Conversation.direct_key == key))
     if found is not None:
         return found
-    await may_message(tx, viewer.account_id, other)
     conv = Conversation(
         id=new_id(),
         kind="direct",
@@ -468,6 +473,7 @@ def _join(
     member.joined_seq, member.left_seq, member.read_seq = from_seq, None, from_seq - 1
     member.inviter_id = inviter
     member.version = new_id()
+    _keep_view(member, None)
 
 
 async def do_answer_invitation(
@@ -494,11 +500,31 @@ async def do_answer_invitation(
     announce(tx, [notice], members)
 
 
-def _leave(member: Member, state: str, last_seq: int) -> None:
+def _leave(conv: Conversation, member: Member, state: str, last_seq: int) -> None:
+    """End a membership at `last_seq`. Call it after the group's own changes of the same
+    moment (its size, its status): the member keeps the group as it is then."""
     member.state = state
     member.left_seq = last_seq
     member.role = "member"
     member.version = new_id()
+    _keep_view(member, conv)
+
+
+def _view_kept(conv: Conversation | None) -> dict[str, Any]:
+    """What a former member is shown of the group from now on (views.ConversationRead): it as
+    it is at this moment. None: nothing (the member is back)."""
+    return {
+        "left_name": conv.name if conv else None,
+        "left_announcement": conv.announcement if conv else None,
+        "left_owner_id": conv.owner_id if conv else None,
+        "left_member_count": conv.member_count if conv else None,
+        "left_status": conv.status if conv else None,
+    }
+
+
+def _keep_view(member: Member, conv: Conversation | None) -> None:
+    for column, value in _view_kept(conv).items():
+        setattr(member, column, value)
 
 
 async def do_remove_member(
@@ -518,8 +544,8 @@ async def do_remove_member(
         touched(tx, conv, [account_id])
         return
     notice = system_message(tx, conv, "removed", viewer.account_id, targets=[str(account_id)])
-    _leave(target, "removed", notice.seq)
     conv.member_count -= 1
+    _leave(conv, target, "removed", notice.seq)
     await tx.session.flush()
     touched(tx, conv, members)
     announce(tx, [notice], members)  # the removed member sees that they were removed
@@ -534,10 +560,10 @@ async def do_leave(tx: Tx, viewer: Principal, conversation_id: int) -> None:
         )
     members = await active_member_ids(tx, conv.id)
     notice = system_message(tx, conv, "left", viewer.account_id)
-    _leave(me, "left", notice.seq)
     conv.member_count -= 1
     if conv.member_count == 0:
         conv.status = "dissolved"
+    _leave(conv, me, "left", notice.seq)
     await tx.session.flush()
     touched(tx, conv, members)
     announce(tx, [notice], members)
@@ -607,7 +633,7 @@ async def do_dissolve(tx: Tx, viewer: Principal, conversation_id: int) -> None:
     await tx.session.execute(
         update(Member)
         .where(Member.conversation_id == conv.id, Member.state == "invited")
-        .values(state="removed", left_seq=conv.last_seq)
+        .values(state="removed", left_seq=conv.last_seq, version=new_id(), **_view_kept(conv))
     )
     await tx.session.flush()
     touched(tx, conv, members)
@@ -627,7 +653,7 @@ async def do_member_settings(
         me.pinned = pinned
     me.version = new_id()
     await tx.session.flush()
-    touched(tx, conv, [viewer.account_id])
+    touched(tx, conv, [viewer.account_id], version=shown_version(conv, me))
 
 
 async def do_mark_read(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> int:
@@ -704,10 +730,11 @@ async def do_erase_chats(tx: Tx, account_id: int) -> None:
     ).scalars()
     for member in memberships:
         conv = await tx.session.get(Conversation, member.conversation_id)
-        if member.state == "active" and conv is not None:
-            conv.member_count -= 1
-            conv.version = new_id()
-            member.left_seq = conv.last_seq
+        if conv is not None and member.state in ("active", "invited"):
+            if member.state == "active":
+                conv.member_count -= 1
+                conv.version = new_id()
+            _leave(conv, member, "left", conv.last_seq)
         member.state, member.role = "left", "member"
         member.version = new_id()
         if conv is not None and conv.owner_id == account_id:

@@ -1,6 +1,7 @@
 """Ephemeral signals: typing and online presence. They travel on the bus only and are never
 stored in the database, and they honour the account's "show presence" privacy setting: only
-mutual friends learn that someone is online, and nobody learns it of someone who hides it.
+mutual friends with no block between them learn that someone is online, and nobody learns it
+of someone who hides it.
 
 Presence across processes: each process counts its own sockets per account. When an account's
 first socket here opens, this process records itself in a Redis hash for the account (renewed
@@ -26,7 +27,7 @@ from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.queries import access_conversation, active_member_ids
 from quanzi.domain.chat.views import TYPING
-from quanzi.domain.relations import friends_among
+from quanzi.domain.relations import blocked_among, friends_among
 from quanzi.errors import NotFound
 from quanzi.obs.logging import get_logger
 from quanzi.realtime.events import Event
@@ -167,6 +168,7 @@ class Presence:
             theirs = select(Contact.owner_id).where(Contact.friend_id == account_id)
             candidates = list((await tx.session.execute(theirs)).scalars())
             friends = await friends_among(tx, account_id, candidates)
+            friends -= await blocked_among(tx, account_id, friends)
         if friends:
             payload = {"account_id": str(account_id), "online": online}
             await self._services.bus.publish([Event(PRESENCE, payload, tuple(friends))])
@@ -175,9 +177,11 @@ class Presence:
 async def presence_of(
     services: Services, viewer: Principal, account_ids: list[int]
 ) -> dict[int, bool]:
-    """Online or not, for those of `account_ids` who are my mutual friends and show it."""
+    """Online or not, for those of `account_ids` who are my mutual friends (no block between
+    us) and show it."""
     async with services.read() as tx:
         friends = await friends_among(tx, viewer.account_id, account_ids)
+        friends -= await blocked_among(tx, viewer.account_id, friends)
         shown = []
         for account_id in friends:
             row = await load_account_row(tx, account_id)

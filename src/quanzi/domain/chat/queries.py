@@ -12,7 +12,7 @@ from quanzi.db.models import Account, Conversation, Member, Message
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.chat.views import ConversationRead, MemberRead, MessageRow
+from quanzi.domain.chat.views import FORMER, ConversationRead, MemberRead, MessageRow
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.ids import id_at, time_of
@@ -128,7 +128,7 @@ async def list_conversations(
     """My conversations, newest activity first; with `changed_since` (a `version` or a
     `sync_version` from an earlier answer) only those that changed after it, with a margin so
     that nothing committed late is missed. Clients apply what they get by seq, so repeats are
-    harmless."""
+    harmless. What changes in a group after one left it is not a change for them."""
     query = (
         select(Conversation, Member)
         .join(Member, Member.conversation_id == Conversation.id)
@@ -136,7 +136,12 @@ async def list_conversations(
     )
     if changed_since is not None:
         since = id_at(time_of(changed_since) - SYNC_OVERLAP)
-        query = query.where(or_(Conversation.version > since, Member.version > since))
+        query = query.where(
+            or_(
+                Member.version > since,
+                and_(Member.state.not_in(FORMER), Conversation.version > since),
+            )
+        )
     rows = (await tx.session.execute(query)).all()
     return await _render(tx, viewer, [(c, m) for c, m in rows])
 

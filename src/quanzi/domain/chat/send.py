@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, case, insert, select, update
+from sqlalchemy import Table, bindparam, case, insert, or_, select, update
 
 from quanzi.db.keyed import KeyedSelect
 from quanzi.db.models import Block, Contact, Conversation, Media, Member, Message
@@ -31,7 +31,7 @@ from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.actions import cannot_message
 from quanzi.domain.chat.views import MESSAGE_NEW, MessageRead, MessageRow
-from quanzi.domain.notifications.actions import do_notify
+from quanzi.domain.notifications.actions import NewNotification, do_notify_many
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, QuanziError
 from quanzi.kit.ids import new_id
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 CLIENT_MSG_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
 MAX_MENTIONS = 100
 MAX_BATCH = 256
+MENTION_ALL = '"all"'  # how Message.mentions stores an @all
 log = get_logger("quanzi.chat")
 
 
@@ -214,6 +215,12 @@ _BLOCKS_Q = KeyedSelect(
 _CONTACTS_Q = KeyedSelect(
     select(Contact.owner_id, Contact.friend_id), (Contact.owner_id, Contact.friend_id)
 )
+_BLOCKS_OF_Q = select(Block.blocker_id, Block.blocked_id).where(
+    or_(
+        Block.blocker_id.in_(bindparam("blockers", expanding=True)),
+        Block.blocked_id.in_(bindparam("blocked", expanding=True)),
+    )
+)
 
 
 async def write_batch(tx: Tx, batch: list[_Send]) -> None:
@@ -257,13 +264,17 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
         },
     )
 
+    walls = await _blocks_of(
+        tx, {s.viewer.account_id for s in batch if s.draft.mentions or s.draft.mention_all}
+    )
+
     next_seq = {cid: conv.last_seq for cid, conv in convs.items()}
     fresh: list[MessageRow] = []
     mentioned: dict[int, list[int]] = {}
     for send in batch:
         try:
             message, replayed = await _check_and_place(
-                tx, send, convs, members, existing, active, permissions, next_seq, mentioned
+                tx, send, convs, members, existing, active, permissions, walls, next_seq, mentioned
             )
         except QuanziError as refused:
             send.result = refused
@@ -281,16 +292,21 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
             MessageRead.of(message, base).model_dump(mode="json"),
             users=active[message.conversation_id],
         )
-    for message in fresh:
-        for account_id in mentioned.get(message.id, ()):
-            await do_notify(
-                tx,
+    await do_notify_many(
+        tx,
+        [
+            NewNotification(
                 account_id,
                 "chat_mention",
                 subject_id=message.id,
                 actor_id=message.sender_id,
-                data={"conversation_id": str(message.conversation_id), "seq": message.seq},
+                data={"conversation_id": str(message.conversation_id), "seq": message.seq}
+                | ({"all": True} if message.mentions == MENTION_ALL else {}),
             )
+            for message in fresh
+            for account_id in mentioned.get(message.id, ())
+        ],
+    )
 
 
 async def _check_and_place(
@@ -301,6 +317,7 @@ async def _check_and_place(
     existing: dict[tuple[int, int | None, str | None], MessageRow],
     active: dict[int, list[int]],
     permissions: dict[tuple[int, int], QuanziError | None],
+    walls: set[tuple[int, int]],
     next_seq: dict[int, int],
     mentioned: dict[int, list[int]],
 ) -> tuple[MessageRow, bool]:
@@ -335,8 +352,15 @@ async def _check_and_place(
         raise Forbidden(
             "Only the owner and administrators can mention everyone.", code="not_an_admin"
         )
-    in_chat = set(active[cid])
-    mentions = [m for m in draft.mentions if m in in_chat and m != sender]
+    # Mentions name the other active members; across a block (either way) a mention is plain
+    # text. An @all notifies each of them as a mention would (muting a chat does not stop it).
+    mentions: list[int] = []
+    notified: list[int] = []
+    if draft.mentions or draft.mention_all:
+        others = [m for m in active[cid] if m != sender and (sender, m) not in walls]
+        reachable = set(others)
+        mentions = [m for m in draft.mentions if m in reachable]
+        notified = others if draft.mention_all else mentions
     if draft.media_id is not None:
         await _attach_media(tx, sender, draft.media_id)
     next_seq[cid] += 1
@@ -354,8 +378,8 @@ async def _check_and_place(
         created_at=tx.now,
     )
     existing[key] = message  # a repeat later in the same batch replays this one
-    if mentions:
-        mentioned[message.id] = mentions
+    if notified:
+        mentioned[message.id] = notified
     return message, False
 
 
@@ -415,9 +439,20 @@ async def _direct_permissions(
     return answers
 
 
+async def _blocks_of(tx: Tx, accounts: set[int]) -> set[tuple[int, int]]:
+    """Pairs (a, b) with a block between them either way, one of them in `accounts`; both
+    orders of each pair. One query, and none when `accounts` is empty."""
+    if not accounts:
+        return set()
+    conn = await tx.connection()
+    ids = sorted(accounts)
+    rows = await conn.execute(_BLOCKS_OF_Q, {"blockers": ids, "blocked": ids})
+    return {pair for a, b in rows for pair in ((a, b), (b, a))}
+
+
 def _encode_mentions(mentions: list[int], everyone: bool) -> str:
     if everyone:
-        return '"all"'
+        return MENTION_ALL
     return orjson.dumps([str(m) for m in mentions]).decode() if mentions else ""
 
 

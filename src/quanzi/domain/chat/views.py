@@ -108,7 +108,24 @@ class MyMembership(BaseModel):
         )
 
 
+FORMER = ("left", "removed")  # member states of someone no longer in the group
+
+
+def is_former(me: Member) -> bool:
+    return me.state in FORMER
+
+
+def shown_version(conv: Conversation, me: Member) -> int:
+    """The `version` of a conversation as `me` sees it: a former member's own, since what the
+    group does after they went is nothing to them."""
+    return me.version if is_former(me) else max(conv.version, me.version)
+
+
 class ConversationRead(BaseModel):
+    """A conversation as one member sees it. Someone who left or was removed sees the group as
+    it was when they went (name, announcement, owner, size, status; no picture), and nothing
+    that changed after: not even that something did (`version` is then their own)."""
+
     id: Id
     kind: Literal["direct", "group"]
     name: str
@@ -136,21 +153,29 @@ class ConversationRead(BaseModel):
         last_message: Message | MessageRow | None,
     ) -> ConversationRead:
         visible_last = conv.last_seq if me.left_seq is None else min(conv.last_seq, me.left_seq)
+        if is_former(me):
+            name, announcement = me.left_name or "", me.left_announcement or ""
+            owner_id, member_count = me.left_owner_id, me.left_member_count or 0
+            status, avatar_id = me.left_status or "active", None
+        else:
+            name, announcement = conv.name, conv.announcement
+            owner_id, member_count = conv.owner_id, conv.member_count
+            status, avatar_id = conv.status, conv.avatar_id
         return cls(
             id=conv.id,
             kind=conv.kind,
-            name=conv.name,
-            avatar_url=f"{base_url}/media/{conv.avatar_id}" if conv.avatar_id else None,
-            announcement=conv.announcement,
-            owner_id=conv.owner_id,
-            member_count=conv.member_count,
+            name=name,
+            avatar_url=f"{base_url}/media/{avatar_id}" if avatar_id else None,
+            announcement=announcement,
+            owner_id=owner_id,
+            member_count=member_count,
             last_seq=visible_last,
-            status=conv.status,
+            status=status,
             peer=AccountPublic.of(peer, base_url) if peer is not None else None,
             me=MyMembership.of(me),
             unread=unread,
             last_message=MessageRead.of(last_message, base_url) if last_message else None,
-            version=max(conv.version, me.version),
+            version=shown_version(conv, me),
         )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from quanzi.db.models import Account, Conversation, Media, Member, Message, Post, PostMedia
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.chat.views import FORMER
 from quanzi.domain.moments.queries import moment_media_visible
 from quanzi.domain.square.queries import visible
 from quanzi.domain.tx import Tx
@@ -56,10 +57,16 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
         if await moment_media_visible(tx, viewer, media.id):
             return media
     elif viewer is not None and media.attached_to == "group_avatar":
+        # Members and invitees of a group that shows it; not former members, who are shown
+        # the group as it was when they went, without a picture (chat/views.ConversationRead).
         found = await tx.session.scalar(
             select(Member.account_id)
             .join(Conversation, Conversation.id == Member.conversation_id)
-            .where(Conversation.avatar_id == media.id, Member.account_id == viewer.account_id)
+            .where(
+                Conversation.avatar_id == media.id,
+                Member.account_id == viewer.account_id,
+                Member.state.not_in(FORMER),
+            )
             .limit(1)
         )
         if found is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
@@ -19,8 +20,18 @@ NOTIFICATION_NEW = "notification.new"
 NOTIFICATIONS_READ = "notifications.read"
 
 NOTIFICATIONS = cast(Table, Notification.__table__)
+NOTIFY_CHUNK = 1000  # rows per statement: 8,000 values, far below SQLite and asyncpg limits
 UNIQUE_KEY = ("account_id", "kind", "subject_id")
 REFRESHED = ("id", "actor_id", "data", "read", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotification:
+    account_id: int
+    kind: str
+    subject_id: int
+    actor_id: int | None = None
+    data: dict[str, Any] | None = None
 
 
 async def do_notify(
@@ -35,22 +46,39 @@ async def do_notify(
     """Record a notification (refreshing an earlier one about the same subject, which becomes
     new and unread again, at the top of the list) and push it to the account's devices after
     commit. One upsert, so concurrent notifications about one subject never collide."""
-    row = {
-        "id": new_id(),
-        "account_id": account_id,
-        "kind": kind,
-        "actor_id": actor_id,
-        "subject_id": subject_id,
-        "data": orjson.dumps(data or {}).decode(),
-        "read": False,
-        "created_at": tx.now,
-    }
-    await tx.session.execute(
-        upsert(tx.dialect, NOTIFICATIONS, list(UNIQUE_KEY), list(REFRESHED)).values(row)
+    [notification] = await do_notify_many(
+        tx, [NewNotification(account_id, kind, subject_id, actor_id, data)]
     )
-    notification = NotificationRead.of(Notification(**row))
-    tx.emit(NOTIFICATION_NEW, notification.model_dump(mode="json"), users=[account_id])
     return notification
+
+
+async def do_notify_many(tx: Tx, wanted: list[NewNotification]) -> list[NotificationRead]:
+    """Record many notifications as `do_notify` does one, with one multi-row upsert per
+    NOTIFY_CHUNK of them (an @all in a big group, a batch of chat messages). Of several about
+    the same (account, kind, subject), the last one counts."""
+    rows = {
+        (n.account_id, n.kind, n.subject_id): {
+            "id": new_id(),
+            "account_id": n.account_id,
+            "kind": n.kind,
+            "actor_id": n.actor_id,
+            "subject_id": n.subject_id,
+            "data": orjson.dumps(n.data or {}).decode(),
+            "read": False,
+            "created_at": tx.now,
+        }
+        for n in wanted
+    }
+    values = list(rows.values())
+    statement = upsert(tx.dialect, NOTIFICATIONS, list(UNIQUE_KEY), list(REFRESHED))
+    for start in range(0, len(values), NOTIFY_CHUNK):
+        await tx.session.execute(statement.values(values[start : start + NOTIFY_CHUNK]))
+    notifications = []
+    for (account_id, _, _), row in rows.items():
+        notification = NotificationRead.of(Notification(**row))
+        tx.emit(NOTIFICATION_NEW, notification.model_dump(mode="json"), users=[account_id])
+        notifications.append(notification)
+    return notifications
 
 
 async def do_mark_read(tx: Tx, viewer: Principal, *, up_to_id: int | None, ids: list[int]) -> int:
