@@ -5,7 +5,7 @@ announcement, owner, size and status), not as it is later: the member row keeps 
 when they go. Former members of before this migration keep the group as it is now, the
 nearest thing known.
 
-Revision ID: 0012
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02 10:00:00.000000
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
