@@ -123,6 +123,7 @@ class World:
         # Values that bodies name besides the object (the owner's other friend, ...).
         self.extras: dict[str, str] = {"announcement": LATER_ANNOUNCEMENT}
         self._line_targets: dict[str, Target] = {}
+        self.missing_answers: dict[str, httpx.Response] = {}  # calls on ids that never exist
 
     # Calls
 
