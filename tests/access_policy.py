@@ -367,7 +367,8 @@ def parse(door: str, table: str, *, prefix: str = "", scoped: bool = False) -> l
     return lines
 
 
-# The web client's pages that take an id (a session cookie; everyone else is sent to log in).
+# The web client's pages and forms that take an id (a session cookie; everyone else is sent to
+# log in).
 WEB = """
 # method path                                   object          rule        anon
 GET    /chats/{conversation_id}                 group           MEMBERS     login
@@ -398,7 +399,78 @@ GET    /square/at/{handle}                      owner_by_handle PUBLIC      logi
 GET    /topics/{name}                           topic           EVERYONE    login
 GET    /communities/{community_id}              community       EVERYONE    login
 GET    /communities/{community_id}/members      community       EVERYONE    login
+# the forms the pages post (with the page's CSRF token)
+POST   /chats/direct/{account_id}                            owner            MESSAGE          login
+POST   /chats/{conversation_id}/messages                     group            MEMBERS_WRITE    login
+POST   /chats/{conversation_id}/messages                     direct           FRIENDS          login
+POST   /chats/{conversation_id}/messages/{seq}/recall        direct_message   DIRECT_OWNER     login  fresh
+POST   /chats/{conversation_id}/settings                     group            GROUP_OWNER      login
+POST   /chats/{conversation_id}/me                           group            MEMBERS_OWN      login
+POST   /chats/{conversation_id}/members                      group            ok,no,miss,miss,miss,left  login
+POST   /chats/{conversation_id}/members/{account_id}/remove  group_member     GROUP_OWNER      login  fresh
+POST   /chats/{conversation_id}/members/{account_id}/role    group_member     GROUP_OWNER      login  fresh
+POST   /chats/{conversation_id}/transfer                     group_member     GROUP_OWNER      login  fresh
+POST   /chats/{conversation_id}/leave                        group            MEMBERS_WRITE    login  fresh
+POST   /chats/{conversation_id}/dissolve                     group            GROUP_OWNER      login  fresh
+POST   /chats/{conversation_id}/invitation                   group            ok,ok,miss,miss,miss,left  login
+POST   /contacts/requests/{request_id}/accept                friend_request   OWNER_ONLY       login  fresh
+POST   /contacts/requests/{request_id}/decline               friend_request   OWNER_ONLY       login  fresh
+POST   /contacts/labels/{label_id}                           label            OWNER_ONLY       login
+POST   /contacts/labels/{label_id}/delete                    label            OWNER_ONLY       login  fresh
+POST   /contacts/follow-requests/{account_id}/accept         follow_request   OWNER_ONLY       login  fresh-owner fresh
+POST   /contacts/follow-requests/{account_id}/decline        follow_request   OWNER_ONLY       login  fresh-owner fresh
+POST   /contacts/followers/{account_id}/remove               owner            ACCOUNT          login
+POST   /people/{account_id}/add                              owner            ACCOUNT          login  fresh-owner
+POST   /people/{account_id}/remark                           owner            CONTACT          login
+POST   /people/{account_id}/remove                           owner            CONTACT          login  fresh-owner
+POST   /people/{account_id}/follow                           owner            ACCOUNT          login  fresh-owner
+POST   /people/{account_id}/unfollow                         owner            ACCOUNT          login  fresh-owner
+POST   /people/{account_id}/block                            owner            ok,ok,ok,ok,ok,ok  login  fresh-owner
+POST   /people/{account_id}/unblock                          owner            NOTHING          login  fresh-owner
+POST   /moments/{moment_id}/delete                           moment           FRIENDS_OWNER    login  fresh
+POST   /moments/{moment_id}/like                             moment           FRIENDS          login
+POST   /moments/{moment_id}/like                             label_moment     LABEL            login
+POST   /moments/{moment_id}/unlike                           moment           FRIENDS          login
+POST   /moments/{moment_id}/comments                         moment           FRIENDS          login
+POST   /moments/{moment_id}/comments/{comment_id}/delete     moment_comment   OWNER_ONLY       login  fresh
+POST   /posts/{post_id}/comments                             public_post      PUBLIC           login
+POST   /posts/{post_id}/comments                             followers_post   FOLLOWERS        login
+POST   /posts/{post_id}/like                                 public_post      PUBLIC           login
+POST   /posts/{post_id}/like                                 followers_post   FOLLOWERS        login
+POST   /posts/{post_id}/unlike                               public_post      PUBLIC           login
+POST   /posts/{post_id}/reposts                              public_post      PUBLIC           login
+POST   /posts/{post_id}/edit                                 edited_post      PUBLIC_OWNER     login
+POST   /posts/{post_id}/delete                               public_post      PUBLIC_OWNER     login  fresh
+POST   /comments/{comment_id}/like                           comment          PUBLIC           login
+POST   /comments/{comment_id}/like                           hidden_comment   FOLLOWERS        login
+POST   /posts/{post_id}/comments/{comment_id}/delete         comment          PUBLIC_OWNER     login  fresh
+POST   /communities/{community_id}/join                      community        EVERYONE         login
+POST   /communities/{community_id}/leave                     community_member EVERYONE         login  fresh
+POST   /communities/{community_id}/moderators/{account_id}   community_member COMMUNITY_OWNER  login  fresh
+POST   /communities/{community_id}/posts/{post_id}/remove    community_post   COMMUNITY_POST   login  fresh
+POST   /me/sessions/{session_id}/revoke                      session          OWNER_ONLY       login  fresh
 """
+# What the forms send.
+WEB_REQUESTS: dict[tuple[str, ...], dict[str, Any]] = {
+    ("POST", "/chats/{conversation_id}/messages"): {
+        "data": {"client_msg_id": "web-1", "text": "hi"}
+    },
+    ("POST", "/chats/{conversation_id}/settings"): {"data": {"announcement": "{announcement}"}},
+    ("POST", "/chats/{conversation_id}/me"): {"data": {"muted": "false"}},
+    ("POST", "/chats/{conversation_id}/members"): {"data": {"account_ids": "{cousin}"}},
+    ("POST", "/chats/{conversation_id}/members/{account_id}/role"): {"data": {"role": "admin"}},
+    ("POST", "/chats/{conversation_id}/transfer"): {"data": {"account_id": "{account_id}"}},
+    ("POST", "/chats/{conversation_id}/invitation"): {"data": {"accept": "true"}},
+    ("POST", "/contacts/labels/{label_id}"): {"data": {"name": "family"}},
+    ("POST", "/people/{account_id}/add"): {"data": {"greeting": "hi"}},
+    ("POST", "/people/{account_id}/remark"): {"data": {"remark": "matrix"}},
+    ("POST", "/moments/{moment_id}/comments"): {"data": {"text": "nice"}},
+    ("POST", "/posts/{post_id}/comments"): {"data": {"text": "nice"}},
+    ("POST", "/posts/{post_id}/edit"): {"data": {"text": "second version"}},
+    ("POST", "/communities/{community_id}/moderators/{account_id}"): {
+        "data": {"moderator": "true"}
+    },
+}
 
 # Routes that name no object (beyond page cursors): who may call them at all. `viewer`: a
 # person's session; `?`: anyone, a session optional; `-`: no token is looked at; on the
@@ -524,6 +596,7 @@ KNOWN: dict[tuple[str, str, str, str, str], str] = {
     ("native", "PATCH", f"{N}/conversations/{{conversation_id}}/me", "group", "exmember"): ITEM_6,
     ("web", "GET", "/chats/{conversation_id}", "group", "exmember"): ITEM_6,
     ("web", "GET", "/chats/{conversation_id}/settings", "group", "exmember"): ITEM_6,
+    ("web", "POST", "/chats/direct/{account_id}", "owner", "exmember"): ITEM_12,
     **{
         ("native", "GET", path, "group_avatar_new", "exmember"): ITEM_6
         for path in (f"{N}/media/{{media_id}}", "/media/{media_id}", "/media/{media_id}/thumb")
@@ -544,7 +617,11 @@ KNOWN: dict[tuple[str, str, str, str, str], str] = {
     },
     ("native", "GET", f"{N}/comments/{{comment_id}}/replies", "hidden_comment", "anon"): ITEM_8,
     **{
-        ("web", "GET", "/comments/{comment_id}/replies", "hidden_comment", persona): ITEM_8
+        ("web", method, path, "hidden_comment", persona): ITEM_8
+        for method, path in (
+            ("GET", "/comments/{comment_id}/replies"),
+            ("POST", "/comments/{comment_id}/like"),
+        )
         for persona in ("friend", "stranger", "exmember")
     },
 }
