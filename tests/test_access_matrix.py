@@ -323,7 +323,9 @@ def _sub_columns(line: Line, column: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("line", "column"), _cells())
-async def test_access(world: World, line: Line, column: str) -> None:
+async def test_route_answers_each_caller_as_the_policy_says(
+    world: World, line: Line, column: str
+) -> None:
     owner = await _owner_of(world, line)
     fresh_owner = owner if "fresh-owner" in line.flags else None
     base = await world.target_of(line.name, line.object, fresh_owner)
@@ -434,35 +436,69 @@ def _named(door: str) -> set[tuple[str, str]]:
     }
 
 
-async def test_every_route_is_in_the_policy(world: World) -> None:
-    document = (await world.call("GET", "/api/openapi.json")).json()
+def _unnamed(doors: dict[str, dict[tuple[str, str], bool]]) -> list[str]:
+    """The routes that the policy does not name (for the web, those that take an id), and
+    the routes named as taking no id that take one."""
     unnamed = [
         f"{door} {method} {path}"
-        for door, routes in _doors(document).items()
+        for door, routes in doors.items()
         for (method, path), takes_id in sorted(routes.items())
         if (method, path) not in _named(door) and (takes_id or door != "web")
     ]
     unnamed += [
         f"{door} {method} {path} takes an id: give it lines of its own"
         for door, method, path, _ in policy.NO_ID
-        if _doors(document)[door].get((method, path))
+        if doors[door].get((method, path))
     ]
+    return unnamed
+
+
+async def test_every_route_is_in_the_policy(world: World) -> None:
+    document = (await world.call("GET", "/api/openapi.json")).json()
+    unnamed = _unnamed(_doors(document))
     assert not unnamed, (
         "routes the access policy (tests/access_policy.py) does not name; say who may call "
         f"them: {unnamed}"
     )
 
 
-async def test_every_policy_line_names_a_route(world: World) -> None:
+async def test_a_route_the_policy_does_not_name_is_caught(world: World) -> None:
+    """The check above is not vacuous: a new route with an id, in any door, or an id added to
+    a route listed as taking none, is reported."""
     document = (await world.call("GET", "/api/openapi.json")).json()
     doors = _doors(document)
-    gone = [
+    doors["native"][("POST", "/api/quanzi/v1/things/{thing_id}")] = True
+    doors["mastodon"][("GET", "/api/v1/things")] = False
+    doors["web"][("GET", "/things/{thing_id}")] = True
+    doors["native"][("GET", "/api/quanzi/v1/accounts/me")] = True
+    assert _unnamed(doors) == [
+        "native POST /api/quanzi/v1/things/{thing_id}",
+        "mastodon GET /api/v1/things",
+        "web GET /things/{thing_id}",
+        "native GET /api/quanzi/v1/accounts/me takes an id: give it lines of its own",
+    ]
+
+
+def _gone(doors: dict[str, dict[tuple[str, str], bool]]) -> list[str]:
+    return [
         f"{door} {method} {path}"
         for door in doors
         for method, path in sorted(_named(door))
         if (method, path) not in doors[door]
     ]
+
+
+async def test_every_policy_line_names_a_route(world: World) -> None:
+    document = (await world.call("GET", "/api/openapi.json")).json()
+    gone = _gone(_doors(document))
     assert not gone, f"policy lines whose route is gone: {gone}"
+
+
+async def test_a_policy_line_whose_route_is_gone_is_caught(world: World) -> None:
+    document = (await world.call("GET", "/api/openapi.json")).json()
+    doors = _doors(document)
+    del doors["mastodon"][("GET", "/api/v1/statuses/{status_id}")]
+    assert _gone(doors) == ["mastodon GET /api/v1/statuses/{status_id}"]
 
 
 def _no_id_cells() -> list[Any]:
