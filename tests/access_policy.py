@@ -1,6 +1,7 @@
 """Who may call what: the policy that the access matrix (test_access_matrix.py) holds every
-door to. Written as the rules should be (docs/api.md, docs/mastodon.md, DESIGN.md: "Forbidden
-and missing answer the same 404"), not as the code happens to answer.
+door to. Written as the rules should be (DESIGN.md, docs/api.md, docs/mastodon.md: what is hidden
+answers as what is missing, byte for byte; 403 is for what one may see but not do), not as
+the code happens to answer.
 
 Each table line is a route called on one object of the world (tests/access_world.py):
 
@@ -17,7 +18,7 @@ Symbols:
 
 | symbol | the answer must be                                                               |
 |--------|----------------------------------------------------------------------------------|
-| ok     | allowed: 2xx (a web page: or a redirect, not to log in), or a 409/422 of a domain rule that is not about access ("already friends", "that is you"), or a 404 that is not the missing one ("you have not blocked that account") |
+| ok     | allowed: 2xx (a web page: or a redirect, not to log in), or a 409/422 of a domain rule that is not about access ("already friends", "that is you"), or a 404 that is not the missing one ("you are not a member") |
 | no     | refused by a rule, 403/409/422 with a domain code: the caller may know the object exists ("only the owner can do that") |
 | past   | ok and says nothing of what happened after the caller left (the group's later name, announcement, messages); or miss |
 | left   | no (told they are not a member any more) or miss: a removed member may act on the group no more |
@@ -28,8 +29,8 @@ Symbols:
 | app    | 422: a person is needed, not an app (Mastodon door, client-credentials token)    |
 | login  | a web page sends the caller to log in (303 to /login)                            |
 
-Flags: `fresh` (the call destroys its object: each allowed call gets a new one, and the
-refused calls come first on the world's), `fresh-owner` (the call changes how a persona stands
+Flags: `fresh` (the call destroys its object: every call gets a new one, so that a call that
+should be refused but is not spoils nothing either), `fresh-owner` (the call changes how a persona stands
 to the owner, or the owner's account: the line gets an owner of its own, with the same
 relations), `tokenless` (the route looks at no token: an OAuth token gets what `anon` gets).
 """
