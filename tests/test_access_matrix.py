@@ -1,12 +1,12 @@
 """The access matrix: every route that takes an id, in every door, called as every persona and
 with every kind of token, against the policy in tests/access_policy.py (issue 13).
 
-- The routes come from the doors themselves: the native OpenAPI document
-  (/api/openapi.json) and the Mastodon door's route table (it publishes no OpenAPI document:
-  its endpoints read their parameters the way Mastodon clients send them, so the ids in their
-  bodies are named by hand in `MASTODON_BODY_IDS`). A route that takes an id and that the
-  policy does not name fails `test_every_route_is_in_the_policy`; a policy line whose route is
-  gone fails `test_every_policy_line_names_a_route`. Routes without an id are named in
+- The routes come from the doors themselves (tests/access_routes.py): the native OpenAPI
+  document (/api/openapi.json), the Mastodon door's route table (it publishes no OpenAPI
+  document: its endpoints read their parameters the way Mastodon clients send them, so the ids
+  in their bodies are named by hand there) and the web client's. A route that the policy does
+  not name fails `test_every_route_is_in_the_policy`; a policy line whose route is gone fails
+  `test_every_policy_line_names_a_route`. Routes without an id are named in
   `access_policy.NO_ID` and checked for the token kinds and scopes they take.
 - One world per backend (SQLite; PostgreSQL + Redis when configured), built once through the
   API (tests/access_world.py). Refused calls run first, then allowed ones, then the ones that
@@ -17,7 +17,6 @@ with every kind of token, against the policy in tests/access_policy.py (issue 13
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,15 +25,15 @@ import httpx
 import orjson
 import pytest
 import pytest_asyncio
-from fastapi.routing import APIRoute
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from quanzi.api import mastodon
 from quanzi.app import create_app
 from quanzi.config import Settings
-from quanzi.web import routers as web_routers
+from quanzi.domain.accounts.sessions import scope_granted
+from tests import access_calls as calls
 from tests import access_policy as policy
+from tests import access_routes as routes
 from tests.access_policy import MASTODON, NATIVE, PERSONAS, Line
 from tests.access_world import NATIVE as NATIVE_PREFIX
 from tests.access_world import SCOPES, Owner, Target, World
@@ -54,16 +53,6 @@ LINES: list[Line] = [
     *policy.parse("web", policy.WEB),
 ]
 REFUSED = frozenset({"miss", "401", "kind", "scope", "app", "no", "left", "login"})
-ID_FIELD = re.compile(r"(^|_)ids?$")  # in a body or a query: account_id, media_ids, ids
-ID_QUERY = re.compile(r"(^|_)ids?$|^number$|^handle$")  # a query may name an account so too
-CURSORS = frozenset({"max_id", "since_id", "min_id", "changed_since", "up_to_id"})
-# The Mastodon door reads its parameters itself (as Mastodon clients send them, form or JSON):
-# the ids its bodies and queries take are named here.
-MASTODON_BODY_IDS = {
-    ("POST", "/api/v1/statuses"): ("in_reply_to_id", "media_ids"),
-    ("GET", "/api/v1/accounts/relationships"): ("id",),
-    ("GET", "/api/v1/accounts/lookup"): ("acct",),
-}
 
 
 # The world, once per backend
@@ -100,156 +89,10 @@ async def world(matrix_settings: Settings) -> AsyncIterator[World]:
             yield made
 
 
-# Calls
-
-
-def _fill(template: Any, values: dict[str, str]) -> Any:
-    if isinstance(template, str):
-        return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
-    if isinstance(template, dict):
-        return {k: _fill(v, values) for k, v in template.items()}
-    if isinstance(template, list):
-        return [_fill(v, values) for v in template]
-    return template
-
-
-def _request_of(line: Line) -> dict[str, Any]:
-    if line.door == "web":
-        return policy.WEB_REQUESTS.get(line.route, {})
-    bare = line.path.removeprefix(NATIVE_PREFIX)
-    for key in ((line.method, bare, line.object), (line.method, bare)):
-        if key in policy.REQUESTS:
-            return policy.REQUESTS[key]
-    return {}
-
-
-async def _call(
-    world: World,
-    line: Line,
-    values: dict[str, str],
-    column: str,
-    owner: Owner,
-    *,
-    cache: bool = False,
-) -> httpx.Response:
-    """Call a line's route on `values` as `column`. With `cache`, the call is one on a missing
-    id, whose answer never changes: made once per caller and request."""
-    values = {**world.extras, **values}
-    path = _fill(line.path, values)
-    spec = _fill(_request_of(line), values)
-    token, cookie = _credentials(world, line, column, owner)
-    headers = {}
-    if line.door == "web":  # a browser on one of our pages: its CSRF cookie and token
-        csrf = "c" * 43
-        headers["Cookie"] = f"quanzi_csrf={csrf}" + (f"; quanzi_session={cookie}" if cookie else "")
-        headers["X-CSRF-Token"] = csrf
-        cookie = None
-    key = repr((line.method, path, spec, token, cookie, headers))
-    if cache and key in world.missing_answers:
-        return world.missing_answers[key]
-    r = await world.call(line.method, path, token=token, cookie=cookie, headers=headers, **spec)
-    if cache:
-        world.missing_answers[key] = r
-    return r
-
-
-def _credentials(
-    world: World, line: Line, column: str, owner: Owner
-) -> tuple[str | None, str | None]:
-    """(bearer token, session cookie) of a column."""
-    if column == "anon":
-        return None, None
-    if column == "app":
-        return world.app_token, None
-    if column.startswith("oauth:"):
-        token = owner.oauth[column.removeprefix("oauth:")]
-        return (None, token) if line.door == "web" else (token, None)
-    if column == "oauth-cookie":
-        assert world.owner is not None
-        return None, world.owner.oauth["read"]
-    if line.door == "web":
-        return None, owner.web if column == "owner" else world.web[column]
-    user = owner.user if column == "owner" else world.people[column]
-    return user.token, None
-
-
-def _code(r: httpx.Response) -> str | None:
-    try:
-        body = r.json()
-    except ValueError:
-        return None
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("code"))
-    return str(error) if error is not None else None
-
-
-def _check(
-    symbol: str,
-    r: httpx.Response,
-    missing: httpx.Response | None,
-    target: Target,
-    *,
-    web: bool = False,
-) -> None:
-    said = f"{r.status_code} {r.text[:300]}"
-    if symbol == "past" and _same(r, missing, target):
-        return  # the group is gone for them: that is allowed too
-    if symbol in ("ok", "past"):
-        if r.status_code == 404:
-            assert missing is not None and not _same(r, missing, target), f"missing: {said}"
-        elif web and r.status_code == 303:
-            assert not r.headers["location"].startswith("/login"), said
-        else:
-            domain = r.status_code in (409, 422) and (web or _code(r))
-            assert r.status_code < 300 or domain, said
-        if symbol == "past":
-            leaked = [s for s in target.later if s in r.text]
-            assert not leaked, f"tells what happened after leaving: {leaked}: {said}"
-    elif symbol == "left" and _same(r, missing, target):
-        return
-    elif symbol in ("no", "left"):
-        assert r.status_code in (403, 409, 422), said
-        if not web:
-            code = _code(r)
-            assert code and code not in ("oauth_token", "outside_scopes", "csrf"), said
-    elif symbol == "miss":
-        assert missing is not None
-        assert _same(r, missing, target), (
-            f"hidden and missing differ: hidden {said}; missing {missing.status_code} "
-            f"{missing.text[:300]}"
-        )
-    elif symbol == "401":
-        assert r.status_code == 401, said
-    elif symbol == "kind":
-        assert r.status_code == 403 and _code(r) == "oauth_token", said
-    elif symbol == "scope":
-        assert r.status_code == 403, said
-        assert r.json() == {"error": "This action is outside the authorized scopes"}, said
-    elif symbol == "app":
-        assert r.status_code == 422, said
-    elif symbol == "login":
-        assert r.status_code == 303 and r.headers["location"].startswith("/login"), said
-    else:
-        raise AssertionError(f"unknown symbol {symbol}")
-
-
-def _same(r: httpx.Response, missing: httpx.Response | None, target: Target) -> bool:
-    """The same answer as for the missing id: status and body, where the body may echo the
-    id that the caller sent (with the missing one in its place)."""
-    if missing is None:
-        return False
-    own = target.values[target.subject].encode()
-    echoed = r.content.replace(own, target.missing.encode())
-    return (r.status_code, echoed) == (missing.status_code, missing.content)
-
-
 # The cells
 
 
 def _granted(scope: str, wanted: str) -> bool:
-    from quanzi.domain.accounts.sessions import scope_granted
-
     return scope_granted(wanted, frozenset({scope}))
 
 
@@ -263,7 +106,7 @@ def expected(line: Line, column: str) -> str:
     if line.door == "native":
         return "kind"  # an OAuth token (bearer or cookie) is not the native door's
     if line.door == "web":
-        return line.cells["anon"] if line.cells["anon"] != "ok" else "ok"
+        return line.cells["anon"]  # a token given to an app is no session: as without one
     assert line.scope is not None
     optional = line.scope.startswith("?")
     wanted = line.scope.removeprefix("?")
@@ -356,106 +199,19 @@ async def _cell(
 ) -> None:
     missing = None
     if symbol in ("miss", "past", "left"):
-        missing = await _call(world, line, target.missing_values(), column, owner, cache=True)
-    r = await _call(world, line, target.values, column, owner)
+        missing = await calls.call(world, line, target.missing_values(), column, owner, cache=True)
+    r = await calls.call(world, line, target.values, column, owner)
     if symbol in ("ok", "past") and r.status_code == 404 and missing is None:
-        missing = await _call(world, line, target.missing_values(), column, owner, cache=True)
-    _check(symbol, r, missing, target, web=line.door == "web")
+        missing = await calls.call(world, line, target.missing_values(), column, owner, cache=True)
+    calls.check(symbol, r, missing, target, web=line.door == "web")
 
 
 # Every route is named
 
 
-def _native_routes(document: dict[str, Any]) -> dict[tuple[str, str], bool]:
-    """Each route of the OpenAPI document, and whether it takes an id (in its path, its
-    query, or its body)."""
-    schemas = document.get("components", {}).get("schemas", {})
-
-    def fields(schema: dict[str, Any], seen: frozenset[str] = frozenset()) -> set[str]:
-        if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[-1]
-            return set() if name in seen else fields(schemas[name], seen | {name})
-        out: set[str] = set()
-        for key in ("anyOf", "allOf", "oneOf"):
-            for sub in schema.get(key, []):
-                out |= fields(sub, seen)
-        for name, sub in schema.get("properties", {}).items():
-            out |= {name} | fields(sub, seen)
-        if "items" in schema:
-            out |= fields(schema["items"], seen)
-        return out
-
-    routes = {}
-    for path, operations in document["paths"].items():
-        for method, op in operations.items():
-            query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
-            body: set[str] = set()
-            for content in op.get("requestBody", {}).get("content", {}).values():
-                body |= fields(content["schema"])
-            takes_id = (
-                "{" in path
-                or any(ID_QUERY.search(n) for n in query - CURSORS)
-                or any(ID_FIELD.search(n) for n in body - CURSORS)
-            )
-            routes[(method.upper(), path)] = takes_id
-    return routes
-
-
-def _mastodon_routes() -> dict[tuple[str, str], bool]:
-    routes = {}
-    for router in mastodon.routers:
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                for method in route.methods:
-                    key = (method, route.path_format)
-                    routes[key] = "{" in route.path_format or key in MASTODON_BODY_IDS
-    return routes
-
-
-def _web_routes() -> dict[tuple[str, str], bool]:
-    routes = {}
-    for router in web_routers:
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                for method in route.methods:
-                    routes[(method, route.path_format)] = "{" in route.path_format
-    return routes
-
-
-def _doors(document: dict[str, Any]) -> dict[str, dict[tuple[str, str], bool]]:
-    return {
-        "native": _native_routes(document),
-        "mastodon": _mastodon_routes(),
-        "web": _web_routes(),
-    }
-
-
-def _named(door: str) -> set[tuple[str, str]]:
-    return {line.route for line in LINES if line.door == door} | {
-        (method, path) for d, method, path, _ in policy.NO_ID if d == door
-    }
-
-
-def _unnamed(doors: dict[str, dict[tuple[str, str], bool]]) -> list[str]:
-    """The routes that the policy does not name (for the web, those that take an id), and
-    the routes named as taking no id that take one."""
-    unnamed = [
-        f"{door} {method} {path}"
-        for door, routes in doors.items()
-        for (method, path), takes_id in sorted(routes.items())
-        if (method, path) not in _named(door) and (takes_id or door != "web")
-    ]
-    unnamed += [
-        f"{door} {method} {path} takes an id: give it lines of its own"
-        for door, method, path, _ in policy.NO_ID
-        if doors[door].get((method, path))
-    ]
-    return unnamed
-
-
 async def test_every_route_is_in_the_policy(world: World) -> None:
     document = (await world.call("GET", "/api/openapi.json")).json()
-    unnamed = _unnamed(_doors(document))
+    unnamed = routes.unnamed(LINES, routes.doors(document))
     assert not unnamed, (
         "routes the access policy (tests/access_policy.py) does not name; say who may call "
         f"them: {unnamed}"
@@ -466,12 +222,12 @@ async def test_a_route_the_policy_does_not_name_is_caught(world: World) -> None:
     """The check above is not vacuous: a new route with an id, in any door, or an id added to
     a route listed as taking none, is reported."""
     document = (await world.call("GET", "/api/openapi.json")).json()
-    doors = _doors(document)
+    doors = routes.doors(document)
     doors["native"][("POST", "/api/quanzi/v1/things/{thing_id}")] = True
     doors["mastodon"][("GET", "/api/v1/things")] = False
     doors["web"][("GET", "/things/{thing_id}")] = True
     doors["native"][("GET", "/api/quanzi/v1/accounts/me")] = True
-    assert _unnamed(doors) == [
+    assert routes.unnamed(LINES, doors) == [
         "native POST /api/quanzi/v1/things/{thing_id}",
         "mastodon GET /api/v1/things",
         "web GET /things/{thing_id}",
@@ -479,26 +235,17 @@ async def test_a_route_the_policy_does_not_name_is_caught(world: World) -> None:
     ]
 
 
-def _gone(doors: dict[str, dict[tuple[str, str], bool]]) -> list[str]:
-    return [
-        f"{door} {method} {path}"
-        for door in doors
-        for method, path in sorted(_named(door))
-        if (method, path) not in doors[door]
-    ]
-
-
 async def test_every_policy_line_names_a_route(world: World) -> None:
     document = (await world.call("GET", "/api/openapi.json")).json()
-    gone = _gone(_doors(document))
+    gone = routes.gone(LINES, routes.doors(document))
     assert not gone, f"policy lines whose route is gone: {gone}"
 
 
 async def test_a_policy_line_whose_route_is_gone_is_caught(world: World) -> None:
     document = (await world.call("GET", "/api/openapi.json")).json()
-    doors = _doors(document)
+    doors = routes.doors(document)
     del doors["mastodon"][("GET", "/api/v1/statuses/{status_id}")]
-    assert _gone(doors) == ["mastodon GET /api/v1/statuses/{status_id}"]
+    assert routes.gone(LINES, doors) == ["mastodon GET /api/v1/statuses/{status_id}"]
 
 
 def _no_id_cells() -> list[Any]:
@@ -526,7 +273,7 @@ async def test_token_kinds_on_routes_without_ids(
         token = world.owner.oauth[scope]
         if door == "native":
             r = await world.call(method, path, token=token)
-            assert r.status_code == 403 and _code(r) == "oauth_token", (scope, r.text)
+            assert r.status_code == 403 and calls.error_code(r) == "oauth_token", (scope, r.text)
         elif not _granted(scope, auth.removeprefix("?")):
             r = await world.call(method, path, token=token)
             assert r.status_code == 403, (scope, r.text)
