@@ -427,6 +427,7 @@ async def repost(
 @router.get("/posts/{post_id}/edit")
 async def edit_form(post_id: Id, page: MemberPage) -> Response:
     async with page.services.read() as tx:
+        await actions.access_own_post(tx, page.principal, post_id)  # only its author edits
         p, handles = await _one(tx, page.principal, post_id)
     return await show(
         page,

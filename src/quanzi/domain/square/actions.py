@@ -373,7 +373,9 @@ def _broadcast(tx: Tx, change: str, post: Post, text: str | None = None) -> None
     tx.emit(POST_PUBLIC, payload, users=())
 
 
-async def _own_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+async def access_own_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    """The viewer's own post, to change it: NotFound if hidden or missing, Forbidden if it is
+    someone else's."""
     post = await access_post(tx, viewer, post_id)
     if post.author_id != viewer.account_id:
         raise Forbidden("That is not your post.", code="not_yours")
@@ -384,7 +386,7 @@ async def do_edit_post(
     tx: Tx, viewer: Principal, post_id: int, *, text: str, media_ids: list[int] | None
 ) -> Post:
     """Change a post's text (and images); the earlier version is kept and can be read."""
-    post = await _own_post(tx, viewer, post_id)
+    post = await access_own_post(tx, viewer, post_id)
     if post.root_id is not None:
         raise Invalid("A repost cannot be edited.", code="not_editable")
     old_media = stored_media(post.media_ids)
@@ -419,7 +421,7 @@ async def do_edit_post(
 
 async def do_delete_post(tx: Tx, viewer: Principal, post_id: int) -> None:
     """Delete a post: its content goes; reposts of it then show it as deleted."""
-    post = await _own_post(tx, viewer, post_id)
+    post = await access_own_post(tx, viewer, post_id)
     await _erase_announced(tx, post)
 
 
