@@ -574,17 +574,9 @@ ITEM_1 = (
     "issue 13 item 1: a token given to an app through OAuth must be refused by every door "
     "but the Mastodon one (here: as the session cookie)"
 )
-ITEM_6 = (
-    "issue 13 item 6: a member removed from a group still sees its later name, announcement "
-    "and avatar"
-)
 ITEM_8 = (
     'issue 13 item 8: a comment under a post one may not see answers "No such post.", a '
     'missing comment "No such comment."'
-)
-ITEM_12 = (
-    "issue 13 item 12: POST /conversations/direct hands back a chat the caller may not send "
-    "into (the ex-friend's earlier chat)"
 )
 NEW_AVATAR = (
     "new finding (item 9's class: a media file follows the visibility of what it is attached "
@@ -592,16 +584,6 @@ NEW_AVATAR = (
 )
 N = "/api/quanzi/v1"
 KNOWN: dict[tuple[str, str, str, str, str], str] = {
-    ("native", "POST", f"{N}/conversations/direct", "owner", "exmember"): ITEM_12,
-    ("native", "GET", f"{N}/conversations/{{conversation_id}}", "group", "exmember"): ITEM_6,
-    ("native", "PATCH", f"{N}/conversations/{{conversation_id}}/me", "group", "exmember"): ITEM_6,
-    ("web", "GET", "/chats/{conversation_id}", "group", "exmember"): ITEM_6,
-    ("web", "GET", "/chats/{conversation_id}/settings", "group", "exmember"): ITEM_6,
-    ("web", "POST", "/chats/direct/{account_id}", "owner", "exmember"): ITEM_12,
-    **{
-        ("native", "GET", path, "group_avatar_new", "exmember"): ITEM_6
-        for path in (f"{N}/media/{{media_id}}", "/media/{media_id}", "/media/{media_id}/thumb")
-    },
     **{
         ("native", "GET", path, "avatar", "blocked"): NEW_AVATAR
         for path in (f"{N}/media/{{media_id}}", "/media/{media_id}", "/media/{media_id}/thumb")
