@@ -1,10 +1,10 @@
 """Bearer tokens and who is calling.
 
 A token is 256 random bits; only its SHA-256 is stored. Every door asks `Authenticator` for the
-Principal behind a token. Hot tokens are cached in memory for a few seconds (QUANZI_SESSION_
-CACHE_SECONDS); revoking a session publishes an event that drops it from every process's cache
-at once, and the short lifetime bounds what a lost event can cost. "Last used" is written at
-most once a minute per session, in batches, not once per request.
+Principal behind a token (and `doors.admit` whether that kind of token may come in). Hot tokens
+are cached in memory for a few seconds (QUANZI_SESSION_CACHE_SECONDS); a revoked session is
+dropped from every process's cache within a second or two (revocations.py). "Last used" is
+written at most once a minute per session, in batches, not once per request.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from quanzi.db.engine import Database
 from quanzi.db.models import Account, AuthSession
 from quanzi.kit.periodic import Periodic
 from quanzi.kit.singleflight import SingleFlight
-from quanzi.realtime.events import SESSIONS_REVOKED, Event
+from quanzi.realtime.events import Revoked
 
 TOKEN_PREFIX = "qz_"  # noqa: S105 (a marker, not a secret)
 TOUCH_EVERY = 60.0  # seconds between "last used" writes for one session
@@ -130,21 +130,11 @@ class Authenticator:
         scopes = frozenset(row.scopes.split()) if row.scopes is not None else None
         return Principal(row.account_id, row.id, row.role, scopes)
 
-    def handle(self, event: Event) -> None:
-        """Bus handler: forget revoked sessions at once, in every process."""
-        if event.type != SESSIONS_REVOKED:
-            return
-        account_id = int(event.payload["account_id"])
-        only = event.payload.get("session_ids")
-        wanted = None if only is None else {int(s) for s in only}
+    def forget(self, revoked: Revoked) -> None:
+        """Forget the tokens of sessions that ended (a listener of `Revocations`)."""
         for digest, (principal, _) in list(self._cache.items()):
-            if principal.account_id == account_id and (
-                wanted is None or principal.session_id in wanted
-            ):
+            if revoked.covers(principal.account_id, principal.session_id):
                 del self._cache[digest]
-
-    def forget_all(self) -> None:
-        self._cache.clear()
 
     # "Last used" bookkeeping
 
