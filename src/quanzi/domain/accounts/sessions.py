@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quanzi.db.engine import Database
 from quanzi.db.models import Account, AuthSession
@@ -76,6 +77,27 @@ def scope_granted(wanted: str, granted: frozenset[str]) -> bool:
         return True
     return wanted == "profile" and bool(granted & {"read", "read:accounts"})
 
+
+# The session of a Principal that the server makes for itself (demo data), bound to no token.
+NO_SESSION = 0
+
+
+async def ended_sessions(conn: AsyncConnection, session_ids: set[int]) -> set[int]:
+    """Which of these sessions have ended (revoked, or their account is no longer active):
+    for a write that must not be taken from a session that ended after it was authenticated
+    (the token cache, an open socket). One indexed read."""
+    wanted = session_ids - {NO_SESSION}
+    if not wanted:
+        return set()
+    live = await conn.execute(_LIVE_SESSIONS, {"ids": sorted(wanted)})
+    return wanted - {row[0] for row in live}
+
+
+_LIVE_SESSIONS = (
+    select(AuthSession.id)
+    .join(Account, Account.id == AuthSession.account_id)
+    .where(AuthSession.id.in_(bindparam("ids", expanding=True)), Account.status == "active")
+)
 
 # The live session of a token (by the digest of the token), built once: read by every request
 # whose token is not in the cache.
