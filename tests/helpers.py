@@ -210,7 +210,9 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
         )
 
-    async def ready(self, timeout: float = 20) -> None:
+    async def ready(self, timeout: float = 60) -> None:
+        # Generous: on a busy machine (two cores shared by several test runs) importing and
+        # starting a server has taken over 20 s; a healthy start is not slower for it.
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
