@@ -15,6 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from quanzi.app import create_app
 from quanzi.config import Settings
+from quanzi.db.models import Account
 from quanzi.domain.accounts.actions import do_set_status
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.chat.send import Draft
@@ -163,3 +164,31 @@ async def test_revoking_a_session_closes_its_sockets_where_the_bus_does_not_reac
             await kept.send('{"type": "ping"}')
             assert (await recv(kept))["type"] == "pong"
             await kept.close()
+
+
+async def test_an_account_enabled_again_keeps_the_sockets_of_its_new_sessions(
+    settings: Settings,
+) -> None:
+    """Disabling ends every session made until then, in every process; a session made after
+    the account is enabled again is not one of them, however often the revocation is read."""
+    apart = settings.model_copy(update={"redis_url": None})
+    async with running(apart) as (here, _), running(apart) as (there, there_base):
+        transport = httpx.ASGITransport(app=here)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            people = Personas(client)
+            before = await people.register("comeback")
+            old = await open_stream(there_base, before)
+            services = here.state.services
+            for status in ("disabled", "active"):
+                async with services.write() as tx:
+                    account = await tx.session.get(Account, int(before.id))
+                    await do_set_status(tx, account, status)
+            with pytest.raises(ConnectionClosed):
+                await recv(old, timeout=10)
+            after = await people.login("comeback")
+            new = await open_stream(there_base, after)
+            for _ in range(2):  # the process reads the revocation again: the new socket stays
+                await there.state.services.revocations.poll()
+            await new.send('{"type": "ping"}')
+            assert (await recv(new))["type"] == "pong"
+            await new.close()

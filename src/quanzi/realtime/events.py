@@ -35,14 +35,16 @@ class Revoked:
     """Sessions that ended (logged out, revoked, account disabled, suspended or deleted): the
     payload of SESSIONS_REVOKED, and a row of the `revocations` table (`id` is the row's)."""
 
-    id: int
+    id: int  # time-sortable (kit/ids), made when the sessions ended
     account_id: int
-    session_ids: frozenset[int] | None  # None: every session of the account
+    # None: every session of the account made before the revocation (session ids are
+    # time-sortable too), so that one made later, after the account is active again, is not
+    session_ids: frozenset[int] | None
 
     def covers(self, account_id: int, session_id: int) -> bool:
-        return account_id == self.account_id and (
-            self.session_ids is None or session_id in self.session_ids
-        )
+        if account_id != self.account_id:
+            return False
+        return session_id < self.id if self.session_ids is None else session_id in self.session_ids
 
     def payload(self) -> dict[str, Any]:
         ids = None if self.session_ids is None else sorted(self.session_ids)

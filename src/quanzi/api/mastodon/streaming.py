@@ -317,6 +317,8 @@ class Hub:
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.add(sub)
+        if sub.viewer is not None and self.services.revocations.ended(sub.viewer):
+            self.revoke_one(sub)  # the session ended while the stream was being opened
 
     def remove(self, sub: Subscriber) -> None:
         self._unindex(sub)
@@ -398,9 +400,12 @@ class Hub:
         for sub in tuple(self.subscribers):
             viewer = sub.viewer
             if viewer is not None and revoked.covers(viewer.account_id, viewer.session_id):
-                metrics.ws_dropped.labels("revoked").inc()
-                self.remove(sub)
-                sub.close(CLOSE_SESSION_REVOKED)
+                self.revoke_one(sub)
+
+    def revoke_one(self, sub: Subscriber) -> None:
+        metrics.ws_dropped.labels("revoked").inc()
+        self.remove(sub)
+        sub.close(CLOSE_SESSION_REVOKED)
 
     async def _work(self) -> None:
         try:

@@ -29,7 +29,7 @@ from quanzi.api.native.common import PREFIX
 from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.errors import QuanziError, Unauthorized
-from quanzi.realtime.gateway import Connection, frame
+from quanzi.realtime.gateway import CLOSE_SESSION_REVOKED, Connection, frame
 from quanzi.services import Services
 
 PATH = f"{PREFIX}/stream"
@@ -102,6 +102,8 @@ class StreamEndpoint:
             return
         await send({"type": "websocket.accept"})
         conn = services.gateway.attach(send, principal.account_id, principal.session_id)
+        if services.revocations.ended(principal):  # ended while the socket was accepted
+            conn.close(CLOSE_SESSION_REVOKED, "session ended")
         conn.push(
             frame(
                 "hello",

@@ -13,7 +13,9 @@ Two paths then bring it to each process:
   event lost with a Redis connection.
 
 Both call `Revocations.apply`, which handles each revocation once (by its id) and hands it to
-the listeners: the authenticator's cache, the native gateway, the Mastodon streaming hub.
+the listeners: the authenticator's cache, the native gateway, the Mastodon streaming hub. A
+socket registers after it was authenticated, so it also asks `Revocations.ended` once it is
+registered: a revocation applied in between is not missed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import bindparam, delete, insert, select
 
 from quanzi.db.engine import Database
 from quanzi.db.models import Revocation
+from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import id_at, new_id
 from quanzi.kit.periodic import Periodic
@@ -54,8 +57,8 @@ _PRUNE = delete(Revocation).where(Revocation.id < bindparam("floor"))
 
 
 async def record_revocation(tx: Tx, account_id: int, session_ids: list[int] | None) -> None:
-    """Sessions of an account ended in this transaction (None: all of them, and any that a
-    concurrent log in is opening: the account stopped being active)."""
+    """Sessions of an account ended in this transaction (None: every session made before
+    now, including one a concurrent log in is opening: the account stopped being active)."""
     revoked = Revoked(new_id(), account_id, None if session_ids is None else frozenset(session_ids))
     stored = None if session_ids is None else " ".join(str(s) for s in sorted(session_ids))
     conn = await tx.connection()
@@ -64,12 +67,14 @@ async def record_revocation(tx: Tx, account_id: int, session_ids: list[int] | No
 
 
 class Revocations:
-    """This process's side: applies each revocation once, whichever path brings it."""
+    """This process's side: applies each revocation once, whichever path brings it, and
+    remembers the last minute's for `ended`."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._listeners: list[Listener] = []
-        self._seen: dict[int, None] = {}  # ids applied, kept while a poll may read them again
+        # Revocations applied, by account, kept while a poll may read them again.
+        self._recent: dict[int, dict[int, Revoked]] = {}
         self._since: datetime | None = None  # when the last poll that succeeded started
         self._pruned = time.monotonic()
         self._poller = Periodic(
@@ -86,20 +91,29 @@ class Revocations:
             self.apply(Revoked.of(event.payload))
 
     def apply(self, revoked: Revoked) -> None:
-        if revoked.id in self._seen:
+        mine = self._recent.setdefault(revoked.account_id, {})
+        if revoked.id in mine:
             return
-        self._seen[revoked.id] = None
+        mine[revoked.id] = revoked
         for listener in self._listeners:
             try:
                 listener(revoked)
             except Exception:
                 log.exception("revocation listener failed", account_id=revoked.account_id)
 
+    def ended(self, principal: Principal) -> bool:
+        """Whether a revocation this process applied covers the principal's session: for a
+        socket authenticated just before a revocation and registered just after it, which the
+        listeners could not see. Ask right after registering, with no await in between."""
+        recent = self._recent.get(principal.account_id)
+        return recent is not None and any(
+            r.covers(principal.account_id, principal.session_id) for r in recent.values()
+        )
+
     async def start(self) -> None:
-        """Note what is already there (this process has no socket and no cached token of
-        it yet), then poll."""
+        """Read the last minute's revocations (for `ended`), then poll every second."""
         try:
-            await self.poll(apply=False)
+            await self.poll()
         except Exception:
             log.warning("could not read revocations", exc_info=True)
         self._poller.start()
@@ -107,7 +121,7 @@ class Revocations:
     async def stop(self) -> None:
         await self._poller.stop()
 
-    async def poll(self, *, apply: bool = True) -> None:
+    async def poll(self) -> None:
         started = datetime.now(UTC)
         # From the last poll that succeeded, so that a database out of reach for a while
         # loses nothing.
@@ -118,13 +132,12 @@ class Revocations:
         self._since = started
         for row in rows:
             ids = None if row.session_ids is None else frozenset(map(int, row.session_ids.split()))
-            revoked = Revoked(row.id, row.account_id, ids)
-            if apply:
-                self.apply(revoked)
-            else:
-                self._seen[revoked.id] = None
-        for seen in [i for i in self._seen if i < floor]:
-            del self._seen[seen]
+            self.apply(Revoked(row.id, row.account_id, ids))
+        for account_id, recent in list(self._recent.items()):
+            for old in [i for i in recent if i < floor]:
+                del recent[old]
+            if not recent:
+                del self._recent[account_id]
         if time.monotonic() - self._pruned >= PRUNE_SECONDS:
             self._pruned = time.monotonic()
             async with self._db.write_session() as session:

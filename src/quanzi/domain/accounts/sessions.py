@@ -116,6 +116,7 @@ class Authenticator:
         self._loading: SingleFlight[bytes, Principal | None] = SingleFlight()
         self._touched: dict[int, float] = {}  # session id -> monotonic time of the last touch
         self._pending: set[int] = set()
+        self._forgotten = 0  # revocations applied so far (see _load)
         self._flusher = Periodic(
             "quanzi-session-touch", self.flush, 15, failed="could not record session use"
         )
@@ -129,7 +130,11 @@ class Authenticator:
         if cached is not None and cached[1] > now:
             principal = cached[0]
         else:
-            loaded = await self._loading.run(digest, lambda: self._load(digest))
+            while True:
+                forgotten = self._forgotten
+                loaded = await self._loading.run(digest, lambda: self._load(digest))
+                if self._forgotten == forgotten:
+                    break  # else sessions ended meanwhile: what was read may be from before
             if loaded is None:
                 self._cache.pop(digest, None)
                 return None
@@ -144,9 +149,13 @@ class Authenticator:
         return principal
 
     async def _load(self, digest: bytes) -> Principal | None:
-        async with self._db.read_session() as session:
-            conn = await session.connection()
-            row = (await conn.execute(_SESSION_BY_DIGEST, {"digest": digest})).first()
+        while True:
+            forgotten = self._forgotten
+            async with self._db.read_session() as session:
+                conn = await session.connection()
+                row = (await conn.execute(_SESSION_BY_DIGEST, {"digest": digest})).first()
+            if self._forgotten == forgotten:
+                break  # else sessions ended while this read ran: it may be from before
         if row is None:
             return None
         scopes = frozenset(row.scopes.split()) if row.scopes is not None else None
@@ -154,6 +163,7 @@ class Authenticator:
 
     def forget(self, revoked: Revoked) -> None:
         """Forget the tokens of sessions that ended (a listener of `Revocations`)."""
+        self._forgotten += 1
         for digest, (principal, _) in list(self._cache.items()):
             if revoked.covers(principal.account_id, principal.session_id):
                 del self._cache[digest]
