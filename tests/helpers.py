@@ -81,6 +81,31 @@ class Personas:
             data["session"]["id"],
         )
 
+    async def app_token(self, login: str, scope: str, *, password: str = PASSWORD) -> str:
+        """A token given to a client app through OAuth (the password grant), with `scope`."""
+        r = await self.client.post(
+            "/api/v1/apps",
+            data={
+                "client_name": "An app",
+                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                "scopes": scope,
+            },
+        )
+        assert r.status_code == 200, r.text
+        r = await self.client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "password",
+                "client_id": r.json()["client_id"],
+                "client_secret": r.json()["client_secret"],
+                "username": login,
+                "password": password,
+                "scope": scope,
+            },
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
 
 async def pg_admin(url: str, *statements: str) -> None:
     """Run statements that cannot run in a transaction (CREATE / DROP DATABASE)."""
@@ -185,7 +210,9 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
         )
 
-    async def ready(self, timeout: float = 20) -> None:
+    async def ready(self, timeout: float = 60) -> None:
+        # Generous: on a busy machine (two cores shared by several test runs) importing and
+        # starting a server has taken over 20 s; a healthy start is not slower for it.
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:

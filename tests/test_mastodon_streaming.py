@@ -295,6 +295,109 @@ async def test_notification_stream_needs_the_notifications_scope(server: str) ->
         assert refused["status"] == 403
 
 
+def scoped_token(base: str, handle: str, scope: str) -> str:
+    """A token given to an app through OAuth (password grant) with only `scope`."""
+    app = httpx.post(
+        f"{base}/api/v1/apps",
+        data={
+            "client_name": "scoped",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": scope,
+        },
+    ).json()
+    r = httpx.post(
+        f"{base}/oauth/token",
+        data={
+            "grant_type": "password",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "username": handle,
+            "password": PASSWORD,
+            "scope": scope,
+        },
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+# Which scope each stream needs, as Mastodon asks: user -> read:statuses, user:notification ->
+# read:notifications, public and hashtag -> none.
+STREAM_PATHS = {
+    "user": "/api/v1/streaming/user",
+    "user:notification": "/api/v1/streaming/user/notification",
+    "public": "/api/v1/streaming/public",
+    "hashtag": "/api/v1/streaming/hashtag?tag=scoped",
+}
+MAY_READ = {
+    "profile": {"public", "hashtag"},
+    "write": {"public", "hashtag"},
+    "read:notifications": {"user:notification", "public", "hashtag"},
+    "read:statuses": {"user", "public", "hashtag"},
+    "read": set(STREAM_PATHS),
+}
+
+
+async def test_each_stream_needs_the_scope_mastodon_asks_for(server: str) -> None:
+    person(server, "scoped")
+    for scope, allowed in MAY_READ.items():
+        token = scoped_token(server, "scoped", scope)
+        async with httpx.AsyncClient(timeout=WAIT) as client:
+            for name, path in STREAM_PATHS.items():
+                headers = {"Authorization": f"Bearer {token}"}
+                async with client.stream("GET", f"{server}{path}", headers=headers) as r:
+                    expected = 200 if name in allowed else 403
+                    assert r.status_code == expected, (scope, name)
+                    if expected == 403:
+                        await r.aread()
+                        assert r.json() == {"error": "This action is outside the authorized scopes"}
+        async with connect(ws_url(server, f"access_token={token}")) as ws:
+            for name in STREAM_PATHS:
+                await ws.send(json.dumps({"type": "subscribe", "stream": name, "tag": "scoped"}))
+                await ws.send(json.dumps({"type": "subscribe", "stream": "no-such-stream"}))
+                answer = await message(ws)
+                if name in allowed:
+                    assert answer["error"] == "Unknown stream type", (scope, name)
+                else:
+                    assert answer["status"] == 403, (scope, name)
+                    assert (await message(ws))["error"] == "Unknown stream type"
+
+
+async def test_user_stream_leaves_out_notifications_without_their_scope(
+    cast: tuple[Person, Person, Person],
+) -> None:
+    """Mastodon sends notifications on the user stream only to a token that may read them:
+    bob's statuses-only app hears of his own new post, not of alice liking the one before."""
+    alice, bob, _ = cast
+    base = alice.api.api_base_url
+    token = scoped_token(base, "bob", "read:statuses")
+    liked = bob.api.status_post(f"like me {word()}")
+    async with connect(ws_url(base, f"access_token={token}&stream=user")) as ws:
+        await request(ws, type="subscribe", stream="user")
+        alice.api.status_favourite(liked.id)
+        sentinel = bob.api.status_post(f"after the like {word()}")
+        got = await message(ws)
+    assert (got["event"], entity_of(got)["id"]) == ("update", str(sentinel.id))
+
+
+async def test_public_stream_read_with_a_token_that_may_not_read_statuses_shows_no_own_state(
+    cast: tuple[Person, Person, Person],
+) -> None:
+    """A `profile` token reads the public stream as anyone does: what the person liked is
+    not told to an app that was not allowed to read it."""
+    alice, bob, _ = cast
+    base = alice.api.api_base_url
+    token = scoped_token(base, "bob", "profile")
+    posted = alice.api.status_post(f"public {word()}")
+    bob.api.status_favourite(posted.id)
+    async with connect(ws_url(base, f"access_token={token}&stream=public")) as ws:
+        await request(ws, type="subscribe", stream="public")
+        alice.api.status_update(posted.id, f"edited {word()}")
+        got = await message(ws)
+    assert got["event"] == "status.update"
+    assert entity_of(got)["id"] == str(posted.id)
+    assert not entity_of(got).get("favourited")
+
+
 # WebSocket
 
 

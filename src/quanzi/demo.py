@@ -22,7 +22,7 @@ from quanzi.domain.accounts.actions import (
     create_account,
     do_update_profile,
 )
-from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.accounts.sessions import NO_SESSION, Principal
 from quanzi.domain.chat.actions import do_create_group, do_open_direct
 from quanzi.domain.chat.send import Draft
 from quanzi.domain.contacts.actions import (
@@ -97,7 +97,7 @@ async def seed(services: Services, *, only_if_empty: bool = False) -> list[Seede
             Registration(person.handle, DEMO_PASSWORD, person.display_name),
             role=person.role,
         )
-        me = Principal(account.id, 0, account.role)
+        me = Principal(account.id, NO_SESSION, account.role)
         media, _ = await upload_image(
             services, me, avatar_png(person.handle[0].upper(), person.colour)
         )

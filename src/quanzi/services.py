@@ -17,6 +17,7 @@ from quanzi.db.checkpoint import checkpointer_job
 from quanzi.db.engine import Database
 from quanzi.domain.accounts.cache import AccountCache
 from quanzi.domain.accounts.passwords import Passwords
+from quanzi.domain.accounts.revocations import Revocations
 from quanzi.domain.accounts.sessions import Authenticator
 from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
@@ -63,8 +64,11 @@ class Services:
         self.media_store = MediaStore(settings.media_path)
         self.gateway = Gateway(settings.ws_send_queue)
         self.account_cache = AccountCache(self.db)
+        self.revocations = Revocations(self.db)
+        self.revocations.listen(self.auth.forget)
+        self.revocations.listen(self.gateway.revoke)
         self.bus.subscribe(self.account_cache.handle)
-        self.bus.subscribe(self.auth.handle)
+        self.bus.subscribe(self.revocations.handle)
         self.bus.subscribe(self.gateway.handle)
         self.sender = MessageSender(self)
         self.presence = Presence(self)
@@ -93,6 +97,7 @@ class Services:
     async def start(self) -> None:
         self.media_store.root.mkdir(parents=True, exist_ok=True)
         await self.bus.start()
+        await self.revocations.start()
         self.auth.start()
         self.sender.start()
         self.presence.start()
@@ -112,6 +117,7 @@ class Services:
         await self.trending.stop()
         await self.media_sweeper.stop()
         await self.auth.stop()
+        await self.revocations.stop()
         await self.bus.stop()
         if self.checkpoints is not None:
             await self.checkpoints.stop()

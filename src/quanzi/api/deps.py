@@ -1,6 +1,8 @@
 """What every native endpoint may ask for: the services, the caller, a page window, an
 idempotency key. Authentication accepts a bearer token, or the web session cookie; a cookie is
-only trusted on a state-changing request that comes from our own origin (CSRF)."""
+only trusted on a state-changing request that comes from our own origin (CSRF). Either way the
+token must be one that opens the native door (`domain/accounts/doors.py`): a session, not a
+token given to an app through OAuth."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
+from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.idempotency import MAX_KEY_LENGTH, Idempotency
 from quanzi.errors import Forbidden, Unauthorized
@@ -56,18 +59,14 @@ async def _principal(request: Request) -> Principal | None:
             raise Unauthorized(
                 "The token is not valid (expired, revoked or mistyped).", code="invalid_token"
             )
-        if principal.scopes is not None:
-            raise Forbidden(
-                "This token was given to an app through OAuth: it works on the Mastodon API.",
-                code="oauth_token",
-            )
-        return principal
+        return admit(principal, Door.NATIVE)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         return None
     if request.method not in SAFE_METHODS and not same_origin(request, services):
         raise Forbidden("Cross-site request refused.", code="csrf")
-    return await services.auth.authenticate(cookie)
+    principal = await services.auth.authenticate(cookie)
+    return admit(principal, Door.NATIVE) if principal is not None else None
 
 
 async def require_viewer(request: Request) -> Principal:

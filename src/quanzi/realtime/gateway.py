@@ -18,7 +18,7 @@ import orjson
 
 from quanzi.obs import metrics
 from quanzi.obs.logging import get_logger
-from quanzi.realtime.events import BUS_GAP, SESSIONS_REVOKED, Event
+from quanzi.realtime.events import BUS_GAP, Event, Revoked
 
 SendFn = Callable[[dict[str, Any]], Awaitable[None]]
 log = get_logger("quanzi.gateway")
@@ -141,16 +141,16 @@ class Gateway:
                 conn.push(text)
                 metrics.events_delivered.inc()
 
+    def revoke(self, revoked: Revoked) -> None:
+        """Close the sockets of sessions that ended (a listener of the process's revocations,
+        domain/accounts/revocations.py): no frame is taken from them after this."""
+        for conn in tuple(self.connections_of(revoked.account_id)):
+            if revoked.covers(conn.account_id, conn.session_id):
+                metrics.ws_dropped.labels("revoked").inc()
+                conn.close(CLOSE_SESSION_REVOKED, "session ended")
+
     def _handle_internal(self, event: Event) -> None:
-        if event.type == SESSIONS_REVOKED:
-            account_id = int(event.payload["account_id"])
-            only = event.payload.get("session_ids")
-            wanted = None if only is None else {int(s) for s in only}
-            for conn in tuple(self.connections_of(account_id)):
-                if wanted is None or conn.session_id in wanted:
-                    metrics.ws_dropped.labels("revoked").inc()
-                    conn.close(CLOSE_SESSION_REVOKED, "session ended")
-        elif event.type == BUS_GAP:
+        if event.type == BUS_GAP:
             text = frame("stream.resync")
             for conns in tuple(self._by_account.values()):
                 for conn in tuple(conns):

@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from quanzi import __version__
 from quanzi.api.deps import SAFE_METHODS, SESSION_COOKIE
 from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.accounts.doors import Door, admits
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.queries import total_unread
@@ -149,6 +150,8 @@ async def _page(request: Request) -> Page:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         viewer = await services.auth.authenticate(token)
+        if viewer is not None and not admits(viewer, Door.WEB):
+            viewer = None  # a token given to an app opens no page: as if logged out
         if viewer is not None:
             async with services.read() as tx:
                 me = await load_account_row(tx, viewer.account_id)

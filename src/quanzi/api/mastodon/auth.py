@@ -4,7 +4,8 @@ A token comes as `Authorization: Bearer …` (or `access_token=` in the query, a
 streaming clients send it). It is a person's session (from OAuth, or a native log in, which may
 do everything) or an app's own token (client credentials). Every request of a person counts
 against `QUANZI_RATE_MASTODON_ACCOUNT`, told in X-RateLimit-* headers. Cookies are not accepted
-here: the web client uses the native API.
+here: the web client uses the native API. Whether a token may do what an endpoint needs is
+decided by `domain/accounts/doors.admit` for `Door.MASTODON`, with the endpoint's scope.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.oauth import AppCaller, app_of_token
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.errors import Forbidden, Unauthorized
+from quanzi.errors import Unauthorized
 from quanzi.services import Services
 
 Caller = Principal | AppCaller
@@ -48,10 +50,6 @@ async def caller_of(services: Services, token: str | None) -> Caller | None:
     raise _invalid_token()
 
 
-def _outside(scope: str) -> Forbidden:
-    return Forbidden("This action is outside the authorized scopes", code="outside_scopes")
-
-
 async def _counted(request: Request, principal: Principal) -> Principal:
     services: Services = request.app.state.services
     allowance = await services.limiter.take(
@@ -74,9 +72,7 @@ def user(scope: str) -> Callable[..., Any]:
             error = Unauthorized("This method requires an authenticated user", code="no_user")
             error.status = 422  # type: ignore[misc]  # as Mastodon answers an app token here
             raise error
-        if not caller.may(scope):
-            raise _outside(scope)
-        return await _counted(request, caller)
+        return await _counted(request, admit(caller, Door.MASTODON, scope))
 
     return dependency
 
@@ -89,9 +85,7 @@ def maybe_user(scope: str) -> Callable[..., Any]:
         caller = await caller_of(request.app.state.services, bearer(request))
         if caller is None or isinstance(caller, AppCaller):
             return None
-        if not caller.may(scope):
-            raise _outside(scope)
-        return await _counted(request, caller)
+        return await _counted(request, admit(caller, Door.MASTODON, scope))
 
     return dependency
 
@@ -103,9 +97,7 @@ def any_caller(scope: str | None = None) -> Callable[..., Any]:
         caller = await caller_of(request.app.state.services, bearer(request))
         if caller is None:
             raise _invalid_token()
-        if scope is not None and not caller.may(scope):
-            raise _outside(scope)
-        return caller
+        return admit(caller, Door.MASTODON, scope)
 
     return dependency
 

@@ -41,6 +41,7 @@ from quanzi.api.mastodon.auth import bearer, caller_of
 from quanzi.api.mastodon.common import V1
 from quanzi.api.mastodon.entities import Entity
 from quanzi.api.mastodon.notifications import KINDS, render_notifications
+from quanzi.domain.accounts.doors import Door, admit, admits
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.notifications import queries as notification_queries
 from quanzi.domain.notifications.actions import NOTIFICATION_NEW
@@ -48,11 +49,11 @@ from quanzi.domain.square import queries as square_queries
 from quanzi.domain.square.actions import POST_DELETED, POST_PUBLIC, POST_UPDATED
 from quanzi.domain.square.views import POST_NEW
 from quanzi.domain.tx import Tx
-from quanzi.errors import BadRequest, Forbidden, NotFound, QuanziError, Unauthorized
+from quanzi.errors import BadRequest, NotFound, QuanziError, Unauthorized
 from quanzi.kit.posttext import topic_key
 from quanzi.obs import metrics
 from quanzi.obs.logging import get_logger
-from quanzi.realtime.events import SESSIONS_REVOKED, Event
+from quanzi.realtime.events import Event, Revoked
 from quanzi.realtime.gateway import (
     CLOSE_GOING_AWAY,
     CLOSE_SESSION_REVOKED,
@@ -130,17 +131,23 @@ def stream_of(name: Any, tag: Any = None) -> Stream:
     return Stream(name, tag.strip().lstrip("#")[:MAX_TAG])
 
 
+def scope_of(stream: Stream) -> str | None:
+    """The scope a token needs to read a stream, as Mastodon asks: `read:statuses` for `user`,
+    `read:notifications` for `user:notification`, none for the public and hashtag streams,
+    which anyone may read."""
+    if not stream.personal:
+        return None
+    return "read:notifications" if stream.channel == "notifications" else "read:statuses"
+
+
 def authorize(viewer: Principal | None, stream: Stream) -> None:
-    """May this caller read this stream? The user streams need a person whose token grants
-    reading statuses (notifications, for `user:notification`). Anyone may read the public
-    ones; a person's token must grant reading statuses there too, as for public timelines."""
+    """May this caller read this stream? The user streams need a person, whose token must
+    grant the stream's scope (`scope_of`); anyone may read the public ones."""
     if viewer is None:
         if stream.personal:
             raise Unauthorized("Missing access token", code="no_user")
         return
-    scope = "read:notifications" if stream.channel == "notifications" else "read:statuses"
-    if not viewer.may(scope):
-        raise Forbidden("This action is outside the authorized scopes", code="outside_scopes")
+    admit(viewer, Door.MASTODON, scope_of(stream))
 
 
 async def viewer_of(services: Services, token: str | None) -> Principal | None:
@@ -164,10 +171,27 @@ class Subscriber:
     stream holds one stream; a WebSocket any number, each message naming its stream.
     """
 
-    __slots__ = ("_frames", "_wake", "close_code", "closed", "limit", "sse", "streams", "viewer")
+    __slots__ = (
+        "_frames",
+        "_wake",
+        "close_code",
+        "closed",
+        "limit",
+        "notified",
+        "reader",
+        "sse",
+        "streams",
+        "viewer",
+    )
 
     def __init__(self, viewer: Principal | None, *, sse: bool, limit: int) -> None:
         self.viewer = viewer
+        # Whom statuses are rendered for: the person if the token may read statuses, else no
+        # one (such a token reads the public streams as anyone does, learning nothing of the
+        # person's own state: likes, reposts, blocks).
+        self.reader = viewer if viewer and admits(viewer, Door.MASTODON, "read:statuses") else None
+        # Whether notifications reach the user stream (Mastodon: only with read:notifications).
+        self.notified = viewer is not None and admits(viewer, Door.MASTODON, "read:notifications")
         self.sse = sse
         self.limit = limit
         self.streams: set[Stream] = set()
@@ -237,6 +261,11 @@ class Delivery:
     payload: str | None = None
     renderer: Renderer | None = None
 
+    def viewer(self, sub: Subscriber) -> Principal | None:
+        """Whom the entity is rendered for: a notification for its person, a status for the
+        subscriber's reader (see Subscriber)."""
+        return sub.viewer if self.event == "notification" else sub.reader
+
 
 async def _status(post_id: int, tx: Tx, viewer: Principal | None) -> Entity | None:
     try:
@@ -275,6 +304,7 @@ class Hub:
         self._backlog: deque[Delivery] = deque()
         self._worker: asyncio.Task[None] | None = None
         services.bus.subscribe(self.handle)
+        services.revocations.listen(self.revoke)
         services.on_stopping(self.close_all)
 
     def close_all(self) -> None:
@@ -287,6 +317,8 @@ class Hub:
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.add(sub)
+        if sub.viewer is not None and self.services.revocations.ended(sub.viewer):
+            self.revoke_one(sub)  # the session ended while the stream was being opened
 
     def remove(self, sub: Subscriber) -> None:
         self._unindex(sub)
@@ -319,9 +351,6 @@ class Hub:
     def handle(self, event: Event) -> None:
         """Bus handler: find the subscribers of this process an event concerns (now, so the
         work is only queued when someone here cares) and queue its delivery."""
-        if event.type == SESSIONS_REVOKED:
-            self._revoke(event.payload)
-            return
         delivery = self._delivery(event)
         if delivery is None or not delivery.targets:
             return
@@ -348,7 +377,11 @@ class Hub:
             change = PUBLIC_CHANGES[event.payload["change"]]
             return _post_delivery(change, int(event.payload["post_id"]), targets)
         if event.type == NOTIFICATION_NEW and event.payload.get("kind") in KINDS:
-            targets = self._targets(self._homes(event.users), "home", "notifications")
+            targets = [
+                (sub, stream)
+                for sub, stream in self._targets(self._homes(event.users), "home", "notifications")
+                if sub.notified
+            ]
             renderer = partial(_notification, int(event.payload["id"]))
             return Delivery("notification", targets, renderer=renderer)
         return None  # Moments, chats and the rest never reach these streams
@@ -361,19 +394,18 @@ class Hub:
     def _targets(subs: Iterable[Subscriber], *channels: str) -> list[tuple[Subscriber, Stream]]:
         return [(sub, s) for sub in subs for s in sub.streams if s.channel in channels]
 
-    def _revoke(self, payload: dict[str, Any]) -> None:
-        """A session ended (logged out, revoked, account disabled): close its streams."""
-        account_id = int(payload["account_id"])
-        only = payload.get("session_ids")
-        sessions = None if only is None else {int(s) for s in only}
+    def revoke(self, revoked: Revoked) -> None:
+        """Sessions ended (logged out, revoked, account disabled or deleted): close their
+        streams. Called by this process's `Revocations`, for the bus event or the poll."""
         for sub in tuple(self.subscribers):
             viewer = sub.viewer
-            if viewer is None or viewer.account_id != account_id:
-                continue
-            if sessions is None or viewer.session_id in sessions:
-                metrics.ws_dropped.labels("revoked").inc()
-                self.remove(sub)
-                sub.close(CLOSE_SESSION_REVOKED)
+            if viewer is not None and revoked.covers(viewer.account_id, viewer.session_id):
+                self.revoke_one(sub)
+
+    def revoke_one(self, sub: Subscriber) -> None:
+        metrics.ws_dropped.labels("revoked").inc()
+        self.remove(sub)
+        sub.close(CLOSE_SESSION_REVOKED)
 
     async def _work(self) -> None:
         try:
@@ -389,14 +421,17 @@ class Hub:
     async def _deliver(self, delivery: Delivery) -> None:
         shown = await self._payloads(delivery)
         for sub, stream in delivery.targets:
-            payload, has_media = shown.get(sub.account_id, (None, False))
+            payload, has_media = shown.get(_account_of(delivery.viewer(sub)), (None, False))
             if payload is not None and (has_media or not stream.media_only):
                 sub.send(stream, delivery.event, payload)
 
     async def _payloads(self, delivery: Delivery) -> dict[int | None, tuple[str | None, bool]]:
         """What each viewer (by account; None: anonymous) is sent: the payload, or None when
         they may not see it, and whether it carries images. Rendered once per viewer."""
-        viewers = {sub.account_id: sub.viewer for sub, _ in delivery.targets}
+        viewers = {
+            _account_of(viewer): viewer
+            for viewer in (delivery.viewer(sub) for sub, _ in delivery.targets)
+        }
         if delivery.renderer is None:
             return dict.fromkeys(viewers, (delivery.payload, True))
         shown: dict[int | None, tuple[str | None, bool]] = {}
@@ -412,6 +447,10 @@ class Hub:
 
 
 Route = tuple[str, int | str | None]
+
+
+def _account_of(viewer: Principal | None) -> int | None:
+    return viewer.account_id if viewer is not None else None
 
 
 def _routes(sub: Subscriber) -> set[Route]:

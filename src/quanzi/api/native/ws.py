@@ -26,8 +26,10 @@ from quanzi.api.deps import SESSION_COOKIE
 from quanzi.api.errors import error_body
 from quanzi.api.native.chat import stream as chat_stream
 from quanzi.api.native.common import PREFIX
+from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.realtime.gateway import Connection, frame
+from quanzi.errors import QuanziError, Unauthorized
+from quanzi.realtime.gateway import CLOSE_SESSION_REVOKED, Connection, frame
 from quanzi.services import Services
 
 PATH = f"{PREFIX}/stream"
@@ -61,13 +63,15 @@ def _same_origin(headers: dict[str, str], services: Services) -> bool:
     return origin in {services.settings.public_base, f"http://{host}", f"https://{host}"}
 
 
-async def _refuse(scope: Scope, send: Send) -> None:
+async def _refuse(scope: Scope, send: Send, refused: QuanziError) -> None:
+    """Answer the upgrade request with the error, as an HTTP response (where the server lets
+    us), else close the socket before accepting it."""
     if "websocket.http.response" in scope.get("extensions", {}):
-        body = orjson.dumps(error_body("unauthorized", "Log in first."))
+        body = orjson.dumps(error_body(refused.code, refused.message))
         await send(
             {
                 "type": "websocket.http.response.start",
-                "status": 401,
+                "status": refused.status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
@@ -89,11 +93,17 @@ class StreamEndpoint:
         headers = _headers(scope)
         token = _token(scope, headers, services)
         principal = await services.auth.authenticate(token) if token else None
-        if principal is None:
-            await _refuse(scope, send)
+        try:
+            if principal is None:
+                raise Unauthorized()
+            admit(principal, Door.NATIVE)
+        except QuanziError as refused:
+            await _refuse(scope, send, refused)
             return
         await send({"type": "websocket.accept"})
         conn = services.gateway.attach(send, principal.account_id, principal.session_id)
+        if services.revocations.ended(principal):  # ended while the socket was accepted
+            conn.close(CLOSE_SESSION_REVOKED, "session ended")
         conn.push(
             frame(
                 "hello",
@@ -130,6 +140,8 @@ _running: set[asyncio.Task[None]] = set()
 
 
 def _on_client_frame(services: Services, conn: Connection, principal: Principal, data: str) -> None:
+    if conn.closed:
+        return  # closed by the server (session ended, too slow): nothing more is taken from it
     if len(data) > MAX_CLIENT_FRAME:
         conn.push(frame("error", {"code": "too_large", "message": "Frame too large."}))
         return

@@ -1,6 +1,6 @@
 """All tables; importing this module registers them on Base.metadata."""
 
-from quanzi.db.models.accounts import Account, AuthSession, Invite
+from quanzi.db.models.accounts import Account, AuthSession, Invite, Revocation
 from quanzi.db.models.base import Base, BigId, UTCDateTime
 from quanzi.db.models.chat import Conversation, Member, Message
 from quanzi.db.models.contacts import Block, Contact, Follow, FriendRequest, Label, LabelMember
@@ -65,6 +65,7 @@ __all__ = [
     "PostMention",
     "PostTopic",
     "PostView",
+    "Revocation",
     "Topic",
     "TopicEvent",
     "TrendingTopic",

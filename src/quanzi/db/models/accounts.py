@@ -70,6 +70,21 @@ class AuthSession(Base):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Revocation(Base):
+    """Sessions that ended, kept for a few minutes: every serving process reads the new rows
+    every second and closes the sockets of those sessions (domain/accounts/revocations.py), so
+    a revocation reaches every process even where the event bus does not. The id is
+    time-sortable (kit/ids): a poll reads the last minute by primary key, and old rows are
+    deleted by id."""
+
+    __tablename__ = "revocations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(BigId)
+    # Space-separated session ids; None: every session of the account (it stopped being active)
+    session_ids: Mapped[str | None] = mapped_column(Text)
+
+
 class Invite(Base):
     __tablename__ = "invites"
 

@@ -28,6 +28,7 @@ from quanzi.db.models import (
 )
 from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.queries import find_for_login, get_own_account
+from quanzi.domain.accounts.revocations import record_revocation
 from quanzi.domain.accounts.sessions import Principal, new_token
 from quanzi.domain.accounts.views import AccountSelf
 from quanzi.domain.chat.actions import do_erase_chats
@@ -41,7 +42,6 @@ from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from quanzi.kit.ids import new_id
 from quanzi.kit.text import RESERVED_HANDLES, clean_line, handle_key, is_valid_handle
 from quanzi.kit.words import name_tokens
-from quanzi.realtime.events import SESSIONS_REVOKED
 
 if TYPE_CHECKING:
     from quanzi.services import Services
@@ -340,18 +340,27 @@ async def log_in(
 
 
 async def do_revoke_sessions(
-    tx: Tx, account_id: int, session_ids: list[int] | None = None, *, keep: int | None = None
+    tx: Tx,
+    account_id: int,
+    session_ids: list[int] | None = None,
+    *,
+    keep: int | None = None,
+    account_closed: bool = False,
 ) -> int:
     """End sessions of an account (all of them when `session_ids` is None), except `keep`.
-    Their tokens stop working in every process and their live sockets are closed."""
+    Their tokens stop working and their live sockets are closed, in every process within a
+    second or two (revocations.py). `account_closed`: the account stops being active, so the
+    revocation covers every session it has, even one a log in is opening meanwhile."""
     query = delete(AuthSession).where(AuthSession.account_id == account_id)
     if session_ids is not None:
         query = query.where(AuthSession.id.in_(session_ids))
     if keep is not None:
         query = query.where(AuthSession.id != keep)
     ended = [row[0] for row in (await tx.session.execute(query.returning(AuthSession.id))).all()]
-    if ended:
-        tx.emit(SESSIONS_REVOKED, {"account_id": account_id, "session_ids": ended})
+    if account_closed:
+        await record_revocation(tx, account_id, None)
+    elif ended:
+        await record_revocation(tx, account_id, ended)
     return len(ended)
 
 
@@ -479,7 +488,7 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
     await do_erase_chats(tx, account_id)
     await do_erase_moments(tx, account_id)
     await do_erase_square(tx, account_id)
-    await do_revoke_sessions(tx, account_id)
+    await do_revoke_sessions(tx, account_id, account_closed=True)
     account.email = account.email_key = account.password_hash = None
     account.display_name = account.bio = account.region = account.search_tokens = ""
     account.gender = account.avatar_id = None
@@ -497,7 +506,7 @@ async def do_set_status(tx: Tx, account: Account, status: str) -> None:
     account.updated_at = tx.now
     note_accounts_changed(tx, account.id)
     if status != "active":
-        await do_revoke_sessions(tx, account.id)
+        await do_revoke_sessions(tx, account.id, account_closed=True)
 
 
 # Invites

@@ -22,9 +22,10 @@ from sqlalchemy import delete, select
 
 from quanzi.db.models import AuthSession, OAuthApp, OAuthAppToken, OAuthCode
 from quanzi.domain.accounts.actions import do_revoke_sessions
+from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.sessions import Principal, hash_token, new_token, scope_granted
 from quanzi.domain.tx import Tx
-from quanzi.errors import Forbidden, Invalid, Unauthorized
+from quanzi.errors import Invalid, Unauthorized
 from quanzi.kit.ids import new_id
 from quanzi.kit.text import clean_line
 
@@ -170,8 +171,7 @@ async def do_grant_code(
     code_challenge: str | None,
 ) -> str:
     """The person agreed: a one-time code the app exchanges for a token within ten minutes."""
-    if viewer.scopes is not None:
-        raise Forbidden("Consent is given on this server's own pages.", code="oauth_token")
+    admit(viewer, Door.WEB)  # consent is given on this server's own pages, never by an app
     check_authorization(app, redirect_uri, " ".join(sorted(scopes)))  # not only the door's word
     code_challenge = check_code_challenge(code_challenge, "S256")
     # Codes never exchanged would otherwise stay forever: the app's expired ones go now.

@@ -1,10 +1,10 @@
 """Bearer tokens and who is calling.
 
 A token is 256 random bits; only its SHA-256 is stored. Every door asks `Authenticator` for the
-Principal behind a token. Hot tokens are cached in memory for a few seconds (QUANZI_SESSION_
-CACHE_SECONDS); revoking a session publishes an event that drops it from every process's cache
-at once, and the short lifetime bounds what a lost event can cost. "Last used" is written at
-most once a minute per session, in batches, not once per request.
+Principal behind a token (and `doors.admit` whether that kind of token may come in). Hot tokens
+are cached in memory for a few seconds (QUANZI_SESSION_CACHE_SECONDS); a revoked session is
+dropped from every process's cache within a second or two (revocations.py). "Last used" is
+written at most once a minute per session, in batches, not once per request.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quanzi.db.engine import Database
 from quanzi.db.models import Account, AuthSession
 from quanzi.kit.periodic import Periodic
 from quanzi.kit.singleflight import SingleFlight
-from quanzi.realtime.events import SESSIONS_REVOKED, Event
+from quanzi.realtime.events import Revoked
 
 TOKEN_PREFIX = "qz_"  # noqa: S105 (a marker, not a secret)
 TOUCH_EVERY = 60.0  # seconds between "last used" writes for one session
@@ -77,6 +78,27 @@ def scope_granted(wanted: str, granted: frozenset[str]) -> bool:
     return wanted == "profile" and bool(granted & {"read", "read:accounts"})
 
 
+# The session of a Principal that the server makes for itself (demo data), bound to no token.
+NO_SESSION = 0
+
+
+async def ended_sessions(conn: AsyncConnection, session_ids: set[int]) -> set[int]:
+    """Which of these sessions have ended (revoked, or their account is no longer active):
+    for a write that must not be taken from a session that ended after it was authenticated
+    (the token cache, an open socket). One indexed read."""
+    wanted = session_ids - {NO_SESSION}
+    if not wanted:
+        return set()
+    live = await conn.execute(_LIVE_SESSIONS, {"ids": sorted(wanted)})
+    return wanted - {row[0] for row in live}
+
+
+_LIVE_SESSIONS = (
+    select(AuthSession.id)
+    .join(Account, Account.id == AuthSession.account_id)
+    .where(AuthSession.id.in_(bindparam("ids", expanding=True)), Account.status == "active")
+)
+
 # The live session of a token (by the digest of the token), built once: read by every request
 # whose token is not in the cache.
 _SESSION_BY_DIGEST = (
@@ -94,6 +116,7 @@ class Authenticator:
         self._loading: SingleFlight[bytes, Principal | None] = SingleFlight()
         self._touched: dict[int, float] = {}  # session id -> monotonic time of the last touch
         self._pending: set[int] = set()
+        self._forgotten = 0  # revocations applied so far (see _load)
         self._flusher = Periodic(
             "quanzi-session-touch", self.flush, 15, failed="could not record session use"
         )
@@ -107,7 +130,11 @@ class Authenticator:
         if cached is not None and cached[1] > now:
             principal = cached[0]
         else:
-            loaded = await self._loading.run(digest, lambda: self._load(digest))
+            while True:
+                forgotten = self._forgotten
+                loaded = await self._loading.run(digest, lambda: self._load(digest))
+                if self._forgotten == forgotten:
+                    break  # else sessions ended meanwhile: what was read may be from before
             if loaded is None:
                 self._cache.pop(digest, None)
                 return None
@@ -122,29 +149,24 @@ class Authenticator:
         return principal
 
     async def _load(self, digest: bytes) -> Principal | None:
-        async with self._db.read_session() as session:
-            conn = await session.connection()
-            row = (await conn.execute(_SESSION_BY_DIGEST, {"digest": digest})).first()
+        while True:
+            forgotten = self._forgotten
+            async with self._db.read_session() as session:
+                conn = await session.connection()
+                row = (await conn.execute(_SESSION_BY_DIGEST, {"digest": digest})).first()
+            if self._forgotten == forgotten:
+                break  # else sessions ended while this read ran: it may be from before
         if row is None:
             return None
         scopes = frozenset(row.scopes.split()) if row.scopes is not None else None
         return Principal(row.account_id, row.id, row.role, scopes)
 
-    def handle(self, event: Event) -> None:
-        """Bus handler: forget revoked sessions at once, in every process."""
-        if event.type != SESSIONS_REVOKED:
-            return
-        account_id = int(event.payload["account_id"])
-        only = event.payload.get("session_ids")
-        wanted = None if only is None else {int(s) for s in only}
+    def forget(self, revoked: Revoked) -> None:
+        """Forget the tokens of sessions that ended (a listener of `Revocations`)."""
+        self._forgotten += 1
         for digest, (principal, _) in list(self._cache.items()):
-            if principal.account_id == account_id and (
-                wanted is None or principal.session_id in wanted
-            ):
+            if revoked.covers(principal.account_id, principal.session_id):
                 del self._cache[digest]
-
-    def forget_all(self) -> None:
-        self._cache.clear()
 
     # "Last used" bookkeeping
 

@@ -28,12 +28,12 @@ from sqlalchemy import Table, bindparam, case, insert, or_, select, update
 from quanzi.db.keyed import KeyedSelect
 from quanzi.db.models import Block, Contact, Conversation, Media, Member, Message
 from quanzi.domain.accounts.queries import load_account_row
-from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.accounts.sessions import Principal, ended_sessions
 from quanzi.domain.chat.actions import cannot_message
 from quanzi.domain.chat.views import MESSAGE_NEW, MessageRead, MessageRow
 from quanzi.domain.notifications.actions import NewNotification, do_notify_many
 from quanzi.domain.tx import Tx
-from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, QuanziError
+from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, QuanziError, Unauthorized
 from quanzi.kit.ids import new_id
 from quanzi.kit.text import clean_text
 from quanzi.obs.logging import get_logger
@@ -227,6 +227,16 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     """Check and store a batch of sends in `tx`: a fixed number of statements per batch,
     whatever the number of messages and conversations in it."""
     conn = await tx.connection()
+    # A send from a session that ended since it was authenticated (its socket not closed yet,
+    # or its token still in a process's cache) is refused: nothing is taken from it.
+    ended = await ended_sessions(conn, {s.viewer.session_id for s in batch})
+    if ended:
+        for send in batch:
+            if send.viewer.session_id in ended:
+                send.result = Unauthorized("The session has ended.", code="invalid_token")
+        batch = [s for s in batch if s.viewer.session_id not in ended]
+        if not batch:
+            return
     ids = sorted({s.conversation_id for s in batch})
     convs = {row.id: row for row in (await conn.execute(_CONVERSATIONS_Q, {"ids": ids})).all()}
     pairs = sorted(
