@@ -570,10 +570,6 @@ NO_ID: list[tuple[str, str, str, str]] = [
 # Cells that fail on today's code because of a fault that issue 13 names (and that another
 # change fixes). Each is marked xfail(strict=True): once the fault is fixed the cell passes,
 # the mark fails the run, and the line here must go.
-ITEM_1 = (
-    "issue 13 item 1: a token given to an app through OAuth must be refused by every door "
-    "but the Mastodon one (here: as the session cookie)"
-)
 ITEM_8 = (
     'issue 13 item 8: a comment under a post one may not see answers "No such post.", a '
     'missing comment "No such comment."'
@@ -609,21 +605,6 @@ KNOWN: dict[tuple[str, str, str, str, str], str] = {
     },
 }
 # Whole columns: an OAuth token as the session cookie of the native API and the web pages.
-KNOWN_COLUMNS = {("native", "oauth-cookie"): ITEM_1, ("web", "oauth:read"): ITEM_1}
+KNOWN_COLUMNS: dict[tuple[str, str], str] = {}
 # The native stream takes OAuth tokens (as a bearer and as the cookie).
-KNOWN_STREAM = {
-    **{
-        f"oauth:{scope}": ITEM_1.replace("here: as the session cookie", "here: the native stream")
-        for scope in (
-            "read",
-            "write",
-            "follow",
-            "push",
-            "profile",
-            "read:statuses",
-            "write:statuses",
-            "read:notifications",
-        )
-    },
-    "oauth-cookie": ITEM_1.replace("as the session cookie", "the native stream, as the cookie"),
-}
+KNOWN_STREAM: dict[str, str] = {}

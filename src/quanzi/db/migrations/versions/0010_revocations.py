@@ -5,8 +5,8 @@ written in the transaction that ends the sessions; every serving process reads t
 every second (domain/accounts/revocations.py), so it reaches processes the event bus does not
 connect (a command run beside the server on the embedded default). Rows are kept for minutes.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 01:00:00.000000
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
