@@ -26,7 +26,7 @@ from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
 from quanzi.kit.text import clean_line
-from quanzi.kit.words import query_words
+from quanzi.kit.words import query_terms
 
 ACCOUNTS = cast(Table, Account.__table__)
 
@@ -266,12 +266,13 @@ async def list_blocks(tx: Tx, viewer: Principal) -> list[Account]:
 
 async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: int) -> list[Account]:
     """People found by handle (exact, then prefix) or by the words and characters of their
-    display name, if they let search find them; never someone who blocked the viewer."""
+    display name (any part of a Chinese name, an English word by its stem or, the last one, by
+    its beginning), if they let search find them; never someone who blocked the viewer."""
     key = clean_line(text).lower()
-    words = query_words(text)
+    terms = query_terms(text, names=True)
     if not key:
         return []
-    matched = match(tx.dialect, ACCOUNTS, words) if words else None
+    matched = match(tx.dialect, ACCOUNTS, terms) if terms else None
     handle_prefix = and_(Account.handle_key >= key, Account.handle_key < key + "\U0010ffff")
     rank = case(
         (Account.handle_key == key, -1e9),
