@@ -89,9 +89,13 @@ def match(dialect: str, target: Table, terms: list[Term], floor: int | None = No
         return query.subquery("matched")
     vector: Any = literal_column(f"{target.name}.search_vector")
     tsquery = func.to_tsquery("simple", _tsquery(terms))
-    query = select(target.c.id.label("id"), (-func.ts_rank(vector, tsquery)).label("rank")).where(
-        vector.op("@@")(tsquery)
-    )
+    rank = func.ts_rank(vector, tsquery)
+    if any(term.prefix is not None for term in terms):
+        # Rows that hold every word whole first, then by rank (FTS5 does much the same: a whole
+        # word matches both sides of an OR). Normalisation 32 keeps ts_rank below 1, in order.
+        whole = func.to_tsquery("simple", _tsquery([Term(term.token) for term in terms]))
+        rank = func.ts_rank(vector, tsquery, 32) + func.sign(func.ts_rank(vector, whole))
+    query = select(target.c.id.label("id"), (-rank).label("rank")).where(vector.op("@@")(tsquery))
     if floor is not None:
         query = query.where(target.c.id >= floor)
     return query.subquery("matched")

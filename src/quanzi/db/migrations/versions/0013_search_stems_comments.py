@@ -35,10 +35,14 @@ _LATIN = re.compile("[A-Za-z]")
 
 
 def upgrade() -> None:
+    from quanzi.kit.words import name_tokens, search_tokens
+
     op.add_column(
         "comments",
         sa.Column("search_tokens", sa.Text(), nullable=False, server_default=""),
     )
+    # the comments' words first, then their index is built from them at once
+    _reindex("comments", "text", "deleted_at IS NULL", lambda text: search_tokens(text))
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE comments_fts USING fts5(search_tokens, content='comments', "
@@ -59,17 +63,15 @@ def upgrade() -> None:
             "VALUES ('delete', old.id, old.search_tokens); "
             "INSERT INTO comments_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END"
         )
+        op.execute("INSERT INTO comments_fts(comments_fts) VALUES ('rebuild')")
     else:
         op.execute(
             "ALTER TABLE comments ADD COLUMN search_vector tsvector "
             "GENERATED ALWAYS AS (to_tsvector('simple', search_tokens)) STORED"
         )
         op.execute("CREATE INDEX ix_comments_search ON comments USING GIN (search_vector)")
-
-    from quanzi.kit.words import name_tokens, search_tokens
-
+    # their indexes follow each changed row (triggers, generated columns)
     _reindex("posts", "text", "text <> ''", lambda text: search_tokens(text), _has_latin)
-    _reindex("comments", "text", "deleted_at IS NULL", lambda text: search_tokens(text))
     _reindex(
         "accounts",
         "handle, display_name",
