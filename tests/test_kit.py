@@ -164,7 +164,7 @@ def test_query_terms_look_up_stems_and_the_last_word_as_a_prefix() -> None:
     assert query_terms("jumping") == [Term("jump", "jumping")]
     assert query_terms("jump jumped") == [Term("jump", "jumped")]  # one term per stem
     assert query_terms("foxes 朋友") == [Term("fox"), Term("朋友")]  # Chinese: whole words
-    assert query_terms("fox j") == [Term("fox"), Term("j")]  # one letter: not yet a prefix
-    assert query_terms("韩梅梅 li", names=True) == [Term("韩梅"), Term("梅梅"), Term("li", "li")]
+    assert query_terms("fox jo") == [Term("fox"), Term("jo")]  # two letters: not yet a prefix
+    assert query_terms("韩梅梅 lil", names=True) == [Term("韩梅"), Term("梅梅"), Term("lil", "lil")]
     assert query_terms("韩", names=True) == [Term("韩")]
     assert query_terms(" ,. ") == []
