@@ -195,16 +195,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def count_matches(world: worlds.World) -> dict[str, int]:
-    """How many posts each query matches (all of its words), straight from the index."""
-    from quanzi.kit.words import query_words
+    """How many posts each query matches (all of its terms), straight from the index."""
+    from quanzi.db.search import fts5_query
+    from quanzi.kit.words import query_terms
 
     counts = {}
     conn = sqlite3.connect(world.path)  # reads only; closing it leaves no -wal file beside
     with contextlib.closing(conn):
         for q in (q for qs in QUERIES.values() for q in qs):
-            fts = " ".join('"' + w.replace('"', '""') + '"' for w in query_words(q))
             counts[q] = conn.execute(
-                "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", (fts,)
+                "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?",
+                (fts5_query(query_terms(q)),),
             ).fetchone()[0]
     log("search: matches " + ", ".join(f"{q} {n:,}" for q, n in counts.items()))
     return counts

@@ -240,7 +240,7 @@ ACCOUNT_DEFAULTS: dict[str, Any] = {
 POST_COLUMNS = (
     "id author_id text search_tokens visibility root_id parent_id community_id "
     "removed_from_community media_ids repost_count comment_count like_count view_count "
-    "created_at edited_at deleted_at"
+    "created_at edited_at deleted_at language"
 )
 
 
@@ -441,6 +441,7 @@ class Generator:
                     "search_tokens": tokens[k],
                     "followers_count": len(followers[k]),
                     "following_count": len(following[k]),
+                    "post_count": 0,  # set once the posts are written
                     "created_at": made,
                     "updated_at": made,
                 }
@@ -697,6 +698,7 @@ class Generator:
                         self.ts(ms),
                         None,
                         self.ts(deleted) if deleted is not None else None,
+                        None,  # language: as posted without one
                     )
                 )
             db.insert("posts", POST_COLUMNS, post_rows)
@@ -721,6 +723,10 @@ class Generator:
                 for ms, key, account, weight in events
             ),
             ignore=True,
+        )
+        db.conn.execute(
+            "UPDATE accounts SET post_count = (SELECT count(*) FROM posts "
+            "WHERE posts.author_id = accounts.id AND posts.deleted_at IS NULL)"
         )
         db.commit()
         log(
@@ -910,11 +916,11 @@ class Generator:
             token, digest = new_token()
             self.tokens[ids[k]] = token
             made_at = self.ts(ms)
-            rows.append((sid, ids[k], digest, "bench", "api", made_at, made_at))
+            rows.append((sid, ids[k], digest, "bench", "api", made_at, made_at, None, None))
         self.db.begin()
         self.db.insert(
             "auth_sessions",
-            "id account_id token_hash device_name kind created_at last_used_at",
+            "id account_id token_hash device_name kind created_at last_used_at app_id scopes",
             rows,
         )
         self.db.commit()

@@ -13,7 +13,7 @@ import jieba
 from quanzi.kit.ids import MAX_ID, IdGenerator, id_at, new_id, time_of
 from quanzi.kit.pagination import Page, Window
 from quanzi.kit.text import clean_line, clean_text, is_valid_handle
-from quanzi.kit.words import query_words, words
+from quanzi.kit.words import Term, name_tokens, query_terms, query_words, search_tokens, words
 
 
 def test_ids_increase_and_fit_a_signed_bigint() -> None:
@@ -148,3 +148,23 @@ def test_words_of_english_and_chinese() -> None:
     assert words("Hello, World! c++ 3.14%") == ["hello", "world", "c++", "3.14%"]
     assert "朋友" in words("朋友圈") and "朋友圈" in words("朋友圈")
     assert query_words("the THE the cat") == ["the", "cat"]
+
+
+def test_english_words_are_stored_with_their_stems() -> None:
+    # each word as written (a prefix finds it) and its stem where that differs (fox finds it)
+    assert search_tokens("Foxes jumping, 朋友圈 c++") == "foxes fox jumping jump 朋友 朋友圈 c++"
+
+
+def test_names_keep_each_chinese_character_and_each_pair() -> None:
+    assert name_tokens("hanmeimei", "韩梅梅") == "hanmeimei 韩梅梅 韩 梅 梅 韩梅 梅梅"
+
+
+def test_query_terms_look_up_stems_and_the_last_word_as_a_prefix() -> None:
+    assert query_terms("The foxes JUM") == [Term("the"), Term("fox"), Term("jum", "jum")]
+    assert query_terms("jumping") == [Term("jump", "jumping")]
+    assert query_terms("jump jumped") == [Term("jump", "jumped")]  # one term per stem
+    assert query_terms("foxes 朋友") == [Term("fox"), Term("朋友")]  # Chinese: whole words
+    assert query_terms("fox jo") == [Term("fox"), Term("jo")]  # two letters: not yet a prefix
+    assert query_terms("韩梅梅 lil", names=True) == [Term("韩梅"), Term("梅梅"), Term("lil", "lil")]
+    assert query_terms("韩", names=True) == [Term("韩")]
+    assert query_terms(" ,. ") == []

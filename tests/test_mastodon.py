@@ -494,6 +494,22 @@ def test_account_search_and_search_v2_in_chinese_and_english(cast: Cast) -> None
     ]
 
 
+def test_search_v2_finds_replies_by_stems_and_the_word_being_typed(cast: Cast) -> None:
+    """A comment is a reply, so search finds it among the statuses, as it finds posts."""
+    w = words()
+    api = cast.carol.api
+    post = cast.alice.api.status_post(f"一个问题 a question {w}")
+    reply = cast.bob.api.status_post(f"jumping foxes {w}", in_reply_to_id=post.id)
+    found = api.search_v2(f"{w} fox", result_type="statuses").statuses
+    assert ids(found) == [str(reply.id)]
+    assert str(found[0].in_reply_to_id) == str(post.id)
+    assert ids(api.search_v2(f"{w} jum", result_type="statuses").statuses) == [str(reply.id)]
+    both = api.search_v2(w, result_type="statuses").statuses
+    assert sorted(ids(both)) == sorted([str(post.id), str(reply.id)])
+    second = api.search_v2(w, result_type="statuses", limit=1, offset=1).statuses
+    assert ids(second) == ids(both)[1:]
+
+
 # Instance and the things quanzi does not have
 
 

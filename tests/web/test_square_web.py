@@ -492,6 +492,22 @@ async def test_search_finds_posts_people_and_topics_in_chinese_and_english(
     assert 'id="search-q"' in await alice.web.page("/search")
 
 
+async def test_search_finds_comments_by_english_stems_and_links_to_their_post(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    alice = await person(browser_for, people, "alice")
+    bob = await person(browser_for, people, "bob")
+    post_id = await alice.post("今天去公园")
+    r = await bob.web.post(f"/posts/{post_id}/comments", {"text": "Lovely foxes jumping"})
+    assert r.status_code == 303
+    for q in ("fox", "jump", "lov"):
+        html = await alice.web.page(f"/search?q={q}")
+        found = re.search(r'id="search-comments">.*?</ol>', html, re.S)
+        assert found and "Lovely foxes jumping" in found.group(0), q
+        assert f'href="/posts/{post_id}#c' in found.group(0)
+        assert post_ids(html) == []  # the post itself holds none of the words
+
+
 # Who sees what
 
 

@@ -17,7 +17,9 @@ def managed(name: str | None, type_: str, *_args: object) -> bool:
     name = name or ""
     if type_ == "table":
         return "_fts" not in name
-    return not name.startswith(("search_vector", "ix_posts_search", "ix_accounts_search"))
+    return not name.startswith(
+        ("search_vector", "ix_posts_search", "ix_accounts_search", "ix_comments_search")
+    )
 
 
 def alembic_config(url: str = "") -> Config:

@@ -24,7 +24,7 @@ from quanzi.domain.contacts.queries import search_accounts
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.square import actions, comments, communities, queries, topics
 from quanzi.domain.square.actions import MAX_MEDIA
-from quanzi.domain.square.search import search_posts
+from quanzi.domain.square.search import search_comments, search_posts
 from quanzi.domain.square.views import (
     CommentRead,
     CommunityRead,
@@ -653,11 +653,16 @@ async def remove_from_community(community_id: Id, post_id: Id, page: MemberPage)
 async def search(page: MemberPage, q: str = "") -> Response:
     q = q.strip()[:200]
     posts: list[PostRead] = []
+    found_comments: list[CommentRead] = []
     handles: dict[str, int] = {}
     async with page.services.read() as tx:
         if q:
             found = await search_posts(tx, page.principal, q, limit=SEARCH_LIMIT)
             posts, handles = await _shown(tx, page.principal, found)
+            commented = await search_comments(tx, page.principal, q, limit=SEARCH_LIMIT)
+            found_comments = await comments.render_comments(
+                tx, page.principal, [c for c, _ in commented]
+            )
             people = await search_accounts(tx, page.principal, q, SEARCH_LIMIT)
             found_topics = await topics.search_topics(tx, q, SEARCH_LIMIT)
         else:
@@ -668,6 +673,7 @@ async def search(page: MemberPage, q: str = "") -> Response:
         tab="discover",
         q=q,
         posts=posts,
+        comments=found_comments,
         handles=handles,
         people=people,
         topics=found_topics,

@@ -15,6 +15,7 @@ from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.square import comments as square_comments
 from quanzi.domain.square import queries, views
 from quanzi.domain.square.actions import NewPost
+from quanzi.domain.square.search import Hit
 from quanzi.domain.square.views import CommentRead, PostFields, PostRead
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
@@ -106,6 +107,23 @@ async def statuses_by_id(
     many are named. Those the viewer may not see (deleted, hidden) are not there."""
     posts = await queries.visible_among(tx, viewer, sorted(set(post_ids)))
     commented = await square_comments.comments_among(tx, viewer, list(dict.fromkeys(comment_ids)))
+    return await _statuses_of(tx, viewer, posts, commented)
+
+
+async def found_statuses(tx: Tx, viewer: Principal | None, found: Sequence[Hit]) -> list[Entity]:
+    """Posts and comments that search found (the viewer may see them), as statuses, in order."""
+    posts = [hit.post for hit in found if hit.comment is None]
+    commented = [(hit.comment, hit.post) for hit in found if hit.comment is not None]
+    made = await _statuses_of(tx, viewer, posts, commented)
+    return [made[hit.id] for hit in found if hit.id in made]
+
+
+async def _statuses_of(
+    tx: Tx,
+    viewer: Principal | None,
+    posts: Sequence[PostFields],
+    commented: Sequence[tuple[Comment, PostFields]],
+) -> dict[int, Entity]:
     parents = {p.id: p for _, p in commented}
     shown = await queries.render_posts(tx, viewer, list(parents.values()))
     comments = [c for c, _ in commented]

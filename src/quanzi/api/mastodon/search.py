@@ -1,4 +1,5 @@
-"""Search (v2: accounts, statuses, hashtags; Chinese and English), tags, trending tags."""
+"""Search (v2: accounts, statuses, hashtags; Chinese and English), tags, trending tags.
+Statuses are posts and comments (a comment is a reply), by rank."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from quanzi.api.mastodon.entities import Urls, tag
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.contacts.queries import search_accounts
 from quanzi.domain.square import topics
-from quanzi.domain.square.search import search_posts
+from quanzi.domain.square.search import search_posts_and_comments
 from quanzi.errors import Invalid, NotFound
 
 router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
@@ -36,8 +37,8 @@ async def search(request: Request, viewer: ReadSearch, services: ServicesDep) ->
             accounts = await render.accounts(tx, [AccountRow.of(a) for a in found])
         statuses = []
         if kind in (None, "", "statuses"):
-            posts = await search_posts(tx, viewer, q, limit=limit, offset=offset)
-            statuses = await render.statuses(tx, viewer, posts)
+            hits = await search_posts_and_comments(tx, viewer, q, limit=limit, offset=offset)
+            statuses = await render.found_statuses(tx, viewer, hits)
         hashtags = []
         if kind in (None, "", "hashtags") and offset == 0:
             hashtags = [

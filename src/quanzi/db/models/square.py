@@ -139,6 +139,8 @@ class Comment(Base):
     reply_to_id: Mapped[int | None] = mapped_column(BigId)
     reply_to_account_id: Mapped[int | None] = mapped_column(BigId)
     text: Mapped[str] = mapped_column(Text)
+    # What full-text search indexes, as for posts (kit/words.search_tokens).
+    search_tokens: Mapped[str] = mapped_column(Text, default="")
     like_count: Mapped[int] = mapped_column(Integer, default=0)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, case, func, or_, select
 
@@ -17,7 +17,7 @@ from quanzi.db.models import (
     LabelMember,
 )
 from quanzi.db.paginate import window_query
-from quanzi.db.search import match
+from quanzi.db.search import match, parts
 from quanzi.domain.accounts.queries import access_account, lookup_account
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
@@ -26,7 +26,7 @@ from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
 from quanzi.kit.text import clean_line
-from quanzi.kit.words import query_words
+from quanzi.kit.words import query_terms
 
 ACCOUNTS = cast(Table, Account.__table__)
 
@@ -266,25 +266,23 @@ async def list_blocks(tx: Tx, viewer: Principal) -> list[Account]:
 
 async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: int) -> list[Account]:
     """People found by handle (exact, then prefix) or by the words and characters of their
-    display name, if they let search find them; never someone who blocked the viewer."""
+    display name (any part of a Chinese name, an English word by its stem or, the last one, by
+    its beginning), if they let search find them; never someone who blocked the viewer."""
     key = clean_line(text).lower()
-    words = query_words(text)
+    terms = query_terms(text, names=True)
     if not key:
         return []
-    matched = match(tx.dialect, ACCOUNTS, words) if words else None
     handle_prefix = and_(Account.handle_key >= key, Account.handle_key < key + "\U0010ffff")
-    rank = case(
-        (Account.handle_key == key, -1e9),
-        (handle_prefix, -1e8),
-        else_=matched.c.rank if matched is not None else 0,
-    )
     query = select(Account)
-    if matched is not None:
-        query = query.outerjoin(matched, matched.c.id == Account.id).where(
-            or_(handle_prefix, matched.c.id.is_not(None))
-        )
-    else:
-        query = query.where(handle_prefix)
+    found: list[Any] = [handle_prefix]
+    rank: list[Any] = [(Account.handle_key == key, -2e9), (handle_prefix, -1e9)]
+    # every word whole first, then the word being typed as the beginning of a longer one
+    for begun in parts(terms):
+        matched = match(tx.dialect, ACCOUNTS, terms, begun=begun).alias()
+        query = query.outerjoin(matched, matched.c.id == Account.id)
+        found.append(matched.c.id.is_not(None))
+        rank.append((matched.c.id.is_not(None), matched.c.rank + (0 if begun else -1e6)))
+    query = query.where(or_(*found))
     query = query.where(Account.status == "active", Account.find_in_search.is_(True))
     if viewer is not None:
         query = query.where(
@@ -292,7 +290,7 @@ async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: in
             .where(Block.blocker_id == Account.id, Block.blocked_id == viewer.account_id)
             .exists()
         )
-    query = query.order_by(rank, Account.number).limit(limit)
+    query = query.order_by(case(*rank, else_=0), Account.number).limit(limit)
     return list((await tx.session.execute(query)).scalars())
 
 

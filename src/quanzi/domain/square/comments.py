@@ -23,6 +23,7 @@ from quanzi.domain.tx import Tx
 from quanzi.errors import Forbidden, NotFound
 from quanzi.kit.ids import new_id
 from quanzi.kit.pagination import Page, Window
+from quanzi.kit.words import search_tokens
 
 COMMENT_MAX = 1000
 PREVIEW_REPLIES = 3
@@ -98,6 +99,7 @@ async def do_comment(
         reply_to_id=answered.id if answered else None,
         reply_to_account_id=answered.author_id if answered else None,
         text=text,
+        search_tokens=search_tokens(text),
         like_count=0,
         reply_count=0,
         created_at=tx.now,
@@ -143,7 +145,7 @@ async def do_delete_comment(tx: Tx, viewer: Principal, comment_id: int) -> None:
 
 
 async def erase_comment(tx: Tx, comment: Comment) -> None:
-    comment.text = ""
+    comment.text = comment.search_tokens = ""
     comment.deleted_at = tx.now
     await tx.session.execute(
         update(Post).where(Post.id == comment.post_id).values(comment_count=Post.comment_count - 1)
@@ -290,6 +292,13 @@ async def list_replies(
 
 async def render_comment(tx: Tx, viewer: Principal | None, comment: Comment) -> CommentRead:
     return (await _render(tx, viewer, [comment]))[0]
+
+
+async def render_comments(
+    tx: Tx, viewer: Principal | None, found: list[Comment]
+) -> list[CommentRead]:
+    """Comments as a list shows them, without their replies."""
+    return await _render(tx, viewer, found)
 
 
 async def do_erase_comments_and_likes(tx: Tx, account_id: int) -> None:

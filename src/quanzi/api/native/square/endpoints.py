@@ -38,7 +38,7 @@ from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.contacts.queries import search_accounts
 from quanzi.domain.idempotency import create_once
 from quanzi.domain.square import actions, comments, communities, queries, topics
-from quanzi.domain.square.search import search_posts
+from quanzi.domain.square.search import search_comments, search_posts
 from quanzi.domain.square.views import (
     CommentRead,
     CommunityRead,
@@ -409,12 +409,12 @@ async def remove_community_post(
 # Search
 
 
-@router.get("/search", summary="Search posts, people and topics (Chinese and English)")
+@router.get("/search", summary="Search posts, comments, people and topics (Chinese and English)")
 async def search(
     viewer: MaybeViewer,
     services: ServicesDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
-    type: Annotated[Literal["all", "posts", "accounts", "topics"], Query()] = "all",
+    type: Annotated[Literal["all", "posts", "comments", "accounts", "topics"], Query()] = "all",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     offset: Annotated[int, Query(ge=0, le=500)] = 0,
 ) -> SearchResults:
@@ -427,6 +427,15 @@ async def search(
             if type in ("all", "posts")
             else []
         )
+        found_comments = (
+            await comments.render_comments(
+                tx,
+                viewer,
+                [c for c, _ in await search_comments(tx, viewer, q, limit=limit, offset=offset)],
+            )
+            if type in ("all", "comments")
+            else []
+        )
         people = (
             [AccountPublic.of(a, base) for a in await search_accounts(tx, viewer, q, limit)]
             if type in ("all", "accounts") and offset == 0
@@ -437,4 +446,4 @@ async def search(
             if type in ("all", "topics") and offset == 0
             else []
         )
-    return SearchResults(posts=posts, accounts=people, topics=found_topics)
+    return SearchResults(posts=posts, comments=found_comments, accounts=people, topics=found_topics)

@@ -87,5 +87,6 @@ class CommunityMemberList(BaseModel):
 
 class SearchResults(BaseModel):
     posts: list[PostRead]
+    comments: list[CommentRead]  # each names its post (post_id)
     accounts: list[AccountPublic]
     topics: list[TopicRead]
