@@ -88,7 +88,6 @@ async def test_members_who_left_before_the_migration_keep_the_group_as_it_was_th
     assert (await bob.conversation(conv)).json()["name"] == "迁移时"
 
 
-
 async def test_upgrading_makes_the_search_words_of_existing_rows_again(
     database_url: str, tmp_path: Path, backend: str
 ) -> None:
