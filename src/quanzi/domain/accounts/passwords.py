@@ -1,31 +1,63 @@
-"""Password hashing with argon2id, off the event loop.
+"""Password hashing with argon2id, off the event loop, a bounded number at a time.
 
 A login for an account that does not exist still verifies a password against a real hash of
 the same parameters, so the answer takes the same time as a wrong password for a real account.
+
+Each hash takes tens of milliseconds of CPU and tens of MiB of memory, so hashes run at most
+`slots` at a time (one per CPU by default); more only slow every one of them down. Checks of
+the current password by a logged-in session (`recheck=True`: changing the password, deleting
+the account) take at most `recheck_slots` of those slots, so someone guessing through a
+stolen session queues behind their own guesses while log-ins keep the other slots.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+T = TypeVar("T")
+
 
 class Passwords:
-    def __init__(self, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    def __init__(
+        self,
+        time_cost: int,
+        memory_kib: int,
+        parallelism: int,
+        *,
+        slots: int = 0,
+        recheck_slots: int = 1,
+    ) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        slots = slots or os.cpu_count() or 1
+        self._slots = asyncio.Semaphore(slots)
+        # Log-ins keep at least one slot of their own (when there are two or more).
+        self._recheck_slots = asyncio.Semaphore(max(1, min(recheck_slots, slots - 1)))
 
-    async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+    async def hash(self, password: str, *, recheck: bool = False) -> str:
+        return await self._run(self._hasher.hash, password, recheck=recheck)
 
-    async def verify(self, password_hash: str | None, password: str) -> bool:
+    async def verify(
+        self, password_hash: str | None, password: str, *, recheck: bool = False
+    ) -> bool:
         """True if `password` matches; with no hash, spend the same time and answer False."""
-        return await asyncio.to_thread(self._verify, password_hash, password)
+        return await self._run(self._verify, password_hash, password, recheck=recheck)
+
+    async def _run(self, work: Callable[..., T], *args: object, recheck: bool) -> T:
+        if recheck:
+            async with self._recheck_slots, self._slots:
+                return await asyncio.to_thread(work, *args)
+        async with self._slots:
+            return await asyncio.to_thread(work, *args)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:

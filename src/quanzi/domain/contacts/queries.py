@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import cast
 
-from sqlalchemy import Table, and_, case, func, or_, select
+from sqlalchemy import Table, and_, case, false, func, or_, select
 
 from quanzi.db.models import (
     Account,
@@ -25,7 +25,7 @@ from quanzi.domain.contacts.views import FriendRead, Relationship
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
-from quanzi.kit.text import clean_line
+from quanzi.kit.text import clean_line, handle_prefix_key
 from quanzi.kit.words import query_words
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -267,14 +267,18 @@ async def list_blocks(tx: Tx, viewer: Principal) -> list[Account]:
 async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: int) -> list[Account]:
     """People found by handle (exact, then prefix) or by the words and characters of their
     display name, if they let search find them; never someone who blocked the viewer."""
-    key = clean_line(text).lower()
+    key = handle_prefix_key(text)  # what the text says of a handle, read as lookups read it
     words = query_words(text)
-    if not key:
+    if key is None and not words:
         return []
     matched = match(tx.dialect, ACCOUNTS, words) if words else None
-    handle_prefix = and_(Account.handle_key >= key, Account.handle_key < key + "\U0010ffff")
+    exact, handle_prefix = (
+        (Account.handle_key == key, Account.handle_key.between(key, key + "\U0010ffff"))
+        if key is not None
+        else (false(), false())
+    )
     rank = case(
-        (Account.handle_key == key, -1e9),
+        (exact, -1e9),
         (handle_prefix, -1e8),
         else_=matched.c.rank if matched is not None else 0,
     )
