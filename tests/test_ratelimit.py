@@ -3,6 +3,7 @@ embedded and in Redis when configured (so limits hold across processes)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 
 from quanzi.app import create_app
 from quanzi.config import Settings
+from quanzi.domain.accounts.passwords import Passwords
 from tests.helpers import PASSWORD
 from tests.test_mastodon_oauth import register_app
 from tests.web_helpers import WebUser
@@ -171,3 +173,15 @@ async def test_a_name_that_is_no_account_locks_as_an_account_does(app: FastAPI) 
             answers[who] = [(await login(c, n, "bad")).status_code for n in tries]
     assert answers["real"] == answers["ghost"] == [401, 401, 429]
     assert answers["real-handle"] == answers["ghost-handle"] == [401, 401, 429]
+
+
+async def test_guesses_sent_at_once_cannot_pass_the_limit_together(app: FastAPI) -> None:
+    """Each guess is checked against the limit and counted while it holds a hashing slot, so
+    twelve guesses in flight at once get the allowance of three, not twelve hashes."""
+    services = app.state.services
+    services.settings.rate_login_account = "3/minute"
+    services.passwords = Passwords(1, 1024, 1, slots=1)
+    async with client_from(app, "10.0.9.1") as c:
+        await signup(c, "popular")
+        answers = await asyncio.gather(*(login(c, "popular", f"guess {i}") for i in range(12)))
+    assert sorted(r.status_code for r in answers) == [401] * 3 + [429] * 9

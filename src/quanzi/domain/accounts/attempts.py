@@ -14,6 +14,10 @@ address), so that an account locked under one spelling is locked under all:
   that guesses sent at once cannot pass together) and the failed ones per account, from all
   its sessions (`QUANZI_RATE_REAUTH_ACCOUNT`). They hash in the re-check share of the
   hasher (`Passwords`), so guesses wait for one another and do not hold up log-ins.
+
+A limit on failures is checked again and counted while a hashing slot is held
+(`Passwords.slot`), so guesses sent at once cannot all pass the check before any of them is
+counted: past the limit, a process lets through at most one per slot it has.
 """
 
 from __future__ import annotations
@@ -35,13 +39,16 @@ async def verify_login(
     account costs a hash too, and answers False. RateLimited once the account (or, for no
     account, the name) has failed too often."""
     rate = services.settings.rate_login_account
+    limiter, passwords = services.limiter, services.passwords
     key = f"account:{account.id}" if account is not None else f"{name.kind}:{name.key}"
-    await services.limiter.check(rate, "login-account", key)
     password_hash = account.password_hash if account is not None else None
-    if await services.passwords.verify(password_hash, password):
-        return True
-    await services.limiter.hit(rate, "login-account", key)
-    return False
+    await limiter.check(rate, "login-account", key)  # a locked account waits for no slot
+    async with passwords.slot():  # checked again and counted in the slot: see Passwords.slot
+        await limiter.check(rate, "login-account", key)
+        if await passwords.verify_in_slot(password_hash, password):
+            return True
+        await limiter.hit(rate, "login-account", key)
+        return False
 
 
 async def verify_current_password(
@@ -49,11 +56,13 @@ async def verify_current_password(
 ) -> bool:
     """Is `password` the viewer's current password? RateLimited once the session has checked,
     or the account failed, too often."""
-    settings, limiter = services.settings, services.limiter
+    settings, limiter, passwords = services.settings, services.limiter, services.passwords
     await limiter.hit(settings.rate_reauth_session, "reauth-session", str(viewer.session_id))
     account = str(viewer.account_id)
     await limiter.check(settings.rate_reauth_account, "reauth-account", account)
-    if await services.passwords.verify(password_hash, password, recheck=True):
-        return True
-    await limiter.hit(settings.rate_reauth_account, "reauth-account", account)
-    return False
+    async with passwords.slot(recheck=True):
+        await limiter.check(settings.rate_reauth_account, "reauth-account", account)
+        if await passwords.verify_in_slot(password_hash, password):
+            return True
+        await limiter.hit(settings.rate_reauth_account, "reauth-account", account)
+        return False

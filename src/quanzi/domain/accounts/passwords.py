@@ -15,13 +15,11 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
-T = TypeVar("T")
 
 
 class Passwords:
@@ -43,21 +41,32 @@ class Passwords:
         # Log-ins keep at least one slot of their own (when there are two or more).
         self._recheck_slots = asyncio.Semaphore(max(1, min(recheck_slots, slots - 1)))
 
+    @asynccontextmanager
+    async def slot(self, *, recheck: bool = False) -> AsyncIterator[None]:
+        """Hold a hashing slot (for a re-check, one of the re-checks' share). A rate limit that
+        is checked and counted while the slot is held sees every attempt before it: attempts
+        sent at once cannot all pass the check before any of them is counted."""
+        if recheck:
+            async with self._recheck_slots, self._slots:
+                yield
+        else:
+            async with self._slots:
+                yield
+
     async def hash(self, password: str, *, recheck: bool = False) -> str:
-        return await self._run(self._hasher.hash, password, recheck=recheck)
+        async with self.slot(recheck=recheck):
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(
         self, password_hash: str | None, password: str, *, recheck: bool = False
     ) -> bool:
         """True if `password` matches; with no hash, spend the same time and answer False."""
-        return await self._run(self._verify, password_hash, password, recheck=recheck)
+        async with self.slot(recheck=recheck):
+            return await self.verify_in_slot(password_hash, password)
 
-    async def _run(self, work: Callable[..., T], *args: object, recheck: bool) -> T:
-        if recheck:
-            async with self._recheck_slots, self._slots:
-                return await asyncio.to_thread(work, *args)
-        async with self._slots:
-            return await asyncio.to_thread(work, *args)
+    async def verify_in_slot(self, password_hash: str | None, password: str) -> bool:
+        """`verify`, for a caller that holds a slot."""
+        return await asyncio.to_thread(self._verify, password_hash, password)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:

@@ -25,7 +25,7 @@ from quanzi.domain.contacts.views import FriendRead, Relationship
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
-from quanzi.kit.text import clean_line, handle_prefix_key
+from quanzi.kit.text import handle_prefix_key
 from quanzi.kit.words import query_words
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -304,7 +304,7 @@ async def find_people(tx: Tx, viewer: Principal, text: str, limit: int) -> list[
     """What a "find people" box finds: the account with exactly that number, or that handle
     (an `@` in front is allowed), if they let themselves be found that way; then the matches of
     `search_accounts`. Each person once, the exact match first."""
-    key = clean_line(text).removeprefix("@").strip()
+    key = text.strip()
     if not key:
         return []
     exact: Account | None = None
@@ -313,11 +313,11 @@ async def find_people(tx: Tx, viewer: Principal, text: str, limit: int) -> list[
             if len(key) <= 15:
                 exact = await lookup_account(tx, viewer, number=int(key))
         else:
-            exact = await lookup_account(tx, viewer, handle=key)
+            exact = await lookup_account(tx, viewer, handle=key)  # read by handle_key
     except NotFound:
         exact = None
     found = [exact] if exact is not None else []
-    for account in await search_accounts(tx, viewer, key, limit):
+    for account in await search_accounts(tx, viewer, key.removeprefix("@"), limit):
         if exact is None or account.id != exact.id:
             found.append(account)
     return found[:limit]
