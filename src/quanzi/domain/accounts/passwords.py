@@ -36,7 +36,7 @@ class Passwords:
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
-        slots = slots or os.cpu_count() or 1
+        slots = slots or _usable_cpus()
         self._slots = asyncio.Semaphore(slots)
         # Log-ins keep at least one slot of their own (when there are two or more).
         self._recheck_slots = asyncio.Semaphore(max(1, min(recheck_slots, slots - 1)))
@@ -77,3 +77,11 @@ class Passwords:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a container may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
