@@ -25,7 +25,7 @@ from quanzi.domain.contacts.views import FriendRead, Relationship
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
-from quanzi.kit.text import handle_prefix_key
+from quanzi.kit.text import clean_line, handle_prefix_key
 from quanzi.kit.words import query_words
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -267,7 +267,9 @@ async def list_blocks(tx: Tx, viewer: Principal) -> list[Account]:
 async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: int) -> list[Account]:
     """People found by handle (exact, then prefix) or by the words and characters of their
     display name, if they let search find them; never someone who blocked the viewer."""
-    key = handle_prefix_key(text)  # what the text says of a handle, read as lookups read it
+    # The start of a handle, read as lookups read handles, once invisible characters (which a
+    # search drops from everything it compares) are gone.
+    key = handle_prefix_key(clean_line(text))
     words = query_words(text)
     if key is None and not words:
         return []
