@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from bench import api, chat, mastodon, search, timeline, world, ws
+from bench import api, chat, mastodon, passwords, search, timeline, world, ws
 from bench.common import emit, log, raise_fd_limit, time_limit
 
 
@@ -50,6 +50,10 @@ BENCHMARKS = {
         "home timeline and Moments feed p50/p99, a 100,000-follower post's visibility, trending",
     ),
     "search": Benchmark(search, "full-text search of posts, Chinese and English: p50/p99"),
+    "passwords": Benchmark(
+        passwords,
+        "log-in latency while a stolen session guesses the current password (real argon2)",
+    ),
     "mastodon": Benchmark(
         mastodon,
         "a Mastodon client's calls: statuses created/s, home, favourite, reblog, notifications",

@@ -248,12 +248,9 @@ def user_list(
 
 
 def _set_status(handle: str, status: str) -> None:
-    from sqlalchemy import select
-
-    from quanzi.db.models import Account
     from quanzi.domain.accounts.actions import do_set_status
+    from quanzi.domain.accounts.queries import account_by_handle
     from quanzi.errors import NotFound
-    from quanzi.kit.text import handle_key
 
     settings = load_settings()
 
@@ -262,11 +259,7 @@ def _set_status(handle: str, status: str) -> None:
 
         assert isinstance(services, Services)
         async with services.write() as tx:
-            account = (
-                await tx.session.execute(
-                    select(Account).where(Account.handle_key == handle_key(handle))
-                )
-            ).scalar_one_or_none()
+            account = await account_by_handle(tx, handle)
             if account is None:
                 raise NotFound(f"No account {handle!r}.")
             await do_set_status(tx, account, status)

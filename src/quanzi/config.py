@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=8, le=4_194_304)
     argon2_parallelism: int = Field(default=4, ge=1, le=64)
+    # Password hashes computed at once (0: one per CPU), and how many of them checks of the
+    # current password by a logged-in session may take (the rest stay free for log-ins).
+    password_hash_slots: int = Field(default=0, ge=0, le=256)
+    password_recheck_slots: int = Field(default=1, ge=1, le=256)
     session_cache_seconds: float = Field(default=10.0, ge=0, le=300)
     display_name_max: int = Field(default=40, ge=1, le=200)
     bio_max: int = Field(default=500, ge=0, le=10_000)
@@ -79,6 +83,10 @@ class Settings(BaseSettings):
     rate_register_ip: str = "10/hour"
     rate_login_ip: str = "30/minute"
     rate_login_account: str = "10/minute"
+    # Checks of the current password (changing it, deleting the account): every check per
+    # session, and the failed ones per account from all its sessions.
+    rate_reauth_session: str = "5/minute"
+    rate_reauth_account: str = "10/hour"
     rate_friend_request: str = "50/day"
     # Requests an account may make through the Mastodon-compatible API (as Mastodon: 300 per
     # 5 minutes), told to clients in X-RateLimit-* headers.
@@ -140,6 +148,8 @@ class Settings(BaseSettings):
         "rate_register_ip",
         "rate_login_ip",
         "rate_login_account",
+        "rate_reauth_session",
+        "rate_reauth_account",
         "rate_friend_request",
         "rate_mastodon_account",
     )

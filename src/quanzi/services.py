@@ -58,7 +58,11 @@ class Services:
         self.bus: Bus = make_bus(settings.redis_url, settings.redis_prefix)
         self.limiter = RateLimiter(settings.redis_url, settings.redis_prefix)
         self.passwords = Passwords(
-            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+            settings.argon2_time_cost,
+            settings.argon2_memory_kib,
+            settings.argon2_parallelism,
+            slots=settings.password_hash_slots,
+            recheck_slots=settings.password_recheck_slots,
         )
         self.auth = Authenticator(self.db, settings.session_cache_seconds)
         self.media_store = MediaStore(settings.media_path)

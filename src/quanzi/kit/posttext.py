@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from html import escape
 
-from quanzi.kit.text import clean_line
+from quanzi.kit.text import HANDLE_PATTERN, clean_line, handle_key
 
 TOPIC_MAX = 50
 # Weibo style: no space just inside the #s, and not glued to a word before (a#b#, &#39;).
@@ -20,7 +20,7 @@ WEIBO_TOPIC = re.compile(
     r"(?<![A-Za-z0-9_&])#([^#\s](?:[^#\n]{0,48}[^#\s])?)#"  # at most TOPIC_MAX characters
 )
 TAG = re.compile(r"(?<![A-Za-z0-9_#&])#(\w{1,50})(?![\w#])")
-MENTION = re.compile(r"(?<![A-Za-z0-9_@/.])@([A-Za-z][A-Za-z0-9_]{2,29})(?![A-Za-z0-9_])")
+MENTION = re.compile(rf"(?<![A-Za-z0-9_@/.])@({HANDLE_PATTERN})(?![A-Za-z0-9_])")
 LINK = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
 EXCERPT = 140
 
@@ -46,10 +46,12 @@ def topics(text: str) -> list[str]:
 
 
 def mentions(text: str) -> list[str]:
-    """Handles mentioned with @, lower-cased, without repeats."""
+    """The keys (`handle_key`) of the handles mentioned with @, without repeats."""
     seen: dict[str, None] = {}
     for m in MENTION.finditer(LINK.sub(" ", text)):
-        seen.setdefault(m.group(1).lower(), None)
+        key = handle_key(m.group(1))
+        if key is not None:
+            seen.setdefault(key, None)
     return list(seen)
 
 
@@ -86,7 +88,8 @@ def to_html(
     topic_href: Callable[[str], str],
 ) -> str:
     """A post's text as the HTML that Mastodon clients show: escaped, paragraphs and line
-    breaks kept, links, #topics# and @mentions (of accounts `mention_href` knows) linked."""
+    breaks kept, links, #topics# and @mentions (of accounts `mention_href` knows by handle
+    key) linked; other @handles stay text."""
     out: list[str] = []
     at = 0
     for m in _MARKED.finditer(text):
@@ -103,7 +106,7 @@ def to_html(
             href = escape(topic_href(name))
             out.append(f'<a href="{href}" class="mention hashtag" rel="tag">{escape(whole)}</a>')
         else:
-            href_or_none = mention_href(whole[1:].lower())
+            href_or_none = mention_href(handle_key(whole) or "")
             if href_or_none is None:
                 out.append(escape(whole))
             else:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-HANDLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,29}$")
+# A handle: 3 to 30 ASCII letters, digits or _, starting with a letter. Written once: the
+# patterns that find handles in text (@mentions, repost chains) are made from it.
+HANDLE_PATTERN = r"[A-Za-z][A-Za-z0-9_]{2,29}"
+_HANDLE = re.compile(HANDLE_PATTERN)
+_HANDLE_START = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,29}")
 
 # Handles that would be confusing in URLs or pretend to speak for the server.
 RESERVED_HANDLES = frozenset(
@@ -23,13 +27,33 @@ _CONTROL = re.compile(
 _SPACES = re.compile(r"\s+")
 
 
-def handle_key(handle: str) -> str:
-    """The case-insensitive form under which a handle is unique."""
-    return handle.lower()
-
-
 def is_valid_handle(handle: str) -> bool:
-    return bool(HANDLE_RE.match(handle))
+    """May `handle` be registered: exactly a handle, with nothing around or inside it (no
+    space, newline, control, zero-width or full-width character)."""
+    return _HANDLE.fullmatch(handle) is not None
+
+
+def handle_key(text: str) -> str | None:
+    """The key of the handle that `text` names (its lower case, under which handles are
+    unique), or None when it names none.
+
+    Every way of finding an account by its handle (log in, lookup, search, mentions, the
+    reserved names) asks this, so they all agree. White space around the text (a phone
+    keyboard's trailing space, a pasted newline) and one `@` in front are not part of the
+    name; anything else that is not exactly a handle names no one. Registration takes only
+    exact handles (`is_valid_handle`), so two spellings that this reads alike can never both
+    be accounts. Handles are ASCII, and no Unicode folding (NFKC, case folding) is applied:
+    a full-width `ａｌｉｃｅ` or a Kelvin sign is not `alice`, so one handle has one spelling
+    up to ASCII case."""
+    name = text.strip().removeprefix("@")
+    return name.lower() if _HANDLE.fullmatch(name) else None
+
+
+def handle_prefix_key(text: str) -> str | None:
+    """`handle_key` for the beginning of a handle (1 to 30 characters), as a search box has
+    it while someone types."""
+    name = text.strip().removeprefix("@")
+    return name.lower() if _HANDLE_START.fullmatch(name) else None
 
 
 def clean_line(text: str) -> str:

@@ -37,7 +37,7 @@ from quanzi.errors import Invalid, NotFound
 from quanzi.kit import posttext
 from quanzi.kit.pagination import Page as Found
 from quanzi.kit.pagination import Window
-from quanzi.kit.text import handle_key
+from quanzi.kit.text import HANDLE_PATTERN, handle_key
 from quanzi.kit.wire import Id
 from quanzi.web.i18n import _
 from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show, templates
@@ -63,7 +63,7 @@ class Part:
     kind: str = "text"
 
 
-CHAIN = re.compile(r"//(@([A-Za-z][A-Za-z0-9_]{2,29}))(?=:)")  # a repost chain: //@someone:
+CHAIN = re.compile(rf"//(@({HANDLE_PATTERN}))(?=:)")  # a repost chain: //@someone:
 
 
 def post_parts(text: str, handles: Mapping[str, int], limit: int | None = None) -> list[Part]:
@@ -114,7 +114,7 @@ def _cut(parts: list[Part], limit: int) -> list[Part]:
 
 
 def _person(handle: str, handles: Mapping[str, int]) -> str:
-    account_id = handles.get(handle_key(handle))
+    account_id = handles.get(handle_key(handle) or "")
     return f"/people/{account_id}" if account_id else f"/square/at/{handle}"
 
 
@@ -167,7 +167,7 @@ async def _shown(
         if p.reposted and p.reposted.post:
             mentioned.update(p.reposted.post.mentions)
     rows = await load_account_rows(tx, mentioned)
-    return reads, {handle_key(r.handle): r.id for r in rows.values()}
+    return reads, {key: r.id for r in rows.values() if (key := handle_key(r.handle))}
 
 
 async def _one(tx: Tx, viewer: Principal, post_id: int) -> tuple[PostRead, dict[str, int]]:
@@ -282,7 +282,7 @@ async def create_post(
 async def person_by_handle(handle: str, page: MemberPage) -> Response:
     """An @handle in a repost chain: the person's page, if they let handles find them."""
     async with page.services.read() as tx:
-        account = await lookup_account(tx, page.principal, handle=handle[:40])
+        account = await lookup_account(tx, page.principal, handle=handle)
     return redirect(page, f"/people/{account.id}")
 
 

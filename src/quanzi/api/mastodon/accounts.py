@@ -142,7 +142,7 @@ async def register(request: Request, services: ServicesDep) -> Response:
 
 @router.get(f"{V1}/accounts/lookup")
 async def lookup(acct: str, viewer: MaybeAccountReader, services: ServicesDep) -> Response:
-    handle = acct.removeprefix("@").split("@", 1)[0][:30]
+    handle = acct.strip().removeprefix("@").split("@", 1)[0]  # "alice" or "alice@domain"
     async with services.read() as tx:
         found = await account_queries.lookup_account(tx, viewer, handle=handle)
         return MastoJSON(await render.one_account(tx, AccountRow.of(found)))

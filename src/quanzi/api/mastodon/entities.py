@@ -19,6 +19,7 @@ from quanzi.api.mastodon.common import day, when
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.square.views import CommentRead, MediaRef, PostEditRead, PostRead
 from quanzi.kit.posttext import to_html
+from quanzi.kit.text import handle_key
 
 # quanzi's visibility -> Mastodon's, and what a Mastodon client asks for -> quanzi's. Unlisted
 # (public, but kept off public timelines) has no twin in quanzi: it becomes followers-only,
@@ -141,7 +142,11 @@ class StatusMaker:
     ) -> None:
         self.urls = urls
         self.mentioned = mentioned
-        self.handles = {a.handle.lower(): urls.account(a.handle) for a in mentioned.values()}
+        self.handles = {
+            key: urls.account(a.handle)
+            for a in mentioned.values()
+            if (key := handle_key(a.handle)) is not None
+        }
         self.reblogged = reblogged
         self.viewer_id = viewer_id
 

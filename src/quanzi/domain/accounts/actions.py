@@ -26,8 +26,9 @@ from quanzi.db.models import (
     Media,
     Notification,
 )
+from quanzi.domain.accounts.attempts import verify_current_password, verify_login
 from quanzi.domain.accounts.cache import note_accounts_changed
-from quanzi.domain.accounts.queries import find_for_login, get_own_account
+from quanzi.domain.accounts.queries import LoginName, email_key, find_for_login, get_own_account
 from quanzi.domain.accounts.revocations import record_revocation
 from quanzi.domain.accounts.sessions import Principal, new_token
 from quanzi.domain.accounts.views import AccountSelf
@@ -103,6 +104,9 @@ def _invalid(field: str, message: str, code: str) -> Invalid:
 
 
 def check_handle(handle: str) -> str:
+    """A handle that may be registered: exactly a handle (no white space or other character
+    around or in it: `alice\n` is refused, not trimmed) and, once read as a key, not a reserved
+    name."""
     if not is_valid_handle(handle):
         raise _invalid(
             "handle",
@@ -201,13 +205,14 @@ async def _load_account(tx: Tx, account_id: int) -> Account:
 async def do_create_account(
     tx: Tx, reg: Registration, password_hash: str, *, role: str = "user", use_invite: bool = False
 ) -> Account:
-    key = handle_key(reg.handle)
+    key = handle_key(check_handle(reg.handle))
+    assert key is not None  # a valid handle has a key
     taken = await tx.session.scalar(select(Account.id).where(Account.handle_key == key))
     if taken is not None:
         raise Conflict("That handle is taken.", code="handle_taken", details={"field": "handle"})
-    email_key = reg.email.lower() if reg.email else None
-    if email_key is not None:
-        taken = await tx.session.scalar(select(Account.id).where(Account.email_key == email_key))
+    email = email_key(reg.email) if reg.email else None
+    if email is not None:
+        taken = await tx.session.scalar(select(Account.id).where(Account.email_key == email))
         if taken is not None:
             raise Conflict(
                 "That email address is in use.", code="email_taken", details={"field": "email"}
@@ -221,7 +226,7 @@ async def do_create_account(
         handle=reg.handle,
         handle_key=key,
         email=reg.email,
-        email_key=email_key,
+        email_key=email,
         password_hash=password_hash,
         display_name=reg.display_name,
         search_tokens=name_tokens(reg.handle, reg.display_name),
@@ -302,17 +307,15 @@ async def log_in(
 ) -> LoggedIn:
     """Check a password and open a session (for a client app with `scopes`, through OAuth's
     password grant). A wrong password and an unknown login get the same answer, after the same
-    work (an argon2 verification either way)."""
-    settings = services.settings
-    who = login.strip().lower()[:320]
-    await services.limiter.hit(settings.rate_login_ip, "login-ip", ip)
-    await services.limiter.check(settings.rate_login_account, "login-account", who)
+    work (an argon2 verification either way); failures count against the account, whatever
+    spelling of the login named it (`attempts`)."""
+    await services.limiter.hit(services.settings.rate_login_ip, "login-ip", ip)
+    name = LoginName.of(login)
     async with services.read() as tx:
-        account = await find_for_login(tx, login)
-    password_hash = account.password_hash if account is not None else None
-    if not await services.passwords.verify(password_hash, password) or account is None:
-        await services.limiter.hit(settings.rate_login_account, "login-account", who)
+        account = await find_for_login(tx, name)
+    if not await verify_login(services, account, name, password) or account is None:
         raise Unauthorized("Wrong login or password.", code="invalid_credentials")
+    password_hash = account.password_hash
     if account.status != "active":
         raise Forbidden("This account is disabled.", code="account_disabled")
     rehashed = None
@@ -442,10 +445,10 @@ async def change_password(services: Services, viewer: Principal, current: str, n
     """Change the password after checking the current one; other sessions are logged out."""
     async with services.read() as tx:
         account = await get_own_account(tx, viewer)
-    if not await services.passwords.verify(account.password_hash, current):
+    if not await verify_current_password(services, viewer, account.password_hash, current):
         raise _invalid("current_password", "The current password is wrong.", "wrong_password")
     check_password(new, account.handle, services.settings.password_min_length)
-    new_hash = await services.passwords.hash(new)
+    new_hash = await services.passwords.hash(new, recheck=True)
     async with services.write() as tx:
         await tx.session.execute(
             update(Account)
@@ -461,7 +464,7 @@ async def delete_account(services: Services, viewer: Principal, password: str) -
     number are never given to someone else."""
     async with services.read() as tx:
         account = await get_own_account(tx, viewer)
-    if not await services.passwords.verify(account.password_hash, password):
+    if not await verify_current_password(services, viewer, account.password_hash, password):
         raise _invalid("password", "The password is wrong.", "wrong_password")
     async with services.write() as tx:
         await do_erase_account(tx, services, account.id)

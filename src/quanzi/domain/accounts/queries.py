@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from sqlalchemy import select
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 
-from quanzi.db.models import Account, AuthSession, Invite
+from quanzi.db.models import Account, AuthSession, Block, Invite
 from quanzi.db.paginate import window_query
 from quanzi.domain.accounts.cache import ROWS_AMONG, AccountRow
 from quanzi.domain.accounts.sessions import Principal
@@ -90,38 +93,95 @@ async def get_own_account(tx: Tx, viewer: Principal) -> Account:
     return account
 
 
+def findable(viewer_id: Any, by: Literal["handle", "number"]) -> ColumnElement[bool]:
+    """The SQL condition on `accounts` for "may this viewer find the account by its handle (or
+    number)": an active account that lets itself be found that way and has not blocked the
+    viewer; one's own account always. `viewer_id` is an id, a bound parameter or a column, or
+    None for a visitor. Lookups and @mentions alike ask this."""
+    allowed = (Account.find_by_handle if by == "handle" else Account.find_by_number).is_(True)
+    if viewer_id is None:
+        return and_(Account.status == "active", allowed)
+    blocked_viewer = select(Block.blocker_id).where(
+        Block.blocker_id == Account.id, Block.blocked_id == viewer_id
+    )
+    return and_(
+        Account.status == "active",
+        or_(Account.id == viewer_id, and_(allowed, ~exists(blocked_viewer))),
+    )
+
+
 async def lookup_account(
     tx: Tx, viewer: Principal | None, *, handle: str | None = None, number: int | None = None
 ) -> Account:
-    """Find someone by handle or account number, as far as they allow being found that way."""
-    query = select(Account).where(Account.status == "active")
+    """Find someone by handle (as `handle_key` reads it) or account number, as far as they
+    allow being found that way (`findable`)."""
+    viewer_id = viewer.account_id if viewer is not None else None
     if handle is not None:
-        query = query.where(Account.handle_key == handle_key(handle))
+        key = handle_key(handle)
+        if key is None:
+            raise NotFound("No such account.")
+        query = select(Account).where(Account.handle_key == key, findable(viewer_id, "handle"))
     elif number is not None:
-        query = query.where(Account.number == number)
+        query = select(Account).where(Account.number == number, findable(viewer_id, "number"))
     else:
         raise NotFound("No such account.")
     account = (await tx.session.execute(query)).scalar_one_or_none()
     if account is None:
         raise NotFound("No such account.")
-    own = viewer is not None and viewer.account_id == account.id
-    allowed = account.find_by_handle if handle is not None else account.find_by_number
-    if not (own or allowed):
-        raise NotFound("No such account.")
-    if viewer is not None and not own and await is_blocked(tx, account.id, viewer.account_id):
-        raise NotFound("No such account.")
     return account
 
 
-async def find_for_login(tx: Tx, login: str) -> Account | None:
-    """The account a login name means: an account number, an email address, or a handle."""
-    login = login.strip()
-    if login.isascii() and login.isdigit() and len(login) <= 18:
-        query = select(Account).where(Account.number == int(login))
-    elif "@" in login:
-        query = select(Account).where(Account.email_key == login.lower())
+async def account_by_handle(tx: Tx, handle: str) -> Account | None:
+    """The account with this handle, whatever its state and settings (for operators)."""
+    key = handle_key(handle)
+    if key is None:
+        return None
+    return (
+        await tx.session.execute(select(Account).where(Account.handle_key == key))
+    ).scalar_one_or_none()
+
+
+def email_key(email: str) -> str | None:
+    """The key an email address is unique under (as registration normalises it, lower case),
+    or None if it is not an address."""
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginName:
+    """What the text typed as a login names: an account number, a handle or an email
+    address, each in its one spelling (`key`), whatever was typed (`010026` is `10026`,
+    `Alice ` is `alice`). Text that names none of them is kind "none"."""
+
+    kind: Literal["number", "handle", "email", "none"]
+    key: str
+
+    @classmethod
+    def of(cls, login: str) -> LoginName:
+        text = login.strip()
+        if text.isascii() and text.isdigit():
+            digits = text.lstrip("0") or "0"
+            return cls("number", digits) if len(digits) < 16 else cls("none", digits)
+        if (handle := handle_key(text)) is not None:
+            return cls("handle", handle)
+        if "@" in text and (email := email_key(text)) is not None:
+            return cls("email", email)
+        return cls("none", text.lower()[:320])
+
+
+async def find_for_login(tx: Tx, name: LoginName) -> Account | None:
+    """The account a login name means, if any."""
+    if name.kind == "number":
+        query = select(Account).where(Account.number == int(name.key))
+    elif name.kind == "handle":
+        query = select(Account).where(Account.handle_key == name.key)
+    elif name.kind == "email":
+        query = select(Account).where(Account.email_key == name.key)
     else:
-        query = select(Account).where(Account.handle_key == handle_key(login))
+        return None
     return (await tx.session.execute(query)).scalar_one_or_none()
 
 

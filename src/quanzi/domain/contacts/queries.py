@@ -25,7 +25,7 @@ from quanzi.domain.contacts.views import FriendRead, Relationship
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window
-from quanzi.kit.text import clean_line
+from quanzi.kit.text import clean_line, handle_prefix_key
 from quanzi.kit.words import query_terms
 
 ACCOUNTS = cast(Table, Account.__table__)
@@ -268,14 +268,19 @@ async def search_accounts(tx: Tx, viewer: Principal | None, text: str, limit: in
     """People found by handle (exact, then prefix) or by the words and characters of their
     display name (any part of a Chinese name, an English word by its stem or, the last one, by
     its beginning), if they let search find them; never someone who blocked the viewer."""
-    key = clean_line(text).lower()
+    # The start of a handle, read as lookups read handles, once invisible characters (which a
+    # search drops from everything it compares) are gone.
+    key = handle_prefix_key(clean_line(text))
     terms = query_terms(text, names=True)
-    if not key:
+    if key is None and not terms:
         return []
-    handle_prefix = and_(Account.handle_key >= key, Account.handle_key < key + "\U0010ffff")
     query = select(Account)
-    found: list[Any] = [handle_prefix]
-    rank: list[Any] = [(Account.handle_key == key, -2e9), (handle_prefix, -1e9)]
+    found: list[Any] = []
+    rank: list[Any] = []
+    if key is not None:
+        handle_prefix = Account.handle_key.between(key, key + "\U0010ffff")
+        found.append(handle_prefix)
+        rank += [(Account.handle_key == key, -2e9), (handle_prefix, -1e9)]
     # every word whole first, then the word being typed as the beginning of a longer one
     for begun in parts(terms):
         matched = match(tx.dialect, ACCOUNTS, terms, begun=begun).alias()
@@ -298,7 +303,7 @@ async def find_people(tx: Tx, viewer: Principal, text: str, limit: int) -> list[
     """What a "find people" box finds: the account with exactly that number, or that handle
     (an `@` in front is allowed), if they let themselves be found that way; then the matches of
     `search_accounts`. Each person once, the exact match first."""
-    key = clean_line(text).removeprefix("@").strip()
+    key = text.strip()
     if not key:
         return []
     exact: Account | None = None
@@ -307,11 +312,11 @@ async def find_people(tx: Tx, viewer: Principal, text: str, limit: int) -> list[
             if len(key) <= 15:
                 exact = await lookup_account(tx, viewer, number=int(key))
         else:
-            exact = await lookup_account(tx, viewer, handle=key)
+            exact = await lookup_account(tx, viewer, handle=key)  # read by handle_key
     except NotFound:
         exact = None
     found = [exact] if exact is not None else []
-    for account in await search_accounts(tx, viewer, key, limit):
+    for account in await search_accounts(tx, viewer, key.removeprefix("@"), limit):
         if exact is None or account.id != exact.id:
             found.append(account)
     return found[:limit]

@@ -31,6 +31,7 @@ from quanzi.db.models import (
 )
 from quanzi.db.upsert import insert_new_only
 from quanzi.domain.accounts.cache import note_post_count
+from quanzi.domain.accounts.queries import findable
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
@@ -48,7 +49,6 @@ from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
 from quanzi.kit import posttext
 from quanzi.kit.ids import new_id
-from quanzi.kit.text import handle_key
 from quanzi.kit.words import search_tokens
 
 MAX_MEDIA = 9
@@ -128,18 +128,21 @@ async def _attach_media(
     return attached
 
 
+# The accounts a post's @handles name, among those its author may find by handle (the rule
+# of lookups: not hidden from handle search, not blocking the author). The others stay plain
+# text: no link, no notification, no id, so nobody learns from a mention that they are blocked.
+_MENTIONABLE = select(Account.id).where(
+    Account.handle_key.in_(bindparam("keys", expanding=True)),
+    Account.id != bindparam("author"),
+    findable(bindparam("author"), "handle"),
+)
+
+
 def _mentioned(conn: Connection, text: str, author_id: int) -> list[int]:
-    handles = posttext.mentions(text)
-    if not handles:
+    keys = posttext.mentions(text)
+    if not keys:
         return []
-    rows = conn.execute(
-        select(Account.id).where(
-            Account.handle_key.in_([handle_key(h) for h in handles]),
-            Account.status == "active",
-            Account.id != author_id,
-        )
-    )
-    return list(rows.scalars())
+    return list(conn.execute(_MENTIONABLE, {"keys": keys, "author": author_id}).scalars())
 
 
 @dataclass(frozen=True, slots=True)

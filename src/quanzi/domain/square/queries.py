@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from quanzi.db.models import (
+    Account,
     Block,
     Follow,
     Media,
@@ -114,9 +115,26 @@ _VISIBLE_AMONG = {
     for signed_in in (False, True)
     for ascending in (False, True)
 }
-_MENTIONS_OF = select(PostMention.post_id, PostMention.account_id).where(
-    PostMention.post_id.in_(IDS)
-)
+
+
+def _mentions_shown(signed_in: bool) -> Select[int, int]:
+    """Whom the posts among "ids" mention, as a viewer is shown it: active accounts, and for a
+    signed-in viewer ("me") not those who blocked the viewer, to whom a mention of them reads
+    as plain text, as one of an account that does not exist."""
+    query = (
+        select(PostMention.post_id, PostMention.account_id)
+        .join(Account, Account.id == PostMention.account_id)
+        .where(PostMention.post_id.in_(IDS), Account.status == "active")
+    )
+    if signed_in:
+        blocked_me = select(Block.blocker_id).where(
+            Block.blocker_id == PostMention.account_id, Block.blocked_id == ME
+        )
+        query = query.where(~exists(blocked_me))
+    return query
+
+
+_MENTIONS_OF = {signed_in: _mentions_shown(signed_in) for signed_in in (False, True)}
 _TOPICS_OF = (
     select(PostTopic.post_id, Topic.name)
     .join(Topic, Topic.id == PostTopic.topic_id)
@@ -179,7 +197,10 @@ async def render_posts(
     liked: set[int] = set()
     if ids:
         conn = await tx.connection()
-        for post_id, account_id in await conn.execute(_MENTIONS_OF, {"ids": ids}):
+        params: dict[str, Any] = {"ids": ids}
+        if viewer is not None:
+            params["me"] = viewer.account_id
+        for post_id, account_id in await conn.execute(_MENTIONS_OF[viewer is not None], params):
             mentions[post_id].append(account_id)
         for post_id, name in await conn.execute(_TOPICS_OF, {"ids": ids}):
             topics[post_id].append(name)
