@@ -22,6 +22,7 @@ from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.media.sweep import media_sweeper
+from quanzi.domain.media.urls import MediaUrls
 from quanzi.domain.square.topics import TopicIds, trending_refresher
 from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Tx
@@ -61,6 +62,7 @@ class Services:
         )
         self.auth = Authenticator(self.db, settings.session_cache_seconds)
         self.media_store = MediaStore(settings.media_path)
+        self.media_urls = MediaUrls(settings.public_base, settings.secret())
         self.gateway = Gateway(settings.ws_send_queue)
         self.account_cache = AccountCache(self.db)
         self.bus.subscribe(self.account_cache.handle)
@@ -130,6 +132,7 @@ class Services:
             self.db.dialect,
             self.views,
             self.topic_ids,
+            media_urls=self.media_urls,
         )
         try:
             yield tx
@@ -161,6 +164,7 @@ class Services:
             self.db.dialect,
             self.views,
             self.topic_ids,
+            media_urls=self.media_urls,
         )
         try:
             yield tx

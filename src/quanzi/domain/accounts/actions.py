@@ -403,7 +403,7 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
     note_accounts_changed(tx, account.id)
     tx.emit(
         ACCOUNT_UPDATED,
-        AccountSelf.of(account, settings.public_base).model_dump(mode="json"),
+        AccountSelf.of(account, tx.media_urls).model_dump(mode="json"),
         users=[account.id],
     )
     return account

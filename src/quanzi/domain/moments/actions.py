@@ -276,7 +276,7 @@ async def do_like(tx: Tx, viewer: Principal, moment_id: int) -> Moment:
         await _notify_like(tx, moment, me)
     rows = await load_account_rows(tx, [me])
     payload = LikeEvent(
-        moment_id=moment.id, account=AccountPublic.of(rows[me], tx.settings.public_base)
+        moment_id=moment.id, account=AccountPublic.of(rows[me], tx.media_urls)
     )
     audience = await viewers_of(tx, moment, actor=me)
     tx.emit(MOMENT_LIKED, payload.model_dump(mode="json"), users=sorted(audience | {me}))

@@ -60,7 +60,7 @@ async def send(
             {
                 "client_msg_id": client_msg_id,
                 "replayed": replayed,
-                "message": MessageRead.of(message, services.settings.public_base).model_dump(
+                "message": MessageRead.of(message, services.media_urls).model_dump(
                     mode="json"
                 ),
             },
