@@ -107,7 +107,8 @@ async def holders_of(tx: Tx, media: Media) -> list[Holder]:
     if statement is None:
         return []
     found = await tx.session.scalars(statement, {"media": media.id})
-    return [Holder(media.attached_to, i) for i in found]
+    version = media.url_version if media.attached_to == "moment" else 0
+    return [Holder(media.attached_to, i, version) for i in found]
 
 
 async def describe_media(tx: Tx, media: Media) -> MediaRead:

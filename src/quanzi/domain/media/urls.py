@@ -10,9 +10,14 @@ costs one HMAC and no read.
 Serving (`queries.media_by_url`) accepts the token only if the media is attached to that
 holder *now*. So a URL stops working, for everyone, when its media is erased or leaves what it
 was shown with: the post or Moment deleted, the message recalled, the avatar or group picture
-replaced (`attached_to` and the holder's row say so; nothing needs rotating). A URL does not
-expire with time: Mastodon apps keep timelines for days and show them again. It reveals the
-media id and nothing about who was given it (everyone who may see a post gets the same URL).
+replaced (`attached_to` and the holder's row say so: nothing to rotate, nothing to forget).
+A Moment's audience can also shrink while the Moment stays (its author removes a friend,
+blocks someone, edits a label, narrows the window): the author's Moment photos then get a new
+`url_version`, which their signature includes, so the URLs handed out before stop working.
+
+A URL does not expire with time: Mastodon apps keep timelines for days and show them again.
+It reveals the media id and nothing about who was given it (everyone who may see a post gets
+the same URL).
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ UPLOAD = "upload"  # the holder of media attached to nothing: its owner (account
 
 
 class Holder(NamedTuple):
-    """What a media is shown with: the `attached_to` kind (or UPLOAD) and the row's id."""
+    """What a media is shown with: the `attached_to` kind (or UPLOAD) and the row's id; for
+    a Moment's photo also the media's `url_version`, moved on when the author narrows who may
+    see their Moments (moments/actions.renew_photo_urls)."""
 
     kind: str
     id: int
+    version: int = 0
 
 
 class Links(NamedTuple):
@@ -52,7 +60,7 @@ class MediaUrls:
 
     def token(self, media_id: int, holder: Holder) -> str:
         mac = self._hmac.copy()
-        mac.update(f"{media_id}/{holder.kind}/{holder.id}".encode())
+        mac.update(f"{media_id}/{holder.kind}/{holder.id}/{holder.version}".encode())
         return urlsafe_b64encode(mac.digest()[:TOKEN_BYTES]).rstrip(b"=").decode()
 
     def matches(self, token: str, media_id: int, holder: Holder) -> bool:

@@ -338,7 +338,10 @@ async def render_moments(
                 author=AccountPublic.of(people[m.author_id], urls),
                 text=m.text,
                 location=m.location,
-                media=[MediaRead.of(item, urls, Holder("moment", m.id)) for item in media[m.id]],
+                media=[
+                    MediaRead.of(item, urls, Holder("moment", m.id, item.url_version))
+                    for item in media[m.id]
+                ],
                 audience=audiences.get(m.id),
                 created_at=m.created_at,
                 liked=viewer_id in likes[m.id],

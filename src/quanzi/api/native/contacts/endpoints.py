@@ -51,9 +51,7 @@ async def send_request(
     )
     async with services.read() as tx:
         other = await access_account(tx, viewer, body.account_id)
-        read = FriendRequestRead.of(
-            request, viewer.account_id, other, services.media_urls, tx.now
-        )
+        read = FriendRequestRead.of(request, viewer.account_id, other, services.media_urls, tx.now)
     return FriendRequestResult(request=read, friends=friends)
 
 
