@@ -31,6 +31,7 @@ from tests.helpers import (
     picture,
     png_with_text,
 )
+from tests.test_stream import open_stream, recv
 
 API = "/api/quanzi/v1"
 
@@ -343,6 +344,44 @@ async def test_a_recalled_messages_image_stops_loading(people: Personas) -> None
     assert r.status_code == 200, r.text
     for url in (shown["media_url"], shown["thumbnail_url"]):
         await assert_missing_file(people.client, url)
+
+
+async def test_stream_events_carry_urls_that_load_with_no_header(
+    live: str, people: Personas
+) -> None:
+    """What the stream pushes (a new image message, a new Moment) names its images by URLs
+    that load as they are."""
+    alice, bob = await people_with_chat(people, "salice", "sbob")
+    await alice.befriend(bob)
+    conv = await alice.direct_id(bob)
+    ws = await open_stream(live, bob.user)
+    try:
+        await alice.say(conv, "", media_id=(await image(people.client, alice.user))["id"])
+        r = await alice.c.post(
+            f"{API}/moments",
+            json={"text": "", "media_ids": [(await image(people.client, alice.user))["id"]]},
+            headers=alice.user.auth,
+        )
+        assert r.status_code == 201, r.text
+        urls: dict[str, list[str]] = {}
+        while len(urls) < 2:
+            frame = await recv(ws)
+            payload = frame["payload"]
+            if frame["type"] == "message.new" and payload.get("media_url"):
+                urls["message.new"] = [payload["media_url"], payload["thumbnail_url"]]
+            elif frame["type"] == "moment.new":
+                urls["moment.new"] = [
+                    payload["media"][0]["url"],
+                    payload["media"][0]["thumbnail_url"],
+                ]
+    finally:
+        await ws.close()
+    async with httpx.AsyncClient() as plain:  # from outside, as an image view would
+        for kind, found in urls.items():
+            for url in found:
+                assert (
+                    await plain.get(url.replace("http://testserver", live))
+                ).status_code == 200, kind
 
 
 async def test_a_deleted_moments_photos_stop_loading(people: Personas) -> None:
