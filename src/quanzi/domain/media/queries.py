@@ -22,16 +22,17 @@ from quanzi.domain.moments.queries import moment_media_visible
 from quanzi.domain.square.queries import visible
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
-
-MAX_ID = 2**63 - 1
+from quanzi.kit.ids import MAX_ID
 
 
 async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media:
-    """The media if `viewer` may fetch it, else NotFound (the same for missing and hidden).
+    """The media if `viewer` may see it, else NotFound (the same for missing and hidden):
+    what decides who may describe it (`GET /api/quanzi/v1/media/{id}`) and so be handed its
+    URLs again. Its files are served by URL alone (`media_by_url`).
 
     The owner may always; an avatar of an active account is public; media not attached to
     anything is the owner's alone. Areas that attach media (posts, Moments, chats) add their
-    rule here, so every door that serves a file asks the same question.
+    rule here, so every door that describes media asks the same question.
     """
     media = await tx.session.get(Media, media_id)
     if media is None:
