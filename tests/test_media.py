@@ -280,14 +280,14 @@ async def test_guessed_tampered_and_borrowed_urls_answer_as_missing(people: Pers
 
 def test_a_token_is_an_hmac_of_the_media_and_what_shows_it_under_the_servers_key() -> None:
     """The construction docs/api.md describes: HMAC-SHA256 (key derived from the server's
-    secret) of "<media id>/<kind>/<holder id>", 128 bits, base64url."""
+    secret) of "<media id>/<kind>/<holder id>/<version>", 128 bits, base64url."""
     import base64
     import hmac
 
     secret = b"s" * 32
     urls = MediaUrls("https://q.example", secret)
     key = hmac.digest(secret, b"quanzi media url v1", "sha256")
-    mac = hmac.digest(key, b"17/post/42", "sha256")[:16]
+    mac = hmac.digest(key, b"17/post/42/0", "sha256")[:16]
     expected = base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
     assert urls.token(17, Holder("post", 42)) == expected
     links = urls.links(17, Holder("post", 42))
@@ -296,6 +296,7 @@ def test_a_token_is_an_hmac_of_the_media_and_what_shows_it_under_the_servers_key
     assert MediaUrls("https://q.example", b"t" * 32).token(17, Holder("post", 42)) != expected
     assert urls.token(17, Holder("post", 43)) != expected
     assert urls.token(17, Holder("moment", 42)) != expected
+    assert urls.token(17, Holder("post", 42, 1)) != expected
 
 
 async def test_a_followers_only_posts_image_loads_for_a_follower_until_the_post_is_deleted(
