@@ -107,6 +107,32 @@ class Personas:
         return str(r.json()["access_token"])
 
 
+# Media files, loaded as a plain <img> or a Mastodon app's image view would: no header at all.
+
+MISSING_FILE = "/media/1234567/AAAAAAAAAAAAAAAAAAAAAA"  # a media that does not exist
+
+
+async def load_file(client: httpx.AsyncClient, url: str) -> httpx.Response:
+    """GET a media URL (absolute or a path) with no Authorization header and no cookie."""
+    path = httpx.URL(url).raw_path.decode() if "://" in url else url
+    request = client.build_request("GET", path)
+    request.headers.pop("authorization", None)
+    request.headers.pop("cookie", None)
+    return await client.send(request)
+
+
+def answer(r: httpx.Response) -> tuple[int, str, bytes]:
+    """What a client can tell of a response (to hold two of them byte for byte equal)."""
+    return r.status_code, r.headers.get("content-type", ""), r.content
+
+
+async def assert_missing_file(client: httpx.AsyncClient, url: str) -> None:
+    """`url` answers exactly as a media that does not exist."""
+    got, missing = await load_file(client, url), await load_file(client, MISSING_FILE)
+    assert missing.status_code == 404
+    assert answer(got) == answer(missing), url
+
+
 async def pg_admin(url: str, *statements: str) -> None:
     """Run statements that cannot run in a transaction (CREATE / DROP DATABASE)."""
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from quanzi.db.models import AuthSession
 from quanzi.domain.accounts.sessions import FLUSH_BATCH
-from tests.helpers import PASSWORD, Personas
+from tests.helpers import PASSWORD, Personas, assert_missing_file, load_file
 
 
 async def register(client: httpx.AsyncClient, handle: str, **extra: object) -> httpx.Response:
@@ -356,9 +356,11 @@ async def test_delete_account_erases_it_and_keeps_handle_and_number(people: Pers
         "/api/quanzi/v1/media", files={"file": ("a.png", _png())}, headers=me.auth
     )
     media_id = upload.json()["id"]
-    await c.patch(
+    changed = await c.patch(
         "/api/quanzi/v1/accounts/me", json={"avatar_id": media_id, "bio": "bye"}, headers=me.auth
     )
+    avatar_url = changed.json()["avatar_url"]
+    assert (await load_file(c, avatar_url)).status_code == 200
     wrong = await c.request(
         "DELETE", "/api/quanzi/v1/accounts/me", json={"password": "x"}, headers=me.auth
     )
@@ -369,7 +371,8 @@ async def test_delete_account_erases_it_and_keeps_handle_and_number(people: Pers
     assert r.status_code == 204
     assert (await c.get("/api/quanzi/v1/accounts/me", headers=me.auth)).status_code == 401
     assert (await c.get(f"/api/quanzi/v1/accounts/{me.id}")).status_code == 404
-    assert (await c.get(f"/media/{media_id}")).status_code == 404
+    await assert_missing_file(c, avatar_url)
+    assert (await c.get(f"/api/quanzi/v1/media/{media_id}")).status_code == 404
     assert (await login(c, "leaver")).status_code == 401
     again = await register(c, "Leaver")
     assert again.status_code == 409  # the handle is never given to anyone else

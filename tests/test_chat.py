@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.chat_helpers import Chat, people_with_chat
-from tests.helpers import Personas, encode, picture
+from tests.helpers import Personas, assert_missing_file, encode, load_file, picture
 
 
 @pytest.fixture
@@ -134,8 +134,15 @@ async def test_image_messages_are_seen_by_members_only(pals: Any) -> None:
     media_id = upload.json()["id"]
     sent = await alice.say(conv, "", media_id=media_id)
     assert (sent["kind"], sent["media_id"]) == ("image", media_id)
-    assert (await bob.c.get(f"/media/{media_id}", headers=bob.user.auth)).status_code == 200
-    assert (await carol.c.get(f"/media/{media_id}", headers=carol.user.auth)).status_code == 404
+    described = f"/api/quanzi/v1/media/{media_id}"
+    assert (await bob.c.get(described, headers=bob.user.auth)).status_code == 200
+    assert (await carol.c.get(described, headers=carol.user.auth)).status_code == 404
+    shown = (await bob.messages(conv)).json()["items"][0]
+    assert (shown["media_url"], shown["thumbnail_url"]) == (
+        sent["media_url"],
+        sent["thumbnail_url"],
+    )
+    assert (await load_file(bob.c, shown["thumbnail_url"])).status_code == 200
     again = await alice.send(conv, "", media_id=media_id)
     assert again.status_code == 422  # one image, one message
     theirs = await bob.send(conv, "", media_id=media_id)
@@ -180,9 +187,11 @@ async def test_recalled_image_is_hidden_again(pals: Any) -> None:
         headers=alice.user.auth,
     )
     media_id = upload.json()["id"]
-    await alice.say(conv, "", media_id=media_id)
+    sent = await alice.say(conv, "", media_id=media_id)
     await alice.call("POST", f"/conversations/{conv}/messages/1/recall")
-    assert (await bob.c.get(f"/media/{media_id}", headers=bob.user.auth)).status_code == 404
+    described = f"/api/quanzi/v1/media/{media_id}"
+    assert (await bob.c.get(described, headers=bob.user.auth)).status_code == 404
+    await assert_missing_file(bob.c, sent["media_url"])
 
 
 async def test_outsiders_get_the_same_404_as_for_nothing(pals: Any) -> None:
@@ -438,9 +447,12 @@ async def test_group_avatar_is_for_members(people: Personas) -> None:
     media_id = upload.json()["id"]
     conv = await owner.group_id(bob, avatar_id=media_id)
     got = (await bob.conversation(conv)).json()
-    assert got["avatar_url"].endswith(f"/media/{media_id}")
-    assert (await bob.c.get(f"/media/{media_id}", headers=bob.user.auth)).status_code == 200
-    assert (await carol.c.get(f"/media/{media_id}", headers=carol.user.auth)).status_code == 404
+    assert got["avatar_url"].startswith(f"http://testserver/media/{media_id}/")
+    assert (await load_file(bob.c, got["avatar_url"] + "/thumb")).status_code == 200
+    described = f"/api/quanzi/v1/media/{media_id}"
+    assert (await bob.c.get(described, headers=bob.user.auth)).status_code == 200
+    assert (await carol.c.get(described, headers=carol.user.auth)).status_code == 404
+    assert (await carol.conversation(conv)).status_code == 404
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", "-5", "1e3", "99999999999999999999"])

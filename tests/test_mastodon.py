@@ -136,6 +136,50 @@ def test_status_with_image_is_served_without_exif_or_gps(cast: Cast) -> None:
     assert seen.media_attachments[0].url == status.media_attachments[0].url
 
 
+def image_view(url: str, token: str | None = None) -> httpx.Response:
+    """What an app's image view does with `url`: a GET with no header (some send the token)."""
+    return httpx.get(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def assert_gone(cast: Cast, url: str) -> None:
+    """`url` answers byte for byte as a media that never existed."""
+    got = image_view(url)
+    missing = image_view(f"{cast.server.base}/media/1234567/AAAAAAAAAAAAAAAAAAAAAA")
+    assert got.status_code == missing.status_code == 404, url
+    assert (got.headers["content-type"], got.content) == (
+        missing.headers["content-type"],
+        missing.content,
+    )
+
+
+def test_media_urls_load_in_an_image_view_before_and_after_posting(cast: Cast) -> None:
+    """An app shows `url` and `preview_url` with no header: the upload's while its user
+    writes, a followers-only status's for a follower; gone once the status is deleted."""
+    alice, bob = cast.alice, cast.bob
+    media = alice.api.media_post(encode(picture(), "PNG"), mime_type="image/png")
+    for url in (media.url, media.preview_url):
+        for token in (None, alice.token):  # with the app's token too: it is not needed
+            r = image_view(url, token)
+            assert r.status_code == 200, (url, r.text)
+            assert r.headers["content-type"].startswith("image/")
+    status = alice.api.status_post(f"只给关注者 {words()}", media_ids=[media], visibility="private")
+    seen = bob.api.status(status.id).media_attachments[0]
+    assert (seen.url, seen.preview_url) == (
+        status.media_attachments[0].url,
+        status.media_attachments[0].preview_url,
+    )
+    for url in (seen.url, seen.preview_url):
+        assert image_view(url).status_code == 200
+        assert image_view(url, bob.token).status_code == 200
+    with pytest.raises(MastodonNotFoundError):
+        cast.carol.api.status(status.id)
+    assert str(alice.api.media(media.id).url) == seen.url
+    alice.api.status_delete(status.id)
+    for url in (seen.url, seen.preview_url):
+        assert_gone(cast, url)
+    assert_gone(cast, seen.url[:-1] + ("A" if seen.url[-1] != "A" else "B"))  # tampered
+
+
 def test_alt_text_is_kept_shown_and_changed_by_the_owner_only(cast: Cast) -> None:
     alice, bob = cast.alice, cast.bob
     media = alice.api.media_post(
@@ -452,9 +496,12 @@ def test_update_credentials_changes_name_note_and_avatar(cast: Cast) -> None:
     assert me.source.note == "你好，我喜欢 #摄影# and hiking"
     assert "hiking" in me.note
     assert "/static/" not in me.avatar
-    assert httpx.get(me.avatar).status_code == 200
+    assert image_view(me.avatar).status_code == 200
     seen = cast.bob.api.account(cast.carol.id)
     assert (seen.display_name, seen.avatar) == ("卡罗尔 C.", me.avatar)
+    replaced = api.account_update_credentials(avatar=avatar, avatar_mime_type="image/png")
+    assert image_view(replaced.avatar).status_code == 200
+    assert_gone(cast, me.avatar)  # the picture it replaced
 
 
 def test_account_lookup_statuses_and_follow_lists(cast: Cast) -> None:

@@ -26,7 +26,15 @@ from sqlalchemy import event, update
 
 from quanzi.db.models import Moment
 from quanzi.realtime.events import Event
-from tests.helpers import PASSWORD, Personas, User, encode, picture
+from tests.helpers import (
+    PASSWORD,
+    Personas,
+    User,
+    assert_missing_file,
+    encode,
+    load_file,
+    picture,
+)
 
 PERSONAS = (
     "author",
@@ -247,13 +255,14 @@ async def test_moment_with_text_images_and_location_is_posted(world: World) -> N
     assert m["text"] == "第一行\n第二行"  # cleaned
     assert m["location"] == "北京 · 三里屯"
     assert [x["id"] for x in m["media"]] == images  # in order
-    assert m["media"][0]["url"] == f"http://testserver/media/{images[0]}"
+    assert m["media"][0]["url"].startswith(f"http://testserver/media/{images[0]}/")
     assert m["author"]["handle"] == "author"
     assert m["audience"] == {"kind": "friends", "account_ids": [], "label_ids": []}
     assert (m["likes"], m["likes_count"], m["comments"], m["comments_count"]) == ([], 0, [], 0)
     seen = await world.friend.moment(m["id"])
     assert seen["audience"] is None  # only the author is told who a Moment is for
     assert [x["id"] for x in seen["media"]] == images
+    assert seen["media"] == m["media"]  # the same URLs for everyone shown the Moment
     only_images = await a.post("", media_ids=[await a.upload()])
     assert only_images["text"] == ""
 
@@ -287,7 +296,8 @@ async def test_moment_images_must_be_own_unattached_and_at_most_nine(world: Worl
     assert reused.status_code == 422
     assert reused.json()["error"]["code"] == "media_in_use"
     assert len(await a.feed_ids()) == 1  # a refused post leaves nothing behind
-    assert (await f.c.get(f"/media/{nine[9]}", headers=f.user.auth)).status_code == 404
+    described = f"/api/quanzi/v1/media/{nine[9]}"
+    assert (await f.c.get(described, headers=f.user.auth)).status_code == 404
 
 
 async def test_moment_for_all_friends_is_seen_by_mutual_friends_only(world: World) -> None:
@@ -377,13 +387,17 @@ async def test_deleted_moment_disappears_everywhere_and_its_images_are_private_a
     m = await a.post("soon gone", media_ids=[image])
     assert (await f.like(m)).status_code == 200
     assert (await f.comment(m)).status_code == 201
-    assert (await f.c.get(f"/media/{image}", headers=f.user.auth)).status_code == 200
+    described = f"/api/quanzi/v1/media/{image}"
+    assert (await f.c.get(described, headers=f.user.auth)).status_code == 200
+    photo = (await f.moment(m["id"]))["media"][0]["url"]
+    assert (await load_file(f.c, photo)).status_code == 200
     assert [k for k, _ in await a.notifications()] == ["moment_comment", "moment_like"]
     r = await a.call("DELETE", f"/moments/{m['id']}")
     assert r.status_code == 204
     assert await world.who_sees(m) == set()
-    assert (await f.c.get(f"/media/{image}", headers=f.user.auth)).status_code == 404
-    assert (await a.c.get(f"/media/{image}", headers=a.user.auth)).status_code == 200
+    assert (await f.c.get(described, headers=f.user.auth)).status_code == 404
+    assert (await a.c.get(described, headers=a.user.auth)).status_code == 200
+    await assert_missing_file(f.c, photo)
     assert await a.notifications() == []  # what it was about is gone
     assert (await f.like(m)).status_code == 404
     assert (await f.comment(m)).status_code == 404
@@ -770,22 +784,70 @@ async def test_reply_notifies_the_replied_to_only_if_they_may_see_it(world: Worl
     assert ("moment_comment", m.id) in await a.notifications()
 
 
-async def test_moment_images_are_served_only_to_those_who_may_see_the_moment(
+async def test_moment_images_are_shown_only_to_those_who_may_see_the_moment(
     world: World,
 ) -> None:
     a = world.author
     family = await a.label("家人", world.mutual)
     image = await a.upload()
-    await a.post("photo", media_ids=[image], audience={"kind": "include", "label_ids": [family]})
+    m = await a.post(
+        "photo", media_ids=[image], audience={"kind": "include", "label_ids": [family]}
+    )
     for name, wall in world.all().items():
-        for path in (f"/media/{image}", f"/media/{image}/thumb", f"/api/quanzi/v1/media/{image}"):
-            r = await wall.c.get(path, headers=wall.user.auth)
-            assert r.status_code == (200 if name in ("author", "mutual") else 404), (name, path)
-    anonymous = await a.c.get(f"/media/{image}")
-    assert anonymous.status_code == 404
+        r = await wall.c.get(f"/api/quanzi/v1/media/{image}", headers=wall.user.auth)
+        assert r.status_code == (200 if name in ("author", "mutual") else 404), name
+    assert (await a.c.get(f"/api/quanzi/v1/media/{image}")).status_code == 404  # anonymous
+    shown = (await world.mutual.moment(m["id"]))["media"][0]
+    assert (await load_file(a.c, shown["url"])).status_code == 200
     await a.relabel(family)  # out of the label: the image goes with the Moment
-    r = await world.mutual.c.get(f"/media/{image}", headers=world.mutual.user.auth)
+    r = await world.mutual.c.get(f"/api/quanzi/v1/media/{image}", headers=world.mutual.user.auth)
     assert r.status_code == 404
+    # and the URLs handed out before stop working: the author narrowed the audience
+    await assert_missing_file(a.c, shown["url"])
+    await assert_missing_file(a.c, shown["thumbnail_url"])
+    fresh = (await a.moment(m["id"]))["media"][0]
+    assert fresh["url"] != shown["url"]
+    assert (await load_file(a.c, fresh["url"])).status_code == 200
+
+
+async def test_narrowing_who_sees_my_moments_ends_their_photo_urls(world: World) -> None:
+    """Each way an author narrows the audience of their Moments gives the photos new URLs
+    (the old ones answer as missing media); what does not narrow it keeps them."""
+    a, f = world.author, world.friend
+    m = await a.post("photo", media_ids=[await a.upload()])
+    family = await a.label("家人", f, world.mutual)
+
+    async def photo() -> str:
+        url = str((await f.moment(m["id"]))["media"][0]["url"])
+        assert (await load_file(f.c, url)).status_code == 200
+        return url
+
+    async def friends_labels() -> httpx.Response:
+        return await a.call("PATCH", f"/friends/{world.other.id}", json={"label_ids": [family]})
+
+    narrowing = {
+        "a friend's labels": friends_labels,
+        "a label's members": lambda: a.call(
+            "PATCH", f"/labels/{family}", json={"member_ids": [f.id]}
+        ),
+        "a label deleted": lambda: a.call("DELETE", f"/labels/{family}"),
+        "the window": lambda: a.call(
+            "PATCH", "/accounts/me", json={"privacy": {"moments_window": "6m"}}
+        ),
+        "a friend removed": lambda: a.call("DELETE", f"/friends/{world.other.id}"),
+        "someone blocked": lambda: a.call("PUT", f"/blocks/{world.stranger.id}"),
+    }
+    before = await photo()
+    assert (await f.like(m)).status_code == 200  # not narrowing: the URL stays
+    assert (await a.call("PATCH", "/accounts/me", json={"bio": "新"})).status_code == 200
+    assert await photo() == before
+    for what, narrow in narrowing.items():
+        r = await narrow()
+        assert r.status_code in (200, 204), (what, r.text)
+        await assert_missing_file(f.c, before)
+        after = await photo()
+        assert after != before, what
+        before = after
 
 
 async def test_like_and_comment_events_go_only_to_those_who_may_see_them(

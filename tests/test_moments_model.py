@@ -819,7 +819,7 @@ class MomentsMachine(RuleBasedStateMachine):
                 assert r.status_code == 404, (viewer, m.key, r.text)
         for m in [m for m in model.moments if m.media is not None]:
             for name in CAST:
-                image = self.env.call(self.users[name], "GET", f"/media/{m.media}")
+                image = self.api(name, "GET", f"/media/{m.media}")  # access_media
                 shown = name == m.author or model.sees(m, name)
                 assert image.status_code == (200 if shown else 404), (name, m.key, "image")
 

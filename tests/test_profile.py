@@ -13,7 +13,7 @@ from quanzi.app import create_app
 from quanzi.config import Settings
 from quanzi.db.models import Account
 from tests.conftest import REDIS_URL
-from tests.helpers import Personas, encode, picture
+from tests.helpers import Personas, assert_missing_file, encode, load_file, picture
 
 
 async def test_edit_profile(people: Personas) -> None:
@@ -91,11 +91,12 @@ async def test_avatar_is_an_uploaded_image_of_mine(people: Personas) -> None:
     assert theirs.status_code == 404
     r = await c.patch("/api/quanzi/v1/accounts/me", json={"avatar_id": media_id}, headers=me.auth)
     assert r.status_code == 200
-    assert r.json()["avatar_url"] == f"http://testserver/media/{media_id}"
+    assert r.json()["avatar_url"].startswith(f"http://testserver/media/{media_id}/")
     public = await c.get(f"/api/quanzi/v1/accounts/{me.id}")
-    assert public.json()["avatar_thumbnail_url"].endswith(f"/media/{media_id}/thumb")
-    # An avatar is public: anyone may load it.
-    assert (await c.get(f"/media/{media_id}")).status_code == 200
+    assert public.json()["avatar_thumbnail_url"] == r.json()["avatar_url"] + "/thumb"
+    # An avatar is public: anyone may load it, with no header.
+    assert (await load_file(c, public.json()["avatar_thumbnail_url"])).status_code == 200
+    assert (await c.get(f"/api/quanzi/v1/media/{media_id}")).status_code == 200
 
 
 async def test_replaced_avatar_is_private_again(people: Personas) -> None:
@@ -109,11 +110,16 @@ async def test_replaced_avatar_is_private_again(people: Personas) -> None:
             headers=me.auth,
         )
         ids.append(r.json()["id"])
-    await c.patch("/api/quanzi/v1/accounts/me", json={"avatar_id": ids[0]}, headers=me.auth)
-    await c.patch("/api/quanzi/v1/accounts/me", json={"avatar_id": ids[1]}, headers=me.auth)
-    assert (await c.get(f"/media/{ids[0]}")).status_code == 404
-    assert (await c.get(f"/media/{ids[0]}", headers=me.auth)).status_code == 200
-    assert (await c.get(f"/media/{ids[1]}")).status_code == 200
+    shown = []
+    for media_id in ids:
+        r = await c.patch(
+            "/api/quanzi/v1/accounts/me", json={"avatar_id": media_id}, headers=me.auth
+        )
+        shown.append(r.json()["avatar_url"])
+    await assert_missing_file(c, shown[0])
+    assert (await c.get(f"/api/quanzi/v1/media/{ids[0]}")).status_code == 404
+    assert (await c.get(f"/api/quanzi/v1/media/{ids[0]}", headers=me.auth)).status_code == 200
+    assert (await load_file(c, shown[1])).status_code == 200
 
 
 async def test_public_profile_hides_private_fields(people: Personas) -> None:

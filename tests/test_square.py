@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.helpers import Personas, User, encode, picture
+from tests.helpers import Personas, User, encode, load_file, picture
 
 
 class Square:
@@ -87,7 +87,9 @@ async def test_a_post_with_images_topics_mentions_and_links(crowd: dict[str, Squ
     assert await mentioned.kinds() == ["mention"]
     topic = await author.call("GET", "/topics/香山 爬山")
     assert topic.json()["post_count"] == 1
-    assert (await author.c.get(f"/media/{images[0]}")).status_code == 200  # public post: public
+    # a public post's images: anyone may describe them, and their URLs load with no header
+    assert (await author.c.get(f"/api/quanzi/v1/media/{images[0]}")).status_code == 200
+    assert (await load_file(author.c, post["media"][0]["url"])).status_code == 200
 
 
 async def test_text_limit_and_feed_excerpt(crowd: dict[str, Square]) -> None:
@@ -459,9 +461,13 @@ async def test_images_of_followers_only_posts_are_for_followers(crowd: dict[str,
     author, follower, stranger = crowd["author"], crowd["follower"], crowd["stranger"]
     await follower.follow(author)
     image = await author.image()
-    await author.post("", media_ids=[image], visibility="followers")
-    assert (await follower.c.get(f"/media/{image}", headers=follower.user.auth)).status_code == 200
-    assert (await stranger.c.get(f"/media/{image}", headers=stranger.user.auth)).status_code == 404
+    post = await author.post("", media_ids=[image], visibility="followers")
+    described = f"/api/quanzi/v1/media/{image}"
+    assert (await follower.c.get(described, headers=follower.user.auth)).status_code == 200
+    assert (await stranger.c.get(described, headers=stranger.user.auth)).status_code == 404
+    assert (await follower.see(post["id"])).json()["media"] == post["media"]
+    assert (await stranger.see(post["id"])).status_code == 404
+    assert (await load_file(follower.c, post["media"][0]["url"])).status_code == 200
 
 
 async def test_erased_account_leaves_nothing_on_the_square(crowd: dict[str, Square]) -> None:

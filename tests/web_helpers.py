@@ -11,6 +11,14 @@ import httpx
 from tests.helpers import PASSWORD
 
 CSRF_RE = re.compile(r'data-csrf="([^"]+)"')
+# A signed media file of this site, as pages write it: /media/<id>/<token>[/thumb]
+MEDIA_PATH = r"/media/\d+/[A-Za-z0-9_-]{22}"
+IMG_MEDIA_RE = re.compile(rf'<img[^>]*\ssrc="({MEDIA_PATH}(?:/thumb)?)"')
+
+
+def media_images(html: str) -> list[str]:
+    """The media files a page shows in <img> elements, in order."""
+    return IMG_MEDIA_RE.findall(html)
 
 
 class WebUser:

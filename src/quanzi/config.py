@@ -6,6 +6,7 @@ Every knob has a safe default for the embedded mode (SQLite file and in-process 
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -197,9 +198,18 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value().encode()
         path = self.data_dir / "secret_key"
         if not path.exists():
+            # Written whole under another name, then linked into place: processes starting
+            # together all read the one that got there first (media URLs are signed with it).
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            draft = path.with_name(f".secret_key.{secrets.token_hex(8)}")
+            draft.write_text(secrets.token_hex(32))
+            draft.chmod(0o600)
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                draft.unlink()
         return path.read_text().strip().encode()
 
 

@@ -23,6 +23,7 @@ from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.media.sweep import media_sweeper
+from quanzi.domain.media.urls import MediaUrls
 from quanzi.domain.square.topics import TopicIds, trending_refresher
 from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Tx
@@ -66,6 +67,7 @@ class Services:
         )
         self.auth = Authenticator(self.db, settings.session_cache_seconds)
         self.media_store = MediaStore(settings.media_path)
+        self.media_urls = MediaUrls(settings.public_base, settings.secret())
         self.gateway = Gateway(settings.ws_send_queue)
         self.account_cache = AccountCache(self.db)
         self.revocations = Revocations(self.db)
@@ -140,6 +142,7 @@ class Services:
             self.db.dialect,
             self.views,
             self.topic_ids,
+            media_urls=self.media_urls,
         )
         try:
             yield tx
@@ -171,6 +174,7 @@ class Services:
             self.db.dialect,
             self.views,
             self.topic_ids,
+            media_urls=self.media_urls,
         )
         try:
             yield tx

@@ -1,5 +1,6 @@
 """What people do in the browser, end to end: become friends with a greeting and chat live,
-the Moments comment rule seen from a third person's screen, and switching the language."""
+the Moments comment rule seen from a third person's screen, switching the language, and
+pictures that show."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.async_api import expect
 
 from tests.e2e.conftest import NewPerson, Person
 from tests.e2e.test_chat_e2e import befriend, say
+from tests.helpers import PASSWORD, encode, picture
 
 
 async def my_id(person: Person) -> str:
@@ -136,3 +138,52 @@ async def test_post_to_the_square_and_repost_with_a_comment(person: NewPerson) -
     await expect(chain.locator(".sq-original")).to_contain_text("今天发布了新版本")
     await amy.go(f"/posts/{post_id}")
     await expect(amy.page.locator(f"#post-{post_id} [data-count=reposts]").first).to_have_text("2")
+
+
+async def test_photos_and_avatars_show_in_the_browser(person: NewPerson) -> None:
+    """A followers-only photo and its author's avatar, seen by a follower in a real browser:
+    the <img> elements load by their signed URLs, under the page's content security policy."""
+    amy, ben = await person("amy", "Amy"), await person("ben", "Ben")
+    png = encode(picture((120, 90)), "PNG")
+    await amy.go("/me/profile")
+    await amy.page.locator("#avatar-input").set_input_files(
+        files=[{"name": "me.png", "mimeType": "image/png", "buffer": png}]
+    )
+    await amy.page.locator("#profile-save").click()
+    await amy.page.wait_for_url("**/me/profile?saved=1")
+    async with ben.api() as http:
+        sessions = [
+            await http.post("/api/quanzi/v1/sessions", json={"login": h, "password": PASSWORD})
+            for h in ("amy", "ben")
+        ]
+        amy_id, token = sessions[0].json()["account"]["id"], sessions[1].json()["token"]
+        r = await http.post(
+            f"/api/quanzi/v1/accounts/{amy_id}/follow", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.is_success, r.text
+    await amy.go("/square")
+    compose = amy.page.locator("#compose")
+    await compose.locator("textarea").fill("只给关注者的照片")
+    await compose.locator('input[type="file"]').set_input_files(
+        files=[{"name": "p.png", "mimeType": "image/png", "buffer": png}]
+    )
+    await compose.locator('select[name="visibility"]').select_option("followers")
+    await compose.get_by_role("button", name="Publish").click()
+    await expect(amy.page.locator("article.sq-post").first).to_contain_text("只给关注者的照片")
+
+    await ben.go("/square")
+    post = ben.page.locator("article.sq-post").first
+    await expect(post).to_contain_text("只给关注者的照片")
+    images = post.locator('img[src^="/media/"]')
+    assert await images.count() >= 2  # the author's avatar and the photo
+    for i in range(await images.count()):
+        loaded = await images.nth(i).evaluate(
+            "img => img.decode().then(() => img.naturalWidth, () => 0)"
+        )
+        assert loaded > 0, await images.nth(i).get_attribute("src")
+    # The same URLs in a browser that is logged in as nobody: a capability needs no cookie.
+    stranger = await person("nobody", register=False)
+    for i in range(await images.count()):
+        src = await images.nth(i).get_attribute("src")
+        response = await stranger.context.request.get(f"{stranger.base}{src}")
+        assert response.status == 200, src

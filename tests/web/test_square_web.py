@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from fastapi import FastAPI
 
-from tests.helpers import Personas, User, encode, picture
+from tests.helpers import Personas, User, encode, load_file, picture
 from tests.web.conftest import NewBrowser
-from tests.web_helpers import WebUser
+from tests.web_helpers import WebUser, media_images
 
 POST_ID = re.compile(r'data-post-id="(\d+)"')
 
@@ -107,7 +107,10 @@ async def test_photos_are_uploaded_with_the_post_and_shown_in_a_grid(
     assert r.status_code == 303, r.text[:500]
     html = await alice.web.page("/square")
     assert 'class="sq-photos sq-photos-2"' in html
-    assert len(re.findall(r'src="/media/\d+/thumb"', html)) == 2
+    photos = [src for src in media_images(html) if src.endswith("/thumb")]
+    assert len(photos) == 2
+    for src in photos:  # as a browser loads them: no header beyond its own
+        assert (await load_file(alice.web.c, src)).status_code == 200
     too_many = await alice.web.post(
         "/square/posts",
         {"text": "十张"},

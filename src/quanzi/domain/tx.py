@@ -24,6 +24,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from quanzi.config import Settings
     from quanzi.domain.accounts.cache import AccountCache
+    from quanzi.domain.media.urls import MediaUrls
     from quanzi.domain.square.topics import TopicIds
     from quanzi.domain.square.viewcount import ViewCounter
 
@@ -38,6 +39,7 @@ class Tx:
         "account_cache",
         "dialect",
         "events",
+        "media_urls",
         "now",
         "settings",
         "topic_ids",
@@ -53,6 +55,8 @@ class Tx:
         dialect: str = "sqlite",
         views: ViewCounter | None = None,
         topic_ids: TopicIds | None = None,
+        *,
+        media_urls: MediaUrls,
     ) -> None:
         self._make_session = make_session
         self._session: AsyncSession | None = None
@@ -63,6 +67,7 @@ class Tx:
         self.dialect = dialect  # "sqlite" | "postgresql": only for db/ helpers that differ
         self.views = views  # where showing posts is counted (see domain/square/viewcount.py)
         self.topic_ids = topic_ids  # topics known to exist (see domain/square/topics.py)
+        self.media_urls = media_urls  # signs the media URLs that rendering hands out
         self.events: list[Event] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._on_rollback: list[Callable[[], Any]] = []

@@ -74,7 +74,7 @@ async def _people(page: Page, messages: list[MessageRead]) -> dict[int, AccountR
 
 @router.get("/chats/{conversation_id}")
 async def chat(conversation_id: Id, page: MemberPage) -> Response:
-    base = page.base_url
+    urls = page.services.media_urls
     async with page.services.read() as tx:
         conv = await queries.get_conversation(tx, page.principal, conversation_id)
         _, me, rows = await queries.list_messages(
@@ -85,7 +85,7 @@ async def chat(conversation_id: Id, page: MemberPage) -> Response:
             if conv.kind == "group" and conv.me.state == "active"
             else []
         )
-    messages = [MessageRead.of(m, base) for m in rows]
+    messages = [MessageRead.of(m, urls) for m in rows]
     people = await _people(page, messages)
     names = {str(m.account.id): m.account.display_name for m in members}
     if conv.peer is not None:
@@ -125,7 +125,7 @@ async def _fragment(
             before_seq=before_seq if after_seq is None else None,
             limit=PAGE_SIZE if after_seq is None else queries.MAX_MESSAGES,
         )
-    found = [MessageRead.of(m, page.base_url) for m in rows]
+    found = [MessageRead.of(m, page.services.media_urls) for m in rows]
     return render(
         page,
         "chats/_messages.html",

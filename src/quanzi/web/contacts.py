@@ -88,7 +88,10 @@ async def _requests(page: Page) -> dict[str, Any]:
         now = tx.now
 
     def read(pairs: Any) -> list[FriendRequestRead]:
-        return [FriendRequestRead.of(r, me.account_id, a, page.base_url, now) for r, a in pairs]
+        return [
+            FriendRequestRead.of(r, me.account_id, a, page.services.media_urls, now)
+            for r, a in pairs
+        ]
 
     return {
         "incoming": read(incoming.items),

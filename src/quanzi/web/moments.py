@@ -248,15 +248,6 @@ def moment_text(text: str) -> list[tuple[str, bool]]:
     return parts
 
 
-def local_url(url: str | None) -> str | None:
-    """A media URL of this server as a path, so that pages load it from where they were
-    served (the CSP allows images from 'self' only)."""
-    if not url:
-        return None
-    split = urlsplit(url)
-    return split.path + (f"?{split.query}" if split.query else "")
-
-
 def photo_columns(media: Sequence[object]) -> int:
     """WeChat's grid: one photo alone, 2 or 4 in two columns, otherwise three."""
     n = len(media)
@@ -269,7 +260,6 @@ def own_moment(page: Page, moment: MomentRead) -> bool:
 
 templates.globals.update(
     moment_text=moment_text,
-    moment_local_url=local_url,
     moment_photo_columns=photo_columns,
     moment_is_mine=own_moment,
 )

@@ -30,6 +30,7 @@ from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.queries import total_unread
 from quanzi.domain.contacts.queries import count_incoming_requests, my_remarks
+from quanzi.domain.media.urls import Holder
 from quanzi.domain.notifications.queries import count_unread
 from quanzi.errors import Forbidden, QuanziError
 from quanzi.services import Services
@@ -105,16 +106,13 @@ class Page:
     def path(self) -> str:
         return self.request.url.path
 
-    @staticmethod
-    def avatar(account: Any) -> str | None:
-        """Someone's avatar thumbnail as a path of this site: from a row (`avatar_id`), or from
-        a view whose URLs are absolute (the public base may not be the address the browser
-        used)."""
+    def avatar(self, account: Any) -> str | None:
+        """Someone's avatar thumbnail as a path of this site: from a row (`avatar_id`, signed
+        here), or from a view whose URLs are signed already."""
         avatar_id = getattr(account, "avatar_id", None)
         if avatar_id:
-            return f"/media/{avatar_id}/thumb"
-        thumbnail = getattr(account, "avatar_thumbnail_url", None)
-        return urlsplit(thumbnail).path if thumbnail else None
+            return f"{self.services.media_urls.path(avatar_id, Holder('avatar', account.id))}/thumb"
+        return media_path(getattr(account, "avatar_thumbnail_url", None))
 
     def name(self, account: Any) -> str:
         """Someone's name as I see it: my remark for them, else the name they chose."""
@@ -280,4 +278,14 @@ def translate_error(exc: QuanziError) -> str:
     return i18n.gettext(exc.message)
 
 
-templates.globals["avatar_path"] = Page.avatar
+def media_path(url: str | None) -> str | None:
+    """A (signed) media URL of this server as a path, so that pages load it from where they
+    were served (the public base may not be the address the browser used, and the CSP allows
+    images from 'self' only)."""
+    if not url:
+        return None
+    split = urlsplit(url)
+    return split.path + (f"?{split.query}" if split.query else "")
+
+
+templates.globals["media_path"] = media_path

@@ -460,14 +460,14 @@ async def history(post_id: Id, page: MemberPage) -> Response:
     async with page.services.read() as tx:
         p, handles = await _one(tx, page.principal, post_id)
         edits = await queries.edit_history(tx, page.principal, post_id)
-    base = page.base_url
+    urls = page.services.media_urls
     return await show(
         page,
         "square/history.html",
         tab="discover",
         p=p,
         handles=handles,
-        edits=[PostEditRead.of(e, base) for e in edits],
+        edits=[PostEditRead.of(e, urls) for e in edits],
     )
 
 

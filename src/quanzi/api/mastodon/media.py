@@ -14,7 +14,7 @@ from quanzi.api.mastodon.auth import ReadStatuses, WriteMedia
 from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON, Params, path_id
 from quanzi.api.mastodon.entities import Entity
 from quanzi.domain.media.actions import do_describe_media, upload_image
-from quanzi.domain.media.queries import access_media
+from quanzi.domain.media.queries import access_media, describe_media
 from quanzi.domain.media.views import MediaRead
 from quanzi.errors import Invalid
 
@@ -52,14 +52,17 @@ async def upload(request: Request, viewer: WriteMedia, services: ServicesDep) ->
     media, _ = await upload_image(
         services, viewer, await file.read(), description=params.text("description")
     )
-    return MastoJSON(attachment(MediaRead.of(media, services.settings.public_base)))
+    async with services.read() as tx:
+        read = await describe_media(tx, media)
+    return MastoJSON(attachment(read))
 
 
 @router.get(f"{V1}/media/{{media_id}}")
 async def describe(media_id: str, viewer: ReadStatuses, services: ServicesDep) -> Response:
     async with services.read() as tx:
         media = await access_media(tx, viewer, path_id(media_id))
-    return MastoJSON(attachment(MediaRead.of(media, services.settings.public_base)))
+        read = await describe_media(tx, media)
+    return MastoJSON(attachment(read))
 
 
 @router.put(f"{V1}/media/{{media_id}}")
@@ -75,5 +78,5 @@ async def update(
             )
         else:
             media = await access_media(tx, viewer, path_id(media_id))
-        read = MediaRead.of(media, services.settings.public_base)
+        read = await describe_media(tx, media)
     return MastoJSON(attachment(read))

@@ -28,7 +28,7 @@ def urls_of(tx: Tx) -> Urls:
 def public(row: AccountRow | AccountPublic, tx: Tx) -> AccountPublic:
     if isinstance(row, AccountPublic):
         return row
-    return AccountPublic.of(row, tx.settings.public_base)
+    return AccountPublic.of(row, tx.media_urls)
 
 
 async def accounts(tx: Tx, rows: Sequence[AccountRow | AccountPublic]) -> list[Entity]:
@@ -53,8 +53,8 @@ async def maker_for(
             everything.append(p.reposted.post)
     mentioned_ids = {i for p in everything for i in p.mentions}
     rows = await load_account_rows(tx, mentioned_ids)
-    base = tx.settings.public_base
-    mentioned = {i: AccountPublic.of(r, base) for i, r in rows.items() if r.status == "active"}
+    media = tx.media_urls
+    mentioned = {i: AccountPublic.of(r, media) for i, r in rows.items() if r.status == "active"}
     return StatusMaker(
         urls_of(tx),
         mentioned=mentioned,
@@ -82,18 +82,18 @@ def _empty_reblog(p: PostRead) -> bool:
 async def new_status(tx: Tx, viewer: Principal, new: NewPost) -> Entity:
     """A status just posted by the viewer, made from what posting found out (nobody has liked
     or reposted it yet): no need to read it back."""
-    base = tx.settings.public_base
+    media = tx.media_urls
     rows = await load_account_rows(tx, {new.post.author_id, *new.mentioned})
     read = views.post_read(
         new.post,
         rows[new.post.author_id],
-        base,
+        media,
         mentions=new.mentioned,
         topics=new.topics,
         liked=False,
         descriptions=new.descriptions,
     )
-    mentioned = {i: AccountPublic.of(rows[i], base) for i in new.mentioned if i in rows}
+    mentioned = {i: AccountPublic.of(rows[i], media) for i in new.mentioned if i in rows}
     make = StatusMaker(
         urls_of(tx), mentioned=mentioned, reblogged=set(), viewer_id=viewer.account_id
     )
@@ -157,13 +157,13 @@ async def comments_on(
         {c.author_id for c in found}
         | {c.reply_to_account_id for c in found if c.reply_to_account_id},
     )
-    base = tx.settings.public_base
+    media = tx.media_urls
     reads = [
         CommentRead.of(
             c,
             rows[c.author_id],
             rows.get(c.reply_to_account_id) if c.reply_to_account_id else None,
-            base,
+            media,
             liked=c.id in liked,
         )
         for c in found

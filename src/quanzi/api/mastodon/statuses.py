@@ -181,8 +181,8 @@ async def history(status_id: str, viewer: MaybeReader, services: ServicesDep) ->
         post = await render.post_read(tx, viewer, ident)
         edits = await queries.edit_history(tx, viewer, ident)
         make = await render.maker_for(tx, viewer, [post])
-    base = services.settings.public_base
-    versions = [make.edit(PostEditRead.of(e, base), post) for e in reversed(edits)]
+    media = services.media_urls
+    versions = [make.edit(PostEditRead.of(e, media), post) for e in reversed(edits)]
     return MastoJSON([*versions, _as_version(make.post(post))])
 
 

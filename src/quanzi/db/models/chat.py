@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quanzi.db.models.base import Base, BigId, UTCDateTime
@@ -16,6 +16,15 @@ class Conversation(Base):
     member's conversation list shows (a message, a rename), for "changed since" sync."""
 
     __tablename__ = "conversations"
+    __table_args__ = (
+        # whose picture a media is (domain/media/queries.holders_of, serving its URL)
+        Index(
+            "ix_conversations_avatar",
+            "avatar_id",
+            sqlite_where=text("avatar_id IS NOT NULL"),
+            postgresql_where=text("avatar_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(10))  # direct | group

@@ -41,4 +41,7 @@ class Media(Base):
     attached_to: Mapped[str | None] = mapped_column(String(20))
     # Alt text: what the image shows, for who cannot see it (read aloud by screen readers).
     description: Mapped[str | None] = mapped_column(Text)
+    # Part of a Moment photo's URL signature; moved on to end the URLs handed out before
+    # (domain/media/urls.py).
+    url_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,7 +36,7 @@ from quanzi.domain.chat.actions import do_erase_chats
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
-from quanzi.domain.moments.actions import do_erase_moments
+from quanzi.domain.moments.actions import do_erase_moments, renew_photo_urls
 from quanzi.domain.square.erase import do_erase_square
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -400,10 +400,15 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
             value = text_field(
                 str(value), field="region", what="A region", code="invalid_region", max_len=100
             )
-        elif name == "moments_window" and value not in MOMENTS_WINDOWS:
-            raise _invalid(
-                "moments_window", "Moments are shown for all, 6m or 3d.", "invalid_moments_window"
-            )
+        elif name == "moments_window":
+            if value not in MOMENTS_WINDOWS:
+                raise _invalid(
+                    "moments_window",
+                    "Moments are shown for all, 6m or 3d.",
+                    "invalid_moments_window",
+                )
+            if value != account.moments_window:
+                await renew_photo_urls(tx, account.id)
         elif name == "gender" and value is not None and value not in GENDERS:
             raise _invalid("gender", "Gender is male, female, other or null.", "invalid_gender")
         elif name == "avatar_id":
@@ -415,7 +420,7 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
     note_accounts_changed(tx, account.id)
     tx.emit(
         ACCOUNT_UPDATED,
-        AccountSelf.of(account, settings.public_base).model_dump(mode="json"),
+        AccountSelf.of(account, tx.media_urls).model_dump(mode="json"),
         users=[account.id],
     )
     return account

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from quanzi.db.models import Account, AuthSession, Invite
 from quanzi.domain.accounts.cache import AccountRow
+from quanzi.domain.media.urls import MediaUrls
 from quanzi.kit.wire import Id
 
 Gender = Literal["male", "female", "other"]
@@ -50,21 +51,21 @@ class AccountPublic(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, account: Account | AccountRow, base_url: str) -> AccountPublic:
+    def of(cls, account: Account | AccountRow, urls: MediaUrls) -> AccountPublic:
         """The public view of an account; of a cached AccountRow, made once and shared (the
         model is frozen)."""
         if isinstance(account, AccountRow):
-            key = (cls, base_url)
+            key = (cls, urls)
             made = account.shown.get(key)
             if made is None:
-                made = account.shown[key] = cls._make(account, base_url)
+                made = account.shown[key] = cls._make(account, urls)
             return cast(AccountPublic, made)
-        return cls._make(account, base_url)
+        return cls._make(account, urls)
 
     @classmethod
-    def _make(cls, account: Account | AccountRow, base_url: str) -> AccountPublic:
+    def _make(cls, account: Account | AccountRow, urls: MediaUrls) -> AccountPublic:
         return cls(
-            **_common(account, base_url), number=account.number if account.find_by_number else None
+            **_common(account, urls), number=account.number if account.find_by_number else None
         )
 
 
@@ -92,9 +93,9 @@ class AccountSelf(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, account: Account | AccountRow, base_url: str) -> AccountSelf:
+    def of(cls, account: Account | AccountRow, urls: MediaUrls) -> AccountSelf:
         return cls(
-            **_common(account, base_url),
+            **_common(account, urls),
             number=account.number,
             email=account.email,
             avatar_id=account.avatar_id,
@@ -104,14 +105,14 @@ class AccountSelf(BaseModel):
         )
 
 
-def _common(account: Account | AccountRow, base_url: str) -> dict[str, object]:
-    avatar = f"{base_url}/media/{account.avatar_id}" if account.avatar_id else None
+def _common(account: Account | AccountRow, urls: MediaUrls) -> dict[str, object]:
+    avatar = urls.avatar(account.id, account.avatar_id)
     return {
         "id": account.id,
         "handle": account.handle,
         "display_name": account.display_name,
-        "avatar_url": avatar,
-        "avatar_thumbnail_url": f"{avatar}/thumb" if avatar else None,
+        "avatar_url": avatar.url if avatar else None,
+        "avatar_thumbnail_url": avatar.thumbnail_url if avatar else None,
         "bio": account.bio,
         "region": account.region,
         "gender": account.gender,

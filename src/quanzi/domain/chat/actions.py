@@ -82,9 +82,9 @@ def system_message(
 
 def announce(tx: Tx, messages: Iterable[Message], members: list[int]) -> None:
     """Push messages to every active member's devices after commit."""
-    base = tx.settings.public_base
+    urls = tx.media_urls
     for message in messages:
-        tx.emit(MESSAGE_NEW, MessageRead.of(message, base).model_dump(mode="json"), users=members)
+        tx.emit(MESSAGE_NEW, MessageRead.of(message, urls).model_dump(mode="json"), users=members)
 
 
 def touched(

@@ -174,7 +174,7 @@ async def _render(
             )
         )
         peers = {int(cid): int(aid) for cid, aid in found_peers.all()}
-    base = tx.settings.public_base
+    urls = tx.media_urls
     out = []
     for conv, me in rows:
         peer = await load_account_row(tx, peers[conv.id]) if conv.id in peers else None
@@ -182,7 +182,7 @@ async def _render(
             ConversationRead.of(
                 conv,
                 me,
-                base_url=base,
+                urls=urls,
                 peer=peer,
                 unread=counts.get(conv.id, 0),
                 last_message=last_messages.get(conv.id),
@@ -204,10 +204,10 @@ async def list_members(tx: Tx, viewer: Principal, conversation_id: int) -> list[
             .order_by(Member.joined_at)
         )
     ).all()
-    base = tx.settings.public_base
+    urls = tx.media_urls
     return [
         MemberRead(
-            account=AccountPublic.of(account, base),
+            account=AccountPublic.of(account, urls),
             role=member.role,
             state=member.state,
             joined_at=member.joined_at,

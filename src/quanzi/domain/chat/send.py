@@ -295,11 +295,11 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     if not fresh:
         return
     await _store(tx, fresh, next_seq)
-    base = tx.settings.public_base
+    urls = tx.media_urls
     for message in fresh:
         tx.emit(
             MESSAGE_NEW,
-            MessageRead.of(message, base).model_dump(mode="json"),
+            MessageRead.of(message, urls).model_dump(mode="json"),
             users=active[message.conversation_id],
         )
     await do_notify_many(

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from quanzi.db.models import Conversation, Member, Message
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.media.urls import Holder, MediaUrls
 from quanzi.kit.wire import Id
 
 MessageKind = Literal["text", "image", "system", "recall", "recalled"]
@@ -63,10 +64,10 @@ class MessageRead(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, m: Message | MessageRow, base_url: str) -> MessageRead:
+    def of(cls, m: Message | MessageRow, urls: MediaUrls) -> MessageRead:
         mentions = orjson.loads(m.mentions) if m.mentions else []
         system = orjson.loads(m.body) if m.kind in ("system", "recall") and m.body else None
-        media_url = f"{base_url}/media/{m.media_id}" if m.media_id else None
+        links = urls.links(m.media_id, Holder("message", m.id)) if m.media_id else None
         return cls(
             id=m.id,
             conversation_id=m.conversation_id,
@@ -75,8 +76,8 @@ class MessageRead(BaseModel):
             kind=m.kind,
             text=m.body if m.kind in ("text", "image") else "",
             media_id=m.media_id,
-            media_url=media_url,
-            thumbnail_url=f"{media_url}/thumb" if media_url else None,
+            media_url=links.url if links else None,
+            thumbnail_url=links.thumbnail_url if links else None,
             reply_to_seq=m.reply_to_seq,
             mentions=[] if mentions == "all" else [int(i) for i in mentions],
             mentions_all=mentions == "all",
@@ -129,7 +130,7 @@ class ConversationRead(BaseModel):
     id: Id
     kind: Literal["direct", "group"]
     name: str
-    avatar_url: str | None
+    avatar_url: str | None  # signed; its thumbnail is avatar_url + "/thumb"
     announcement: str
     owner_id: Id | None
     member_count: int
@@ -147,7 +148,7 @@ class ConversationRead(BaseModel):
         conv: Conversation,
         me: Member,
         *,
-        base_url: str,
+        urls: MediaUrls,
         peer: AccountRow | None,
         unread: int,
         last_message: Message | MessageRow | None,
@@ -161,20 +162,21 @@ class ConversationRead(BaseModel):
             name, announcement = conv.name, conv.announcement
             owner_id, member_count = conv.owner_id, conv.member_count
             status, avatar_id = conv.status, conv.avatar_id
+        avatar = urls.group_avatar(conv.id, avatar_id)
         return cls(
             id=conv.id,
             kind=conv.kind,
             name=name,
-            avatar_url=f"{base_url}/media/{avatar_id}" if avatar_id else None,
+            avatar_url=avatar.url if avatar else None,
             announcement=announcement,
             owner_id=owner_id,
             member_count=member_count,
             last_seq=visible_last,
             status=status,
-            peer=AccountPublic.of(peer, base_url) if peer is not None else None,
+            peer=AccountPublic.of(peer, urls) if peer is not None else None,
             me=MyMembership.of(me),
             unread=unread,
-            last_message=MessageRead.of(last_message, base_url) if last_message else None,
+            last_message=MessageRead.of(last_message, urls) if last_message else None,
             version=shown_version(conv, me),
         )
 

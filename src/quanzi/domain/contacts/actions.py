@@ -28,6 +28,7 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.queries import access_friend_request, access_label
 from quanzi.domain.contacts.views import label_ids_of
+from quanzi.domain.moments.actions import renew_photo_urls
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.relations import has_contact, is_blocked
 from quanzi.domain.tx import Tx
@@ -295,6 +296,7 @@ async def do_update_friend(
         )
         for label_id in labels:
             tx.session.add(LabelMember(label_id=label_id, friend_id=friend_id))
+        await renew_photo_urls(tx, me)
     await tx.session.flush()
     tx.emit(CONTACT_UPDATED, {"account_id": str(friend_id)}, users=[me])
 
@@ -316,6 +318,7 @@ async def do_remove_friend(tx: Tx, viewer: Principal, friend_id: int) -> None:
             LabelMember.friend_id == friend_id, LabelMember.label_id.in_(mine)
         )
     )
+    await renew_photo_urls(tx, me)
     tx.emit(CONTACT_REMOVED, {"account_id": str(friend_id)}, users=[me])
 
 
@@ -387,6 +390,7 @@ async def do_update_label(
         label.name = name
     if member_ids is not None:
         await _set_label_members(tx, viewer, label, member_ids)
+        await renew_photo_urls(tx, viewer.account_id)
     await tx.session.flush()
     return label
 
@@ -395,6 +399,7 @@ async def do_delete_label(tx: Tx, viewer: Principal, label_id: int) -> None:
     label = await access_label(tx, viewer, label_id)
     await tx.session.execute(delete(LabelMember).where(LabelMember.label_id == label.id))
     await tx.session.delete(label)
+    await renew_photo_urls(tx, viewer.account_id)
 
 
 # Follows
@@ -506,6 +511,7 @@ async def do_block(tx: Tx, viewer: Principal, account_id: int) -> None:
     if await is_blocked(tx, me, account_id):
         return
     tx.session.add(Block(blocker_id=me, blocked_id=account_id, created_at=tx.now))
+    await renew_photo_urls(tx, me)
     await _end_follow(tx, me, account_id)
     await _end_follow(tx, account_id, me)
     await tx.session.execute(

@@ -62,10 +62,10 @@ async def list_friends(tx: Tx, viewer: Principal, only: int | None = None) -> li
                 )
             ).scalars()
         )
-    base = tx.settings.public_base
+    urls = tx.media_urls
     return [
         FriendRead(
-            account=AccountPublic.of(account, base),
+            account=AccountPublic.of(account, urls),
             remark=contact.remark,
             label_ids=sorted(labels[account.id]),
             mutual=account.id in mutual,

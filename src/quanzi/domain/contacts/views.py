@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from quanzi.db.models import Account, FriendRequest, Label
 from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.media.urls import MediaUrls
 from quanzi.kit.wire import Id
 
 
@@ -35,7 +36,7 @@ class FriendRequestRead(BaseModel):
 
     @classmethod
     def of(
-        cls, request: FriendRequest, viewer_id: int, other: Account, base_url: str, now: datetime
+        cls, request: FriendRequest, viewer_id: int, other: Account, urls: MediaUrls, now: datetime
     ) -> FriendRequestRead:
         status = request.status
         if status == "pending" and request.expires_at <= now:
@@ -43,7 +44,7 @@ class FriendRequestRead(BaseModel):
         return cls(
             id=request.id,
             direction="outgoing" if request.from_id == viewer_id else "incoming",
-            account=AccountPublic.of(other, base_url),
+            account=AccountPublic.of(other, urls),
             greeting=request.greeting,
             status=status,
             created_at=request.created_at,

@@ -1,24 +1,39 @@
-"""Who may fetch a media file."""
+"""Who may describe a media, and which URL of a media file works (domain/media/urls.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 
-from quanzi.db.models import Account, Conversation, Media, Member, Message, Post, PostMedia
+from quanzi.db.models import (
+    Account,
+    Conversation,
+    Media,
+    Member,
+    Message,
+    Moment,
+    MomentMedia,
+    Post,
+    PostMedia,
+)
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.views import FORMER
+from quanzi.domain.media.urls import TOKEN_LENGTH, UPLOAD, Holder, MediaUrls
+from quanzi.domain.media.views import MediaRead
 from quanzi.domain.moments.queries import moment_media_visible
 from quanzi.domain.square.queries import visible
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
+from quanzi.kit.ids import MAX_ID
 
 
 async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media:
-    """The media if `viewer` may fetch it, else NotFound (the same for missing and hidden).
+    """The media if `viewer` may see it, else NotFound (the same for missing and hidden):
+    what decides who may describe it (`GET /api/quanzi/v1/media/{id}`) and so be handed its
+    URLs again. Its files are served by URL alone (`media_by_url`).
 
     The owner may always; an avatar of an active account is public; media not attached to
     anything is the owner's alone. Areas that attach media (posts, Moments, chats) add their
-    rule here, so every door that serves a file asks the same question.
+    rule here, so every door that describes media asks the same question.
     """
     media = await tx.session.get(Media, media_id)
     if media is None:
@@ -71,4 +86,57 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
         )
         if found is not None:
             return media
+    raise NotFound("No such media.")
+
+
+# What a media is shown with now (the holders its URLs may be signed for): one indexed read.
+MEDIA: BindParameter[int] = bindparam("media")
+_HOLDERS = {
+    "avatar": select(Account.id)
+    .join(Media, Media.owner_id == Account.id)
+    .where(Media.id == MEDIA, Account.avatar_id == MEDIA, Account.status == "active"),
+    "group_avatar": select(Conversation.id).where(Conversation.avatar_id == MEDIA),
+    "post": select(PostMedia.post_id)
+    .join(Post, Post.id == PostMedia.post_id)
+    .where(PostMedia.media_id == MEDIA, Post.deleted_at.is_(None)),
+    "moment": select(MomentMedia.moment_id)
+    .join(Moment, Moment.id == MomentMedia.moment_id)
+    .where(MomentMedia.media_id == MEDIA, Moment.deleted_at.is_(None)),
+    "message": select(Message.id).where(Message.media_id == MEDIA),
+}
+
+
+async def holders_of(tx: Tx, media: Media) -> list[Holder]:
+    """What `media` is attached to now (several groups may show one picture); media attached
+    to nothing is held by its owner alone (UPLOAD)."""
+    if media.attached_to is None:
+        return [Holder(UPLOAD, media.owner_id)]
+    statement = _HOLDERS.get(media.attached_to)
+    if statement is None:
+        return []
+    found = await tx.session.scalars(statement, {"media": media.id})
+    version = media.url_version if media.attached_to == "moment" else 0
+    return [Holder(media.attached_to, i, version) for i in found]
+
+
+async def describe_media(tx: Tx, media: Media) -> MediaRead:
+    """`media` (already accessed) with URLs signed for what it is attached to now; or, for
+    media attached to something gone (which only its owner may still describe), for its
+    owner's upload: URLs that serve nothing. No read for media attached to nothing."""
+    holders = await holders_of(tx, media)
+    return MediaRead.of(
+        media, tx.media_urls, holders[0] if holders else Holder(UPLOAD, media.owner_id)
+    )
+
+
+async def media_by_url(tx: Tx, urls: MediaUrls, media_id: str, token: str) -> Media:
+    """The media whose file URL (`/media/<media_id>/<token>`) this is, if that URL works now.
+    A guessed, tampered or stale URL raises the same NotFound as a missing media."""
+    number = int(media_id) if media_id.isascii() and media_id.isdigit() else 0
+    if 0 < number <= MAX_ID and str(number) == media_id and len(token) == TOKEN_LENGTH:
+        media = await tx.session.get(Media, number)
+        if media is not None:
+            for holder in await holders_of(tx, media):
+                if urls.matches(token, media.id, holder):
+                    return media
     raise NotFound("No such media.")

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from quanzi.db.models import Media
+from quanzi.domain.media.urls import Holder, MediaUrls
 from quanzi.kit.wire import Id
 
 
@@ -19,7 +20,7 @@ class MediaRead(BaseModel):
     height: int
     size: int
     animated: bool
-    url: str
+    url: str  # signed: loads with no header, for as long as the image stays where it is shown
     thumbnail_url: str
     thumbnail_width: int
     thumbnail_height: int
@@ -27,8 +28,9 @@ class MediaRead(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, media: Media, base_url: str) -> MediaRead:
-        url = f"{base_url}/media/{media.id}"
+    def of(cls, media: Media, urls: MediaUrls, holder: Holder) -> MediaRead:
+        """`holder`: what the media is shown with (domain/media/urls.py)."""
+        links = urls.links(media.id, holder)
         return cls(
             id=media.id,
             content_type=media.content_type,
@@ -36,8 +38,8 @@ class MediaRead(BaseModel):
             height=media.height,
             size=media.size,
             animated=media.animated,
-            url=url,
-            thumbnail_url=f"{url}/thumb",
+            url=links.url,
+            thumbnail_url=links.thumbnail_url,
             thumbnail_width=media.thumb_width,
             thumbnail_height=media.thumb_height,
             description=media.description,

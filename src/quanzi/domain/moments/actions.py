@@ -275,9 +275,7 @@ async def do_like(tx: Tx, viewer: Principal, moment_id: int) -> Moment:
     if moment.author_id != me:
         await _notify_like(tx, moment, me)
     rows = await load_account_rows(tx, [me])
-    payload = LikeEvent(
-        moment_id=moment.id, account=AccountPublic.of(rows[me], tx.settings.public_base)
-    )
+    payload = LikeEvent(moment_id=moment.id, account=AccountPublic.of(rows[me], tx.media_urls))
     audience = await viewers_of(tx, moment, actor=me)
     tx.emit(MOMENT_LIKED, payload.model_dump(mode="json"), users=sorted(audience | {me}))
     return moment
@@ -414,6 +412,20 @@ async def do_delete_comment(tx: Tx, viewer: Principal, moment_id: int, comment_i
         MOMENT_COMMENT_DELETED,
         {"moment_id": str(moment.id), "comment_id": str(comment.id)},
         users=sorted(audience | {me, comment.author_id}),
+    )
+
+
+async def renew_photo_urls(tx: Tx, author_id: int) -> None:
+    """New URLs for the photos of every Moment by `author_id`; those handed out before stop
+    working (domain/media/urls.py). For each action by which an author narrows who may see
+    their Moments: removing a friend, blocking, changing who is in a label (a friend's labels
+    or a label's members), deleting a label, changing the window. The rest are rare, and
+    relabelling is cheap: one statement over the author's own photos."""
+    await tx.session.execute(
+        update(Media)
+        .where(Media.owner_id == author_id, Media.attached_to == "moment")
+        .values(url_version=Media.url_version + 1)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -30,6 +30,7 @@ from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.media.urls import Holder
 from quanzi.domain.media.views import MediaRead
 from quanzi.domain.moments.rules import BOUND_NOW, interaction_visible, moment_visible
 from quanzi.domain.moments.views import (
@@ -278,13 +279,13 @@ async def render_comments(
     """Comments already filtered for the viewer (`people`: their accounts, if loaded)."""
     if people is None:
         people = await load_account_rows(tx, _commenters(comments))
-    base = tx.settings.public_base
+    urls = tx.media_urls
     return [
         CommentRead.of(
             c,
             people[c.author_id],
             people.get(c.reply_to_account_id) if c.reply_to_account_id is not None else None,
-            base,
+            urls,
         )
         for c in comments
         if c.author_id in people
@@ -326,7 +327,7 @@ async def render_moments(
         + _commenters(every_comment),
     )
     rendered = {c.id: c for c in await render_comments(tx, every_comment, people)}
-    base = tx.settings.public_base
+    urls = tx.media_urls
     out = []
     for m in moments:
         liked_by = [people[a] for a in likes[m.id] if a in people]
@@ -334,14 +335,17 @@ async def render_moments(
         out.append(
             MomentRead(
                 id=m.id,
-                author=AccountPublic.of(people[m.author_id], base),
+                author=AccountPublic.of(people[m.author_id], urls),
                 text=m.text,
                 location=m.location,
-                media=[MediaRead.of(item, base) for item in media[m.id]],
+                media=[
+                    MediaRead.of(item, urls, Holder("moment", m.id, item.url_version))
+                    for item in media[m.id]
+                ],
                 audience=audiences.get(m.id),
                 created_at=m.created_at,
                 liked=viewer_id in likes[m.id],
-                likes=[AccountPublic.of(row, base) for row in liked_by],
+                likes=[AccountPublic.of(row, urls) for row in liked_by],
                 likes_count=len(liked_by),
                 comments=shown,
                 comments_count=len(shown),

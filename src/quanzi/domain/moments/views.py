@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.media.urls import MediaUrls
 from quanzi.domain.media.views import MediaRead
 from quanzi.kit.wire import Id
 
@@ -79,14 +80,14 @@ class CommentRead(BaseModel):
         comment: CommentFields,
         author: AccountRow,
         reply_to: AccountRow | None,
-        base_url: str,
+        urls: MediaUrls,
     ) -> CommentRead:
         return cls(
             id=comment.id,
             moment_id=comment.moment_id,
-            author=AccountPublic.of(author, base_url),
+            author=AccountPublic.of(author, urls),
             reply_to_id=comment.reply_to_id if reply_to is not None else None,
-            reply_to=AccountPublic.of(reply_to, base_url) if reply_to is not None else None,
+            reply_to=AccountPublic.of(reply_to, urls) if reply_to is not None else None,
             text=comment.text,
             created_at=comment.created_at,
         )

@@ -216,14 +216,14 @@ async def _render(
                 )
             ).scalars()
         )
-    base = tx.settings.public_base
+    urls = tx.media_urls
 
     async def one(c: Comment, replies: list[CommentRead] | None = None) -> CommentRead | None:
         author = await load_account_row(tx, c.author_id)
         if author is None:
             return None
         to = await load_account_row(tx, c.reply_to_account_id) if c.reply_to_account_id else None
-        return CommentRead.of(c, author, to, base, liked=c.id in liked, replies=replies)
+        return CommentRead.of(c, author, to, urls, liked=c.id in liked, replies=replies)
 
     out = []
     for comment in comments:

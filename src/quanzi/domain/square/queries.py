@@ -45,6 +45,7 @@ from quanzi.db.paginate import filtered_page, newest_span_first, window_query
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.media.urls import MediaUrls
 from quanzi.domain.square.views import PostFields, PostRead, RepostedRef, media_ids, post_read
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
@@ -209,19 +210,19 @@ async def render_posts(
                 (await conn.execute(_LIKED_AMONG, {"ids": ids, "me": viewer.account_id})).scalars()
             )
     described = await media_descriptions(tx, everything)
-    base = tx.settings.public_base
+    urls = tx.media_urls
     out: list[PostRead] = []
     for post in posts:
         reposted = None
         if post.root_id is not None:
             root = roots.get(post.root_id)
             root_read = (
-                _one(root, authors, base, mentions, topics, liked, described=described)
+                _one(root, authors, urls, mentions, topics, liked, described=described)
                 if root
                 else None
             )
             reposted = RepostedRef(id=post.root_id, available=root_read is not None, post=root_read)
-        read = _one(post, authors, base, mentions, topics, liked, reposted, described)
+        read = _one(post, authors, urls, mentions, topics, liked, reposted, described)
         if read is not None:
             out.append(read)
     if viewer is not None and tx.views is not None:  # views count the audience, not the author
@@ -234,7 +235,7 @@ async def render_posts(
 def _one(
     post: PostFields,
     authors: dict[int, AccountRow],
-    base: str,
+    urls: MediaUrls,
     mentions: dict[int, list[int]],
     topics: dict[int, list[str]],
     liked: set[int],
@@ -247,7 +248,7 @@ def _one(
     return post_read(
         post,
         author,
-        base,
+        urls,
         mentions=mentions.get(post.id, []),
         topics=topics.get(post.id, []),
         liked=post.id in liked,

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from quanzi.db.models import Comment, Community, PostEdit, Topic
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.media.urls import Holder, MediaUrls
 from quanzi.kit.posttext import excerpt, links
 from quanzi.kit.wire import Id
 
@@ -86,18 +87,22 @@ class PostRead(BaseModel):
 
 
 def media_refs(
-    raw: str, base_url: str, descriptions: Mapping[int, str] | None = None
+    raw: str, post_id: int, urls: MediaUrls, descriptions: Mapping[int, str] | None = None
 ) -> list[MediaRef]:
-    """The images of a post (`raw`: its `media_ids`), with their alt text if known."""
-    return [
-        MediaRef(
-            id=i,
-            url=f"{base_url}/media/{i}",
-            thumbnail_url=f"{base_url}/media/{i}/thumb",
-            description=descriptions.get(i) if descriptions else None,
+    """The images of a post (`raw`: its `media_ids`, now or in an earlier version), with
+    their alt text if known."""
+    refs, post = [], Holder("post", post_id)
+    for i in media_ids(raw):
+        links = urls.links(i, post)
+        refs.append(
+            MediaRef(
+                id=i,
+                url=links.url,
+                thumbnail_url=links.thumbnail_url,
+                description=descriptions.get(i) if descriptions else None,
+            )
         )
-        for i in media_ids(raw)
-    ]
+    return refs
 
 
 def media_ids(raw: str) -> list[int]:
@@ -107,7 +112,7 @@ def media_ids(raw: str) -> list[int]:
 def post_read(
     post: PostFields,
     author: AccountRow,
-    base_url: str,
+    urls: MediaUrls,
     *,
     mentions: list[int],
     topics: list[str],
@@ -118,13 +123,13 @@ def post_read(
     short, more = excerpt(post.text)
     return PostRead(
         id=post.id,
-        author=AccountPublic.of(author, base_url),
+        author=AccountPublic.of(author, urls),
         text=post.text,
         excerpt=short,
         truncated=more,
         visibility=post.visibility,
         language=post.language,
-        media=media_refs(post.media_ids, base_url, descriptions),
+        media=media_refs(post.media_ids, post.id, urls, descriptions),
         mentions=mentions,
         topics=topics,
         links=links(post.text),
@@ -149,9 +154,11 @@ class PostEditRead(BaseModel):
     written_at: datetime  # when this version was written
 
     @classmethod
-    def of(cls, edit: PostEdit, base_url: str) -> PostEditRead:
+    def of(cls, edit: PostEdit, urls: MediaUrls) -> PostEditRead:
         return cls(
-            text=edit.text, media=media_refs(edit.media_ids, base_url), written_at=edit.created_at
+            text=edit.text,
+            media=media_refs(edit.media_ids, edit.post_id, urls),
+            written_at=edit.created_at,
         )
 
 
@@ -175,7 +182,7 @@ class CommentRead(BaseModel):
         c: Comment,
         author: AccountRow,
         reply_to: AccountRow | None,
-        base_url: str,
+        urls: MediaUrls,
         *,
         liked: bool,
         replies: list[CommentRead] | None = None,
@@ -183,11 +190,11 @@ class CommentRead(BaseModel):
         return cls(
             id=c.id,
             post_id=c.post_id,
-            author=AccountPublic.of(author, base_url),
+            author=AccountPublic.of(author, urls),
             text=c.text,
             thread_id=c.thread_id or c.id,
             reply_to_id=c.reply_to_id,
-            reply_to_account=AccountPublic.of(reply_to, base_url) if reply_to else None,
+            reply_to_account=AccountPublic.of(reply_to, urls) if reply_to else None,
             like_count=c.like_count,
             reply_count=c.reply_count,
             liked=liked,

@@ -51,21 +51,21 @@ async def register(
         idempotency=await idempotency_of(request, key, None),
     )
     replayed(response, again)
-    return AccountSelf.of(account, services.settings.public_base)
+    return AccountSelf.of(account, services.media_urls)
 
 
 @router.get("/accounts/me", summary="My account")
 async def get_me(viewer: Viewer, services: ServicesDep) -> AccountSelf:
     async with services.read() as tx:
         account = await queries.view_own_account(tx, viewer)
-    return AccountSelf.of(account, services.settings.public_base)
+    return AccountSelf.of(account, services.media_urls)
 
 
 @router.patch("/accounts/me", summary="Edit my profile and privacy settings")
 async def update_me(body: ProfileUpdate, viewer: Viewer, services: ServicesDep) -> AccountSelf:
     async with services.write() as tx:
         account = await actions.do_update_profile(tx, viewer, body.changes())
-    return AccountSelf.of(account, services.settings.public_base)
+    return AccountSelf.of(account, services.media_urls)
 
 
 @router.post("/accounts/me/password", status_code=204, summary="Change my password")
@@ -90,7 +90,7 @@ async def lookup(
 ) -> AccountPublic:
     async with services.read() as tx:
         account = await queries.lookup_account(tx, viewer, handle=handle, number=number)
-    return AccountPublic.of(account, services.settings.public_base)
+    return AccountPublic.of(account, services.media_urls)
 
 
 @router.get("/accounts/search", summary="Find people by handle or display name")
@@ -102,15 +102,15 @@ async def search(
 ) -> AccountList:
     async with services.read() as tx:
         found = await search_accounts(tx, viewer, q, limit)
-    base = services.settings.public_base
-    return AccountList(items=[AccountPublic.of(a, base) for a in found])
+    urls = services.media_urls
+    return AccountList(items=[AccountPublic.of(a, urls) for a in found])
 
 
 @router.get("/accounts/{account_id}", summary="An account's public profile")
 async def get_account(account_id: Id, viewer: MaybeViewer, services: ServicesDep) -> AccountPublic:
     async with services.read() as tx:
         account = await queries.view_account(tx, viewer, account_id)
-    return AccountPublic.of(account, services.settings.public_base)
+    return AccountPublic.of(account, services.media_urls)
 
 
 # Sessions
@@ -141,7 +141,7 @@ async def log_in(
     return LoginResponse(
         token=done.token,
         session=SessionRead.of(done.session, done.session.id),
-        account=AccountSelf.of(done.account, services.settings.public_base),
+        account=AccountSelf.of(done.account, services.media_urls),
     )
 
 

@@ -248,9 +248,9 @@ async def list_messages(
         conv, me, messages = await queries.list_messages(
             tx, viewer, conversation_id, after_seq=after_seq, before_seq=before_seq, limit=limit
         )
-    base = services.settings.public_base
+    urls = services.media_urls
     return MessageList(
-        items=[MessageRead.of(m, base) for m in messages],
+        items=[MessageRead.of(m, urls) for m in messages],
         last_seq=queries.visible_range(conv, me)[1],
     )
 
@@ -269,7 +269,7 @@ async def send_message(
 ) -> MessageRead:
     message, again = await services.sender.send(viewer, conversation_id, body.draft())
     replayed(response, again)
-    return MessageRead.of(message, services.settings.public_base)
+    return MessageRead.of(message, services.media_urls)
 
 
 @router.post(
@@ -284,7 +284,7 @@ async def recall(
 ) -> MessageRead:
     async with services.write() as tx:
         notice = await actions.do_recall(tx, viewer, conversation_id, seq)
-    return MessageRead.of(notice, services.settings.public_base)
+    return MessageRead.of(notice, services.media_urls)
 
 
 @router.post("/conversations/{conversation_id}/read", summary="Move my read cursor")

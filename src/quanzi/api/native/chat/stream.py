@@ -60,9 +60,7 @@ async def send(
             {
                 "client_msg_id": client_msg_id,
                 "replayed": replayed,
-                "message": MessageRead.of(message, services.settings.public_base).model_dump(
-                    mode="json"
-                ),
+                "message": MessageRead.of(message, services.media_urls).model_dump(mode="json"),
             },
         )
     )

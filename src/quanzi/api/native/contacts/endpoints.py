@@ -51,9 +51,7 @@ async def send_request(
     )
     async with services.read() as tx:
         other = await access_account(tx, viewer, body.account_id)
-        read = FriendRequestRead.of(
-            request, viewer.account_id, other, services.settings.public_base, tx.now
-        )
+        read = FriendRequestRead.of(request, viewer.account_id, other, services.media_urls, tx.now)
     return FriendRequestResult(request=read, friends=friends)
 
 
@@ -68,9 +66,9 @@ async def list_requests(
         page = await queries.list_friend_requests(
             tx, viewer, incoming=direction == "incoming", window=window
         )
-        base, now = services.settings.public_base, tx.now
+        urls, now = services.media_urls, tx.now
     return PageOut.of(
-        page, lambda pair: FriendRequestRead.of(pair[0], viewer.account_id, pair[1], base, now)
+        page, lambda pair: FriendRequestRead.of(pair[0], viewer.account_id, pair[1], urls, now)
     )
 
 
@@ -199,12 +197,12 @@ async def _follow_page(
         page = await queries.list_follows(
             tx, viewer, account_id, followers=followers, window=window, status=status
         )
-    base = services.settings.public_base
+    urls = services.media_urls
     return PageOut.of(
         page,
         lambda pair: FollowRead(
             id=pair[0].id,
-            account=AccountPublic.of(pair[1], base),
+            account=AccountPublic.of(pair[1], urls),
             status=pair[0].status,
             since=pair[0].created_at,
         ),
@@ -263,8 +261,8 @@ async def remove_follower(account_id: Id, viewer: Viewer, services: ServicesDep)
 async def list_blocks(viewer: Viewer, services: ServicesDep) -> AccountList:
     async with services.read() as tx:
         accounts = await queries.list_blocks(tx, viewer)
-    base = services.settings.public_base
-    return AccountList(items=[AccountPublic.of(a, base) for a in accounts])
+    urls = services.media_urls
+    return AccountList(items=[AccountPublic.of(a, urls) for a in accounts])
 
 
 @router.put("/blocks/{account_id}", status_code=204, summary="Block someone (silently)")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from quanzi.api.deps import IdempotencyHeader, MaybeViewer, ServicesDep, Viewer, idempotency_of
 from quanzi.api.native.common import ERRORS, PREFIX, replayed
 from quanzi.domain.media.actions import MAX_DESCRIPTION, do_describe_media, upload_image
-from quanzi.domain.media.queries import access_media
+from quanzi.domain.media.queries import access_media, describe_media, media_by_url
 from quanzi.domain.media.views import MediaRead
 from quanzi.errors import NotFound
 from quanzi.kit.wire import Id
@@ -41,14 +41,20 @@ async def upload(
         idempotency=await idempotency_of(request, key, viewer, raw),
     )
     replayed(response, again)
-    return MediaRead.of(media, services.settings.public_base)
+    async with services.read() as tx:
+        return await describe_media(tx, media)
 
 
-@router.get("/media/{media_id}", summary="Describe an uploaded image")
+@router.get(
+    "/media/{media_id}",
+    summary="Describe an image: its size, alt text and (signed) URLs",
+    description="For whoever may see the image (its owner; whoever may see what it is shown "
+    "with). The URLs load without any header: see `GET /media/{media_id}/{token}`.",
+)
 async def describe(media_id: Id, viewer: MaybeViewer, services: ServicesDep) -> MediaRead:
     async with services.read() as tx:
         media = await access_media(tx, viewer, media_id)
-    return MediaRead.of(media, services.settings.public_base)
+        return await describe_media(tx, media)
 
 
 class Describe(BaseModel):
@@ -63,15 +69,25 @@ async def describe_own(
 ) -> MediaRead:
     async with services.write() as tx:
         media = await do_describe_media(tx, viewer, media_id, body.description)
-        read = MediaRead.of(media, services.settings.public_base)
-    return read
+        return await describe_media(tx, media)
 
 
-async def _serve(
-    media_id: int, thumb: bool, viewer: MaybeViewer, services: ServicesDep
-) -> Response:
+# The files. Their URLs are capabilities (domain/media/urls.py): they need no header and take
+# none, and a URL that does not work now answers exactly as a missing media does.
+
+FILE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Content-Disposition": "inline",
+}
+# What a URL serves never changes (it stops working instead): browsers and apps may keep it.
+# Avatars may be kept by shared caches too, for a while, as they are public.
+PRIVATE_CACHE = "private, max-age=604800, immutable"
+PUBLIC_CACHE = "public, max-age=3600"
+
+
+async def _serve(media_id: str, token: str, thumb: bool, services: ServicesDep) -> Response:
     async with services.read() as tx:
-        media = await access_media(tx, viewer, media_id)
+        media = await media_by_url(tx, services.media_urls, media_id, token)
     key, content_type = (
         (media.thumb_key, media.thumb_content_type)
         if thumb
@@ -80,23 +96,33 @@ async def _serve(
     path = services.media_store.path(key)
     if not path.is_file():
         raise NotFound("No such media.")
-    public = media.attached_to == "avatar"
+    cache = PUBLIC_CACHE if media.attached_to == "avatar" else PRIVATE_CACHE
     return FileResponse(
-        path,
-        media_type=content_type,
-        headers={
-            "Cache-Control": "public, max-age=3600" if public else "private, max-age=3600",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Content-Disposition": "inline",
-        },
+        path, media_type=content_type, headers={**FILE_HEADERS, "Cache-Control": cache}
     )
 
 
-@files.get("/media/{media_id}", summary="The image file", response_class=FileResponse)
-async def serve_file(media_id: Id, viewer: MaybeViewer, services: ServicesDep) -> Response:
-    return await _serve(media_id, False, viewer, services)
+@files.get(
+    "/media/{media_id}/{token}",
+    summary="The image file, by its signed URL",
+    description="The `url` of a media as the API renders it. Needs no header; answers 404 "
+    "once the image is deleted or leaves what it was shown with.",
+    response_class=FileResponse,
+)
+async def serve_file(media_id: str, token: str, services: ServicesDep) -> Response:
+    return await _serve(media_id, token, False, services)
 
 
-@files.get("/media/{media_id}/thumb", summary="The thumbnail file", response_class=FileResponse)
-async def serve_thumbnail(media_id: Id, viewer: MaybeViewer, services: ServicesDep) -> Response:
-    return await _serve(media_id, True, viewer, services)
+@files.get(
+    "/media/{media_id}/{token}/thumb",
+    summary="The thumbnail file, by its signed URL",
+    response_class=FileResponse,
+)
+async def serve_thumbnail(media_id: str, token: str, services: ServicesDep) -> Response:
+    return await _serve(media_id, token, True, services)
+
+
+@files.get("/media/{anything:path}", include_in_schema=False)
+async def no_such_file(anything: str) -> Response:
+    """Every other address under /media (unsigned, cut short, too long) is missing alike."""
+    raise NotFound("No such media.")

@@ -132,8 +132,8 @@ async def edit_post(
 async def post_history(post_id: Id, viewer: MaybeViewer, services: ServicesDep) -> EditHistory:
     async with services.read() as tx:
         edits = await queries.edit_history(tx, viewer, post_id)
-    base = services.settings.public_base
-    return EditHistory(items=[PostEditRead.of(e, base) for e in edits])
+    urls = services.media_urls
+    return EditHistory(items=[PostEditRead.of(e, urls) for e in edits])
 
 
 @router.delete("/posts/{post_id}", status_code=204, summary="Delete my post")
@@ -352,12 +352,12 @@ async def community_members(
 ) -> CommunityMemberList:
     async with services.read() as tx:
         members = await communities.list_members(tx, community_id)
-        base = services.settings.public_base
+        urls = services.media_urls
         items = []
         for m in members:
             row = await load_account_row(tx, m.account_id)
             if row is not None and row.status == "active":
-                items.append(CommunityMemberRead(account=AccountPublic.of(row, base), role=m.role))
+                items.append(CommunityMemberRead(account=AccountPublic.of(row, urls), role=m.role))
     return CommunityMemberList(items=items)
 
 
@@ -418,7 +418,7 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     offset: Annotated[int, Query(ge=0, le=500)] = 0,
 ) -> SearchResults:
-    base = services.settings.public_base
+    urls = services.media_urls
     async with services.read() as tx:
         posts = (
             await queries.render_posts(
@@ -437,7 +437,7 @@ async def search(
             else []
         )
         people = (
-            [AccountPublic.of(a, base) for a in await search_accounts(tx, viewer, q, limit)]
+            [AccountPublic.of(a, urls) for a in await search_accounts(tx, viewer, q, limit)]
             if type in ("all", "accounts") and offset == 0
             else []
         )
