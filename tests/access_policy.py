@@ -47,8 +47,10 @@ SYMBOLS = frozenset({"ok", "no", "past", "left", "miss", "401", "kind", "scope",
 RULES = {
     # Public things: everyone but those the owner blocked.
     "PUBLIC": "ok ok ok ok miss ok",
-    # Things no one owns (topics, communities): everyone.
+    # Things no one owns (topics, communities), capabilities: everyone.
     "EVERYONE": "ok ok ok ok ok ok",
+    # What no longer is (a stale media URL): no one.
+    "NOBODY": "miss miss miss miss miss miss",
     # A followers-only post: its author and followers.
     "FOLLOWERS": "ok miss ok miss miss miss",
     # A post for the accounts it mentions (the friend).
@@ -208,8 +210,27 @@ GET    /media/{media_id}                                         upload         
 PATCH  /media/{media_id}                                         upload            OWNER_ONLY       401
 """
 
-# The files of media, outside the API's prefix: the same rules as their descriptions.
-MEDIA_FILES = ("/media/{media_id}", "/media/{media_id}/thumb")
+# The files of media, outside the API's prefix: a signed URL is a capability (docs/api.md,
+# "Media URLs"): whoever holds it, with any token or none, gets the file, while it is current;
+# a stale or changed one answers as a missing one.
+MEDIA_FILES = """
+# method path                              object            rule      anon  flags
+GET    /media/{media_id}/{token}           post_media        EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}           followers_media   EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}           moment_media      EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}           chat_media        EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}           avatar            EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}           group_avatar_new  EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}           upload            EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}           stale_media       NOBODY    miss  tokenless
+GET    /media/{media_id}/{token}           tampered_media    NOBODY    miss  tokenless
+GET    /media/{media_id}/{token}/thumb     post_media        EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}/thumb     followers_media   EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}/thumb     moment_media      EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}/thumb     chat_media        EVERYONE  ok    tokenless
+GET    /media/{media_id}/{token}/thumb     stale_media       NOBODY    miss  tokenless
+GET    /media/{media_id}/{token}/thumb     tampered_media    NOBODY    miss  tokenless
+"""
 
 # The Mastodon-compatible API. `scope`: what the token must grant; `?scope` where anyone may
 # call without a token (a person's token must still grant it).
@@ -582,7 +603,7 @@ N = "/api/quanzi/v1"
 KNOWN: dict[tuple[str, str, str, str, str], str] = {
     **{
         ("native", "GET", path, "avatar", "blocked"): NEW_AVATAR
-        for path in (f"{N}/media/{{media_id}}", "/media/{media_id}", "/media/{media_id}/thumb")
+        for path in (f"{N}/media/{{media_id}}",)
     },
     **{
         ("native", method, f"{N}{path}", "hidden_comment", persona): ITEM_8

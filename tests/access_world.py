@@ -250,6 +250,31 @@ class World:
         assert r.status_code == 200, r.text
         self.app_token = r.json()["access_token"]
         await self._objects(self.owner)
+        await self._sign_media(self.owner)
+
+    async def _sign_media(self, o: Owner) -> None:
+        """Each image's signed URL as rendered (its token fills `{token}`), an image whose URL
+        went stale (its post deleted since), and a URL with its token changed."""
+        t = self.targets
+        for key, target in list(t.items()):
+            if target.subject == "media_id":
+                t[key] = with_values(target, token=await self.token_of(o.user, target))
+        media_id = await self.upload(o.user)
+        post = await self.ok(
+            "POST", "/posts", o.user, json={"text": "gone", "media_ids": [media_id]}
+        )
+        stale = with_values(_media(media_id), token=await self.token_of(o.user, _media(media_id)))
+        await self.ok("DELETE", f"/posts/{post['id']}", o.user)
+        t["stale_media"] = stale
+        token = t["post_media"].values["token"]
+        t["tampered_media"] = with_values(
+            t["post_media"], token=token[:-1] + ("A" if token[-1] != "A" else "B")
+        )
+
+    async def token_of(self, user: User, target: Target) -> str:
+        """The token of an image's URL, as its description gives it to `user`."""
+        shown = await self.ok("GET", f"/media/{target.values['media_id']}", user)
+        return str(shown["url"]).split("/media/", 1)[1].split("/")[1]
 
     async def _relate(self, owner: User) -> Owner:
         """The personas' relations to `owner` (the same for the world's owner and fresh ones)."""

@@ -43,12 +43,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 LINES: list[Line] = [
     *policy.parse("native", NATIVE, prefix=NATIVE_PREFIX),
-    *[
-        policy.Line("native", "GET", path, line.object, line.cells, flags=line.flags)
-        for path in policy.MEDIA_FILES
-        for line in policy.parse("native", NATIVE, prefix="")
-        if line.route == ("GET", "/media/{media_id}")
-    ],
+    *policy.parse("native", policy.MEDIA_FILES, prefix=""),
     *policy.parse("mastodon", MASTODON, scoped=True),
     *policy.parse("web", policy.WEB),
 ]
@@ -454,10 +449,6 @@ SHOWN_MEDIA = {
     "moment_media": "friend",
     "chat_media": "friend",
 }
-ITEM_9 = (
-    "issue 13 item 9: a media URL handed out must work in a plain <img> (no header, no "
-    "cookie) and with a Mastodon app's token"
-)
 
 
 @pytest.mark.parametrize(
@@ -467,7 +458,7 @@ ITEM_9 = (
             m,
             how,
             id=f"{m}:{how}",
-            marks=_xfail(None if (m, how) == ("post_media", "plain") else ITEM_9),
+            marks=_xfail(None),
         )
         for m in SHOWN_MEDIA
         for how in ("plain", "app-token")
