@@ -453,3 +453,29 @@ def test_logs_are_json_on_a_pipe(env: dict[str, str]) -> None:
     request = next(r for r in records if r["event"] == "request")
     assert (request["method"], request["path"], request["status"]) == ("GET", "/healthz", 200)
     assert "timestamp" in request and "ms" in request
+
+
+def test_each_worker_of_several_logs_as_configured(env: dict[str, str]) -> None:
+    """`serve --workers N` makes each worker's application with `quanzi.cli:worker_app`, which
+    sets up the logs as the parent's (JSON on a pipe), not structlog's defaults."""
+    ok("migrate", env=env)
+    full = {k: v for k, v in os.environ.items() if not k.startswith("QUANZI_")}
+    full.update(env)
+    full["QUANZI_LOG_LEVEL"] = "info"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from quanzi.cli import worker_app; from quanzi.obs.logging import get_logger; "
+            "worker_app(); get_logger('quanzi.test').info('hello', n=1)",
+        ],
+        env=full,
+        cwd=env["QUANZI_DATA_DIR"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = [x for x in done.stderr.splitlines() if "hello" in x]
+    assert json.loads(line)["n"] == 1

@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +20,9 @@ from rich.table import Table
 from quanzi import __version__
 from quanzi.config import Settings, describe_errors
 from quanzi.errors import QuanziError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(
     help="quanzi (圈子): a self-hostable social communication server.",
@@ -132,7 +135,7 @@ def serve(
         from uvicorn.supervisors import Multiprocess
 
         os.environ["QUANZI_HOST"], os.environ["QUANZI_PORT"] = settings.host, str(settings.port)
-        config = uvicorn.Config("quanzi.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        config = uvicorn.Config("quanzi.cli:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
         with contextlib.suppress(KeyboardInterrupt):
             Multiprocess(config, sockets=[listener]).run()
         return
@@ -143,6 +146,17 @@ def serve(
         server.run(sockets=[listener])
     if not server.started:
         raise typer.Exit(3)  # as uvicorn.run exits when the application fails to start
+
+
+def worker_app() -> FastAPI:
+    """The application of each worker process of `serve --workers N`, whose logs go as the
+    parent's do (the format and level of the settings)."""
+    from quanzi.app import create_app
+    from quanzi.obs.logging import configure
+
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def listen(host: str, port: int) -> socket.socket:
