@@ -50,7 +50,7 @@ from typing import Any
 from bench.common import ROOT, log, migrate
 from bench.worldgen import FULL, QUICK, Generator, Spec
 
-WORLD_VERSION = 2  # bump when the generator writes anything differently
+WORLD_VERSION = 3  # bump when the generator writes anything differently
 CACHE_DIR = ROOT / "bench" / ".cache"
 MAX_AGE_HOURS = 48.0
 

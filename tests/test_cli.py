@@ -5,11 +5,17 @@ process, configured only through QUANZI_* environment variables, on a SQLite fil
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import pty
 import re
+import select
+import socket
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -344,3 +350,132 @@ def test_serve_refuses_unmigrated_database(env: dict[str, str]) -> None:
     assert "run `quanzi migrate`" in out
     assert "web page" not in out
     assert "Traceback" not in out
+
+
+def test_serve_on_a_taken_port_says_what_to_do_before_any_banner(env: dict[str, str]) -> None:
+    ok("migrate", env=env)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env["QUANZI_PORT"] = str(port)
+        result = quanzi("serve", env=env, timeout=60)
+    out = said(result)
+    assert result.returncode != 0, out
+    assert f"port {port} on 127.0.0.1 is in use" in out
+    suggested = re.search(r"QUANZI_PORT=(\d+) make run", out)
+    assert suggested is not None and int(suggested.group(1)) != port, out
+    assert "web page" not in out and "http://" not in out  # no address was announced
+    assert "Traceback" not in out
+    assert not any(line.lstrip().startswith("{") for line in out.splitlines())  # no JSON
+
+
+def _serve_env(env: dict[str, str]) -> dict[str, str]:
+    ok("migrate", env=env)
+    full = {k: v for k, v in os.environ.items() if not k.startswith("QUANZI_")}
+    full.update(env)
+    full.update({"QUANZI_PORT": str(free_port()), "QUANZI_LOG_LEVEL": "info"})
+    full.pop("NO_COLOR", None)
+    return full
+
+
+def _read_until(read: Callable[[], bytes], wanted: str, timeout: float = 60) -> str:
+    """What a child process wrote, read until `wanted` appears in it (ANSI styles removed)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen += read()
+        if wanted in ANSI.sub("", seen.decode(errors="replace")):
+            return seen.decode(errors="replace")
+    raise AssertionError(f"no {wanted!r} in: {seen.decode(errors='replace')}")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_logs_are_lines_for_people_on_a_terminal(env: dict[str, str]) -> None:
+    full = _serve_env(env)
+    leader, follower = pty.openpty()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "quanzi", "serve"],
+        env=full,
+        cwd=env["QUANZI_DATA_DIR"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+
+    def read() -> bytes:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        return os.read(leader, 65536) if ready else b""
+
+    try:
+        _read_until(read, "started")
+        assert httpx.get(f"http://127.0.0.1:{full['QUANZI_PORT']}/healthz").status_code == 200
+        seen = _read_until(read, "GET /healthz 200")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        os.close(leader)
+    plain = ANSI.sub("", seen)
+    line = next(x for x in plain.splitlines() if "GET /healthz" in x)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d GET /healthz 200 \d+ ms", line.strip()), line
+    assert "\x1b[32m200" in seen  # the status, coloured
+    assert not any(x.lstrip().startswith("{") for x in plain.splitlines())  # no JSON
+
+
+def test_logs_are_json_on_a_pipe(env: dict[str, str]) -> None:
+    full = _serve_env(env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "quanzi", "serve"],
+        env=full,
+        cwd=env["QUANZI_DATA_DIR"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = server.stderr
+    assert stderr is not None
+    os.set_blocking(stderr.fileno(), False)
+
+    def read() -> bytes:
+        time.sleep(0.1)
+        return stderr.read() or b""
+
+    try:
+        _read_until(read, '"started"')
+        assert httpx.get(f"http://127.0.0.1:{full['QUANZI_PORT']}/healthz").status_code == 200
+        seen = _read_until(read, '"/healthz"')
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    records = [json.loads(x) for x in seen.splitlines() if x.strip()]  # every line is JSON
+    request = next(r for r in records if r["event"] == "request")
+    assert (request["method"], request["path"], request["status"]) == ("GET", "/healthz", 200)
+    assert "timestamp" in request and "ms" in request
+
+
+def test_each_worker_of_several_logs_as_configured(env: dict[str, str]) -> None:
+    """`serve --workers N` makes each worker's application with `quanzi.cli:worker_app`, which
+    sets up the logs as the parent's (JSON on a pipe), not structlog's defaults."""
+    ok("migrate", env=env)
+    full = {k: v for k, v in os.environ.items() if not k.startswith("QUANZI_")}
+    full.update(env)
+    full["QUANZI_LOG_LEVEL"] = "info"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from quanzi.cli import worker_app; from quanzi.obs.logging import get_logger; "
+            "worker_app(); get_logger('quanzi.test').info('hello', n=1)",
+        ],
+        env=full,
+        cwd=env["QUANZI_DATA_DIR"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = [x for x in done.stderr.splitlines() if "hello" in x]
+    assert json.loads(line)["n"] == 1

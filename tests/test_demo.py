@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 
-from quanzi.demo import DEMO_PASSWORD, seed
+from quanzi.demo import DEMO_PASSWORD, FRIENDS, PEOPLE, seed
+from tests.web_helpers import WebUser
 
 
 async def test_demo_world_is_alive(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -62,3 +65,41 @@ async def test_demo_world_has_moments_and_a_square(app: FastAPI, client: httpx.A
     assert any("//@lilei:" in p["text"] for p in public)
     topic = (await client.get("/api/quanzi/v1/topics/读书")).json()
     assert topic["post_count"] == 2
+
+
+async def test_demo_remarks_are_ones_people_give(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A remark names the friend it is for as its owner knows them, never after another demo
+    account (alice's remark for xiaoming once was "Alice": his posts looked like hers), and it
+    is shown where its owner sees that friend."""
+    await seed(app.state.services, only_if_empty=True)
+    names = {p.handle: p.display_name for p in PEOPLE}
+    ids: dict[str, str] = {}
+    remarks: dict[tuple[str, str], str] = {}
+    for handle in names:
+        web = WebUser(client)
+        await web.log_in(handle, DEMO_PASSWORD)
+        friends = (await web.c.get("/api/quanzi/v1/friends")).json()["items"]
+        for friend in friends:
+            ids[friend["account"]["handle"]] = friend["account"]["id"]
+            if friend["remark"]:
+                remarks[(handle, friend["account"]["handle"])] = friend["remark"]
+        for (owner, friend), remark in remarks.items():
+            if owner == handle:  # shown on the friend's profile, as the owner sees it
+                page = await web.page(f"/people/{ids[friend]}")
+                assert remark in page and f"Name: {names[friend]}" in page
+        await web.close()
+    assert remarks == {(asker, asked): remark for asker, asked, _, remark in FRIENDS if remark}
+    for (_, friend), remark in remarks.items():
+        for other, name in names.items():
+            if other != friend:
+                assert name.casefold() not in remark.casefold(), (friend, remark, name)
+                assert other not in remark.casefold(), (friend, remark, other)
+    # alice sees xiaoming's posts on the square under her remark for him.
+    alice = WebUser(client)
+    await alice.log_in("alice", DEMO_PASSWORD)
+    square = await alice.page("/square")
+    authors = re.findall(
+        rf'class="sq-post-author"[^>]*href="/people/{ids["xiaoming"]}">([^<]*)<', square
+    )
+    assert authors and set(authors) == {"Xiaoming (design team)"}
+    await alice.close()

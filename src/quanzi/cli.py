@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import getpass
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -17,6 +20,9 @@ from rich.table import Table
 from quanzi import __version__
 from quanzi.config import Settings, describe_errors
 from quanzi.errors import QuanziError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(
     help="quanzi (圈子): a self-hostable social communication server.",
@@ -90,6 +96,13 @@ def serve(
             "migration(s); run `quanzi migrate` first."
         )
         raise typer.Exit(2)
+    # Listen before saying where: a taken port must not be announced as quanzi's, since a
+    # newcomer would open whatever else answers there.
+    try:
+        listener = listen(settings.host, settings.port)
+    except OSError as exc:
+        err.print(cannot_listen(settings.host, settings.port, exc), soft_wrap=True)
+        raise typer.Exit(2) from None
     base = f"http://{settings.host}:{settings.port}"
     console.print(
         f"[bold green]quanzi {__version__}[/] on {settings.database_url.split('://')[0]}"
@@ -117,13 +130,82 @@ def serve(
         "server_header": False,
         "backlog": 4096,
     }
+    # What uvicorn.run does, on the socket bound above.
     if workers > 1:
-        os.environ["QUANZI_HOST"], os.environ["QUANZI_PORT"] = settings.host, str(settings.port)
-        uvicorn.run("quanzi.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
-    else:
-        from quanzi.app import create_app
+        from uvicorn.supervisors import Multiprocess
 
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        os.environ["QUANZI_HOST"], os.environ["QUANZI_PORT"] = settings.host, str(settings.port)
+        config = uvicorn.Config("quanzi.cli:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        with contextlib.suppress(KeyboardInterrupt):
+            Multiprocess(config, sockets=[listener]).run()
+        return
+    from quanzi.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))  # type: ignore[arg-type]
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    if not server.started:
+        raise typer.Exit(3)  # as uvicorn.run exits when the application fails to start
+
+
+def worker_app() -> FastAPI:
+    """The application of each worker process of `serve --workers N`, whose logs go as the
+    parent's do (the format and level of the settings)."""
+    from quanzi.app import create_app
+    from quanzi.obs.logging import configure
+
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, as uvicorn binds one (so a port left in TIME_WAIT by a
+    server that just stopped is not refused)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _free_port_after(host: str, port: int) -> int | None:
+    for candidate in range(port + 1, min(port + 50, 65536)):
+        try:
+            listen(host, candidate).close()
+        except OSError:
+            continue
+        return candidate
+    return None
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """What to tell a person whose server cannot listen, and what to do about it."""
+    if exc.errno == errno.EADDRINUSE:
+        other = _free_port_after(host, port) or port + 1
+        return (
+            f"[bold red]quanzi cannot start:[/] port {port} on {host} is in use (by another "
+            f"program, or another quanzi). Start on another port with: "
+            f"[bold]QUANZI_PORT={other} make run[/] (or [bold]quanzi serve --port {other}[/])."
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"[bold red]quanzi cannot start:[/] this user may not listen on port {port} "
+            f"(ports below 1024 need privileges). Choose another with QUANZI_PORT, e.g. "
+            f"[bold]QUANZI_PORT=8000 make run[/]."
+        )
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return (
+            f"[bold red]quanzi cannot start:[/] {host} is not an address of this machine. "
+            f"Set QUANZI_HOST to one that is (127.0.0.1 for this machine only, 0.0.0.0 for "
+            f"every interface)."
+        )
+    return f"[bold red]quanzi cannot start:[/] cannot listen on {host}:{port}: {exc.strerror}."
 
 
 async def _pending_migrations(settings: Settings) -> list[str]:

@@ -117,12 +117,14 @@ async def seed(services: Services, *, only_if_empty: bool = False) -> list[Seede
     return seeded
 
 
+# Who asks whom, with what greeting, and the remark the asker gives the asked (a remark is how
+# its owner sees the other's name: never another person's name).
 FRIENDS = [
     ("xiaoming", "lilei", "我是小明，上次聚会见过", "李雷"),
     ("hanmeimei", "xiaoming", "小明你好，我是梅梅", ""),
     ("lilei", "hanmeimei", "Hi Meimei, it's Li Lei", "梅梅"),
     ("alice", "bob", "Hi Bob, Alice from the book club", "Bob (book club)"),
-    ("alice", "xiaoming", "你好！我是 Alice", "Alice"),
+    ("alice", "xiaoming", "你好！我是 Alice", "Xiaoming (design team)"),
 ]
 
 DIRECT_CHATS = [

@@ -188,10 +188,10 @@ async def access_status(tx: Tx, viewer: Principal | None, status_id: int) -> Fou
     except NotFound:
         pass
     try:
-        comment = await square_comments.access_comment(tx, viewer, status_id)
+        comment, post = await square_comments.access_comment_on_post(tx, viewer, status_id)
     except NotFound:
         raise NotFound("Record not found") from None
-    return Found(await queries.access_post(tx, viewer, comment.post_id), comment)
+    return Found(post, comment)
 
 
 async def status(tx: Tx, viewer: Principal | None, status_id: int) -> Entity:

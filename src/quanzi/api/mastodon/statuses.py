@@ -255,7 +255,7 @@ async def _original(tx: Tx, viewer: Principal, ident: int) -> render.Found:
     """What a favourite or reblog acts on: a plain repost stands for its original."""
     found = await render.access_status(tx, viewer, ident)
     if found.comment is None and found.post.root_id is not None and not found.post.text:
-        return render.Found(await queries.access_post(tx, viewer, found.post.root_id))
+        return await render.access_status(tx, viewer, found.post.root_id)
     return found
 
 

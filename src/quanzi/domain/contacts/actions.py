@@ -230,12 +230,9 @@ async def do_accept_friend_request(
     label_ids: list[int] | None = None,
 ) -> FriendRequest:
     me = viewer.account_id
-    request = await access_friend_request(tx, viewer, request_id)
-    if request.to_id != me:
-        raise NotFound("No such friend request.")
+    request = await access_friend_request(tx, viewer, request_id, incoming=True)
     if request.status != "pending" or request.expires_at <= tx.now:
         raise Conflict("This request is no longer pending.", code="request_not_pending")
-    await access_account(tx, viewer, request.from_id)
     if await is_blocked(tx, me, request.from_id):
         raise Conflict("You blocked this account; unblock it first.", code="blocking")
     remark = _clean_remark(remark)
@@ -263,9 +260,7 @@ async def do_accept_friend_request(
 
 async def do_decline_friend_request(tx: Tx, viewer: Principal, request_id: int) -> None:
     """Decline quietly: the sender is not told (and may ask again later)."""
-    request = await access_friend_request(tx, viewer, request_id)
-    if request.to_id != viewer.account_id:
-        raise NotFound("No such friend request.")
+    request = await access_friend_request(tx, viewer, request_id, incoming=True)
     if request.status != "pending":
         raise Conflict("This request is no longer pending.", code="request_not_pending")
     request.status = "declined"
@@ -505,9 +500,7 @@ async def do_block(tx: Tx, viewer: Principal, account_id: int) -> None:
     me = viewer.account_id
     if account_id == me:
         raise Invalid("You cannot block yourself.", code="self")
-    target = await tx.session.get(Account, account_id)
-    if target is None or target.status == "deleted":
-        raise NotFound("No such account.")
+    await access_account(tx, viewer, account_id)  # as missing: the gone, and who blocked me
     if await is_blocked(tx, me, account_id):
         return
     tx.session.add(Block(blocker_id=me, blocked_id=account_id, created_at=tx.now))

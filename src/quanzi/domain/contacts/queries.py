@@ -138,11 +138,24 @@ async def count_incoming_requests(tx: Tx, viewer: Principal) -> int:
     return int(await tx.session.scalar(query) or 0)
 
 
-async def access_friend_request(tx: Tx, viewer: Principal, request_id: int) -> FriendRequest:
-    """A request sent to or by the viewer."""
+async def access_friend_request(
+    tx: Tx, viewer: Principal, request_id: int, *, incoming: bool = False
+) -> FriendRequest:
+    """A request sent to (or, unless `incoming`, by) the viewer, whose other side the viewer
+    may see: a request of an account that is gone, disabled or has blocked the viewer answers
+    as a missing one does."""
+    me = viewer.account_id
     request = await tx.session.get(FriendRequest, request_id)
-    if request is None or viewer.account_id not in (request.from_id, request.to_id):
+    if request is None or me not in (request.from_id, request.to_id):
         raise NotFound("No such friend request.")
+    if incoming and request.to_id != me:
+        raise NotFound("No such friend request.")
+    try:
+        await access_account(
+            tx, viewer, request.to_id if request.from_id == me else request.from_id
+        )
+    except NotFound:
+        raise NotFound("No such friend request.") from None
     return request
 
 

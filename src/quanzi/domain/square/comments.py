@@ -16,7 +16,7 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.square.actions import do_repost
-from quanzi.domain.square.queries import access_post, blocked_between, visible_among
+from quanzi.domain.square.queries import access_post, blocked_between, visible, visible_among
 from quanzi.domain.square.topics import record_engagement
 from quanzi.domain.square.views import CommentRead, PostFields
 from quanzi.domain.tx import Tx
@@ -39,14 +39,27 @@ def _shown(viewer: Principal | None) -> Any:
     return condition
 
 
-async def access_comment(tx: Tx, viewer: Principal | None, comment_id: int) -> Comment:
-    comment = (
-        await tx.session.execute(select(Comment).where(Comment.id == comment_id, _shown(viewer)))
-    ).scalar_one_or_none()
-    if comment is None:
+async def access_comment_on_post(
+    tx: Tx, viewer: Principal | None, comment_id: int
+) -> tuple[Comment, Post]:
+    """The comment and its post, if the viewer may see both. One not-found for a comment that
+    is missing, deleted, between blocked accounts, or under a post that is deleted or hidden
+    from the viewer: whoever cannot see the post learns nothing about its comments."""
+    row = (
+        await tx.session.execute(
+            select(Comment, Post)
+            .join(Post, Post.id == Comment.post_id)
+            .where(Comment.id == comment_id, _shown(viewer), visible(viewer))
+        )
+    ).first()
+    if row is None:
         raise NotFound("No such comment.")
-    await access_post(tx, viewer, comment.post_id)
-    return comment
+    return row[0], row[1]
+
+
+async def access_comment(tx: Tx, viewer: Principal | None, comment_id: int) -> Comment:
+    """The comment if the viewer may see it and its post (see access_comment_on_post)."""
+    return (await access_comment_on_post(tx, viewer, comment_id))[0]
 
 
 async def comments_among(
@@ -135,9 +148,8 @@ async def do_comment(
 
 async def do_delete_comment(tx: Tx, viewer: Principal, comment_id: int) -> None:
     """Delete my comment, or any comment on my post."""
-    comment = await access_comment(tx, viewer, comment_id)
-    post = await tx.session.get(Post, comment.post_id)
-    if viewer.account_id not in (comment.author_id, post.author_id if post else None):
+    comment, post = await access_comment_on_post(tx, viewer, comment_id)
+    if viewer.account_id not in (comment.author_id, post.author_id):
         raise Forbidden(
             "You can delete your comments and comments on your posts.", code="not_yours"
         )

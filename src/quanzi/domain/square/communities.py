@@ -122,8 +122,17 @@ async def do_remove_post(tx: Tx, viewer: Principal, community_id: int, post_id: 
     role = await my_role(tx, viewer, community.id)
     if role not in ("owner", "moderator"):
         raise Forbidden("Only the owner and moderators remove posts.", code="not_a_moderator")
-    post = await tx.session.get(Post, post_id)
-    if post is None or post.community_id != community.id or post.removed_from_community:
+    post = (
+        await tx.session.execute(
+            select(Post).where(
+                Post.id == post_id,
+                Post.community_id == community.id,
+                Post.removed_from_community.is_(False),
+                visible(viewer),
+            )
+        )
+    ).scalar_one_or_none()
+    if post is None:  # missing, elsewhere, deleted, or hidden from the moderator alike
         raise NotFound("No such post in this community.")
     post.removed_from_community = True
     await tx.session.execute(
