@@ -121,7 +121,7 @@ DELETE /labels/{label_id}                                        label          
 POST   /follow-requests/{account_id}/accept                      follow_request    OWNER_ONLY       401   fresh-owner fresh
 POST   /follow-requests/{account_id}/decline                     follow_request    OWNER_ONLY       401   fresh-owner fresh
 DELETE /followers/{account_id}                                   owner             ACCOUNT          401
-PUT    /blocks/{account_id}                                      owner             ok,ok,ok,ok,ok,ok   401   fresh-owner
+PUT    /blocks/{account_id}                                      owner             ACCOUNT          401   fresh-owner
 DELETE /blocks/{account_id}                                      owner             NOTHING          401   fresh-owner
 GET    /presence                                                 owner             CONTACT          401
 POST   /conversations/direct                                     owner             MESSAGE          401
@@ -447,7 +447,7 @@ POST   /people/{account_id}/remark                           owner            CO
 POST   /people/{account_id}/remove                           owner            CONTACT          login  fresh-owner
 POST   /people/{account_id}/follow                           owner            ACCOUNT          login  fresh-owner
 POST   /people/{account_id}/unfollow                         owner            ACCOUNT          login  fresh-owner
-POST   /people/{account_id}/block                            owner            ok,ok,ok,ok,ok,ok  login  fresh-owner
+POST   /people/{account_id}/block                            owner            ACCOUNT           login  fresh-owner
 POST   /people/{account_id}/unblock                          owner            NOTHING          login  fresh-owner
 POST   /moments/{moment_id}/delete                           moment           FRIENDS_OWNER    login  fresh
 POST   /moments/{moment_id}/like                             moment           FRIENDS          login
@@ -591,10 +591,6 @@ NO_ID: list[tuple[str, str, str, str]] = [
 # Cells that fail on today's code because of a fault that issue 13 names (and that another
 # change fixes). Each is marked xfail(strict=True): once the fault is fixed the cell passes,
 # the mark fails the run, and the line here must go.
-ITEM_8 = (
-    'issue 13 item 8: a comment under a post one may not see answers "No such post.", a '
-    'missing comment "No such comment."'
-)
 NEW_AVATAR = (
     "new finding (item 9's class: a media file follows the visibility of what it is attached "
     "to): the avatar of an account that blocked the caller is still served to them"
@@ -604,25 +600,6 @@ KNOWN: dict[tuple[str, str, str, str, str], str] = {
     **{
         ("native", "GET", path, "avatar", "blocked"): NEW_AVATAR
         for path in (f"{N}/media/{{media_id}}",)
-    },
-    **{
-        ("native", method, f"{N}{path}", "hidden_comment", persona): ITEM_8
-        for method, path in (
-            ("GET", "/comments/{comment_id}/replies"),
-            ("DELETE", "/comments/{comment_id}"),
-            ("POST", "/comments/{comment_id}/like"),
-            ("DELETE", "/comments/{comment_id}/like"),
-        )
-        for persona in ("friend", "stranger", "exmember")
-    },
-    ("native", "GET", f"{N}/comments/{{comment_id}}/replies", "hidden_comment", "anon"): ITEM_8,
-    **{
-        ("web", method, path, "hidden_comment", persona): ITEM_8
-        for method, path in (
-            ("GET", "/comments/{comment_id}/replies"),
-            ("POST", "/comments/{comment_id}/like"),
-        )
-        for persona in ("friend", "stranger", "exmember")
     },
 }
 # Whole columns: an OAuth token as the session cookie of the native API and the web pages.
