@@ -588,21 +588,10 @@ NO_ID: list[tuple[str, str, str, str]] = [
     (door, method, path, auth)
     for door, method, path, auth in (line.split() for line in _NO_ID.strip().splitlines())
 ]
-# Cells that fail on today's code because of a fault that issue 13 names (and that another
-# change fixes). Each is marked xfail(strict=True): once the fault is fixed the cell passes,
-# the mark fails the run, and the line here must go.
-NEW_AVATAR = (
-    "new finding (item 9's class: a media file follows the visibility of what it is attached "
-    "to): the avatar of an account that blocked the caller is still served to them"
-)
-N = "/api/quanzi/v1"
-KNOWN: dict[tuple[str, str, str, str, str], str] = {
-    **{
-        ("native", "GET", path, "avatar", "blocked"): NEW_AVATAR
-        for path in (f"{N}/media/{{media_id}}",)
-    },
-}
-# Whole columns: an OAuth token as the session cookie of the native API and the web pages.
+# Cells that fail on today's code because of a known fault, each with the issue that names it
+# (none today). Each is marked xfail(strict=True): once the fault is fixed the cell passes,
+# the mark fails the run, and the line here must go. Cells (door, method, path, object, column);
+# whole columns (door, column); columns of the native stream.
+KNOWN: dict[tuple[str, str, str, str, str], str] = {}
 KNOWN_COLUMNS: dict[tuple[str, str], str] = {}
-# The native stream takes OAuth tokens (as a bearer and as the cookie).
 KNOWN_STREAM: dict[str, str] = {}

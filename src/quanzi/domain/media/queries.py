@@ -20,6 +20,7 @@ from quanzi.domain.chat.views import FORMER
 from quanzi.domain.media.urls import TOKEN_LENGTH, UPLOAD, Holder, MediaUrls
 from quanzi.domain.media.views import MediaRead
 from quanzi.domain.moments.queries import moment_media_visible
+from quanzi.domain.relations import is_blocked
 from quanzi.domain.square.queries import visible
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
@@ -31,9 +32,9 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
     what decides who may describe it (`GET /api/quanzi/v1/media/{id}`) and so be handed its
     URLs again. Its files are served by URL alone (`media_by_url`).
 
-    The owner may always; an avatar of an active account is public; media not attached to
-    anything is the owner's alone. Areas that attach media (posts, Moments, chats) add their
-    rule here, so every door that describes media asks the same question.
+    The owner may always; an avatar of an active account is as public as its profile; media
+    not attached to anything is the owner's alone. Areas that attach media (posts, Moments,
+    chats) add their rule here, so every door that describes media asks the same question.
     """
     media = await tx.session.get(Media, media_id)
     if media is None:
@@ -41,8 +42,14 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
     if viewer is not None and viewer.account_id == media.owner_id:
         return media
     if media.attached_to == "avatar":
+        # As public as its account's profile: not to someone the account blocked.
         owner = await tx.session.get(Account, media.owner_id)
-        if owner is not None and owner.status == "active" and owner.avatar_id == media.id:
+        if (
+            owner is not None
+            and owner.status == "active"
+            and owner.avatar_id == media.id
+            and (viewer is None or not await is_blocked(tx, owner.id, viewer.account_id))
+        ):
             return media
     elif viewer is not None and media.attached_to == "message":
         # Members who may read the message that carries it (not those who joined later or
