@@ -607,16 +607,23 @@ async def test_former_member_cannot_fetch_the_group_avatar(people: Personas) -> 
     owner, bob, carol, dave, _ = await _group_of_four(people)
     before = await _upload(owner)
     conv = await owner.group_id(bob, carol, avatar_id=before)
-    assert (await bob.c.get(f"/media/{before}", headers=bob.user.auth)).status_code == 200
+    shown = (await bob.conversation(conv)).json()["avatar_url"]
+    assert (await load_file(bob.c, shown)).status_code == 200
     await owner.call("DELETE", f"/conversations/{conv}/members/{bob.id}")
     after = await _change_everything(owner, carol, dave, conv)
-    missing = await bob.c.get("/media/123456789", headers=bob.user.auth)
+    # The URL bob was shown stopped with the picture it showed; the new one never reached him.
+    missing = await load_file(bob.c, "/media/123456789/AAAAAAAAAAAAAAAAAAAAAA")
+    for url in (shown, shown + "/thumb"):
+        hidden = await load_file(bob.c, url)
+        assert hidden.status_code == missing.status_code == 404, url
+        assert hidden.content == missing.content
+    not_described = await bob.c.get("/api/quanzi/v1/media/123456789", headers=bob.user.auth)
     for media_id in (before, after):
-        for path in (f"/media/{media_id}", f"/media/{media_id}/thumb"):
-            hidden = await bob.c.get(path, headers=bob.user.auth)
-            assert hidden.status_code == missing.status_code == 404, path
-            assert hidden.content == missing.content
-    got = await carol.c.get(f"/media/{after}", headers=carol.user.auth)
+        described = await bob.c.get(f"/api/quanzi/v1/media/{media_id}", headers=bob.user.auth)
+        assert described.status_code == not_described.status_code == 404
+        assert described.content == not_described.content
+    assert (await bob.conversation(conv)).json()["avatar_url"] is None
+    got = await carol.c.get(f"/api/quanzi/v1/media/{after}", headers=carol.user.auth)
     assert got.status_code == 200  # members still may
 
 

@@ -462,6 +462,8 @@ class MomentsMachine(RuleBasedStateMachine):
             self.model.blocks.discard((a, b))
         else:
             r = self.api(a, "PUT", f"/blocks/{self.users[b].id}")
+            if (b, a) in self.model.blocks:
+                return self.refused(r, 404)  # to the blocked, a blocker looks like nobody
             assert r.status_code == 204, r.text
             self.model.blocks.add((a, b))
 
