@@ -127,7 +127,10 @@ def _jieba_words(text: str) -> list[str]:
 def test_words_are_cut_as_jieba_cuts_them() -> None:
     # Search finds a post only if its words and the query's are cut alike, and posts written
     # before a change of the cutting keep their stored words: the quick way for ASCII must
-    # give exactly what jieba gives.
+    # give exactly what jieba gives. kit/words.py reads three of jieba's internals (the run
+    # and ASCII-part patterns, the dictionary's ASCII words): a jieba release that changes any
+    # of them fails here.
+
     samples = [
         "today the weather is fine, let's walk in the park #python 6",
         "I ♥ C++ and c# (not java), 3.14% of e-mail@example.com; AT&T 1,000.5",
@@ -142,6 +145,9 @@ def test_words_are_cut_as_jieba_cuts_them() -> None:
         samples.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))
     for text in samples:
         assert words(text) == _jieba_words(text), text
+    from quanzi.kit import words as module
+
+    assert {"c++", "c#"} <= set(module._ascii_words), "jieba's dictionary is no longer read"
 
 
 def test_words_of_english_and_chinese() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from quanzi.app import create_app
 from tests.conftest import make_settings
@@ -40,13 +41,42 @@ async def test_aiosqlite_driver_serves_the_same_app(sqlite_template: Path, tmp_p
     assert app.state.services.db.writer.dialect.driver == "aiosqlite"
 
 
-async def test_default_driver_runs_sqlite_on_the_loop_thread(app: object) -> None:
-    from fastapi import FastAPI
+async def test_default_driver_runs_sqlite_on_the_loop_thread(tmp_path: Path) -> None:
+    """db/sqlite_inline.py leans on SQLAlchemy's asyncio layer (`util.concurrency.await_`, the
+    dialect's `do_begin` / `do_execute` / `do_executemany` hooks, the pysqlite dialect's
+    `connect`). A SQLAlchemy release that changes them must fail here, loudly, rather than
+    quietly bring back a thread per statement or lose our BEGIN IMMEDIATE."""
+    import sqlite3
+    import threading
 
-    assert isinstance(app, FastAPI)
-    db = app.state.services.db
-    if db.is_sqlite:
-        assert db.writer.dialect.driver == "quanzi"
+    import sqlalchemy
+    from sqlalchemy import text
+
+    from quanzi.db.engine import Database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}")
+    threads: list[int] = []
+    try:
+        assert db.writer.dialect.driver == "quanzi", sqlalchemy.__version__
+        async with db.writer.begin() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            raw.create_function("thread", 0, lambda: threads.append(threading.get_ident()) or 1)
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES (:x)"), [{"x": 1}, {"x": 2}])
+            assert (await conn.execute(text("SELECT sum(x), thread() FROM t"))).one() == (3, 1)
+            # Our BEGIN IMMEDIATE ran: a second writer cannot start a write meanwhile.
+            other = sqlite3.connect(tmp_path / "inline.db", timeout=0)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+    finally:
+        await db.dispose()
+    assert threads == [threading.get_ident()], (
+        f"SQLAlchemy {sqlalchemy.__version__} ran a statement off the event loop's thread: "
+        "see db/sqlite_inline.py"
+    )
 
 
 async def test_commits_do_not_checkpoint_the_checkpointer_does(tmp_path: Path) -> None:
