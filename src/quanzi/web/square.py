@@ -32,7 +32,7 @@ from quanzi.domain.square.views import (
     PostRead,
 )
 from quanzi.domain.tx import Tx
-from quanzi.errors import Invalid, NotFound
+from quanzi.errors import Invalid
 from quanzi.kit import posttext
 from quanzi.kit.pagination import Page as Found
 from quanzi.kit.pagination import Window
@@ -110,21 +110,23 @@ async def _shown(
 ) -> tuple[list[PostRead], dict[str, int]]:
     """Posts as the viewer sees them, and the accounts they mention (handle key -> id)."""
     reads = await queries.render_posts(tx, viewer, posts)
+    return reads, await _handles(tx, reads)
+
+
+async def _handles(tx: Tx, posts: Sequence[PostRead]) -> dict[str, int]:
+    """The accounts the posts (and their originals) mention: handle key -> id."""
     mentioned: set[int] = set()
-    for p in reads:
+    for p in posts:
         mentioned.update(p.mentions)
         if p.reposted and p.reposted.post:
             mentioned.update(p.reposted.post.mentions)
     rows = await load_account_rows(tx, mentioned)
-    return reads, {key: r.id for r in rows.values() if (key := handle_key(r.handle))}
+    return {key: r.id for r in rows.values() if (key := handle_key(r.handle))}
 
 
 async def _one(tx: Tx, viewer: Principal, post_id: int) -> tuple[PostRead, dict[str, int]]:
-    post = await queries.access_post(tx, viewer, post_id)
-    reads, handles = await _shown(tx, viewer, [post])
-    if not reads:  # its author's account is gone
-        raise NotFound("No such post.")
-    return reads[0], handles
+    post = await queries.view_post(tx, viewer, post_id)
+    return post, await _handles(tx, [post])
 
 
 async def _timeline_page(

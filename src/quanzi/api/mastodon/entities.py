@@ -17,7 +17,13 @@ from urllib.parse import quote
 
 from quanzi.api.mastodon.common import day, when
 from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.square.views import CommentRead, MediaRef, PostEditRead, PostRead
+from quanzi.domain.square.views import (
+    CommentRead,
+    MediaRef,
+    PostEditRead,
+    PostRead,
+    is_plain_repost,
+)
 from quanzi.kit.posttext import Part, to_html
 from quanzi.kit.text import handle_key
 
@@ -132,10 +138,6 @@ def _mentions(ids: list[int], known: dict[int, AccountPublic], urls: Urls) -> li
         for i in ids
         if i in known
     ]
-
-
-def is_plain_repost(p: PostRead) -> bool:
-    return p.reposted is not None and not p.text
 
 
 class StatusMaker:
