@@ -134,3 +134,9 @@ def test_links_only_for_text_without_topics() -> None:
         ("link", "http://a.cn/x"),
         ("text", ". 了# @bob"),
     ]
+
+
+def test_topics_are_what_the_parts_show_as_topics() -> None:
+    text = "#tag 和 #话题# 见 https://docs.python.org/3/#contents #Tag"
+    assert topics(text) == ["tag", "话题"]  # in order; a link's #fragment names no topic
+    assert topics("#看 https://a.cn 了#") == ["看 https://a.cn 了"]

@@ -40,16 +40,12 @@ def topic_key(name: str) -> str:
 
 
 def topics(text: str) -> list[str]:
-    """Topic names in the order they appear, without repeats (by key)."""
+    """Topic names in the order they appear, without repeats (by key): the topics that `parts`
+    shows as such (a # inside a link names none)."""
     found: dict[str, str] = {}
-    rest = text
-    for m in WEIBO_TOPIC.finditer(text):
-        name = " ".join(m.group(1).split())
-        if name:
-            found.setdefault(topic_key(name), name)
-    rest = WEIBO_TOPIC.sub(" ", text)
-    for m in TAG.finditer(rest):
-        found.setdefault(topic_key(m.group(1)), m.group(1))
+    for part in parts(text):
+        if part.kind == "topic" and part.value:
+            found.setdefault(topic_key(part.value), part.value)
     return list(found.values())
 
 
