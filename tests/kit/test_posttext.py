@@ -59,6 +59,7 @@ def test_a_link_ends_where_chinese_characters_begin() -> None:
     ]
     assert links(text) == ["https://x.cn/a", "http://y.cn/", "https://z.cn/%E4%B8%AD"]
     assert cut("见https://x.cn/#话题#") == [("link", "https://x.cn/#")]  # a # in a link
+    assert cut("HTTPS://X.CN/A") == [("link", "HTTPS://X.CN/A")]
 
 
 def test_what_is_not_a_topic_or_a_mention() -> None:

@@ -66,12 +66,12 @@ def excerpt(text: str, length: int = EXCERPT) -> tuple[str, bool]:
     return text[:length].rstrip(), True
 
 
+# The @someone of a repost chain's "//@someone:" (not of "//@xhttp://": that ends in a link).
+CHAIN = re.compile(rf"(?<=//)@({HANDLE_PATTERN})(?=:(?!//))")
 # Everything in a post that becomes a link, in one pass: links, the @handles of a repost chain,
 # topics both ways, mentions. At one place the first alternative wins, so a # inside a link is
 # not a topic. The named group of a match is its `lastgroup` (it closes after the groups nested
-# in it).
-# "//@someone:" of a repost chain (not "//@xhttp://": that ends in a link)
-CHAIN = re.compile(rf"(?<=//)@({HANDLE_PATTERN})(?=:(?!//))")
+# in it). Only links have letters whose case matters (HTTPS://).
 _MARKED = re.compile(
     "|".join(
         f"(?P<{name}>{pattern.pattern})"
@@ -82,7 +82,8 @@ _MARKED = re.compile(
             ("tag", TAG),
             ("mention", MENTION),
         )
-    )
+    ),
+    re.IGNORECASE,
 )
 _LINKS = re.compile(f"(?P<link>{LINK.pattern})", re.IGNORECASE)  # for text without topics
 _TRAILING = ".,;:!?)]}"  # ends a sentence rather than the link before it

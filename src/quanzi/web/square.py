@@ -251,29 +251,25 @@ async def person_posts(account_id: Id, page: MemberPage, max_id: Cursor = None) 
 # One post
 
 
-@router.get("/posts/{post_id}")
-async def post_page(
-    post_id: Id, page: MemberPage, reply_to: Cursor = None, max_id: Cursor = None
-) -> Response:
+async def _with_threads(page: Page, post_id: int, max_id: int | None) -> dict[str, Any]:
+    """A post and a page of its comment threads, as its page shows them."""
     async with page.services.read() as tx:
         p, handles = await _one(tx, page.principal, post_id)
         found, threads = await comments.list_threads(
             tx, page.principal, post_id, Window(max_id=max_id, limit=PAGE_SIZE)
         )
-    replying = _find(threads, reply_to) if reply_to else None
+    more = f"/posts/{post_id}/comments?max_id={found.next_max_id}" if found.next_max_id else None
+    return {"p": p, "handles": handles, "threads": threads, "more_url": more, "back": here(page)}
+
+
+@router.get("/posts/{post_id}")
+async def post_page(
+    post_id: Id, page: MemberPage, reply_to: Cursor = None, max_id: Cursor = None
+) -> Response:
+    context = await _with_threads(page, post_id, max_id)
+    replying = _find(context["threads"], reply_to) if reply_to else None
     return await show(
-        page,
-        "square/post.html",
-        tab="discover",
-        p=p,
-        handles=handles,
-        threads=threads,
-        more_url=f"/posts/{post_id}/comments?max_id={found.next_max_id}"
-        if found.next_max_id
-        else None,
-        replying=replying,
-        back=here(page),
-        full=True,
+        page, "square/post.html", tab="discover", full=True, replying=replying, **context
     )
 
 
@@ -287,19 +283,7 @@ def _find(threads: list[CommentRead], comment_id: int) -> CommentRead | None:
 
 @router.get("/posts/{post_id}/comments")
 async def more_comments(post_id: Id, page: MemberPage, max_id: Cursor = None) -> Response:
-    async with page.services.read() as tx:
-        p, handles = await _one(tx, page.principal, post_id)
-        found, threads = await comments.list_threads(
-            tx, page.principal, post_id, Window(max_id=max_id, limit=PAGE_SIZE)
-        )
-    more = f"/posts/{post_id}/comments?max_id={found.next_max_id}" if found.next_max_id else None
-    context: dict[str, Any] = {
-        "p": p,
-        "handles": handles,
-        "threads": threads,
-        "more_url": more,
-        "back": here(page),
-    }
+    context = await _with_threads(page, post_id, max_id)
     if page.htmx:
         await page.load_remarks()
         return render(page, "square/_threads.html", **context)
