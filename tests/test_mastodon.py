@@ -283,6 +283,10 @@ def test_favourite_reblog_and_reply_show_on_the_status_and_in_context(cast: Cast
     boost = bob.api.status_reblog(post.id)
     assert str(boost.reblog.id) == str(post.id)
     assert str(boost.account.id) == bob.id
+    assert str(bob.api.status_reblog(post.id).id) == str(boost.id)  # twice: the first reblog
+    assert str(bob.api.status_reblog(boost.id).id) == str(boost.id)  # a boost is its original
+    again = bob.api.status_favourite(boost.id)
+    assert (str(again.id), again.favourites_count) == (str(post.id), 1)
     assert bob.api.status(post.id).reblogged is True
     assert bob.id in ids(alice.api.status_reblogged_by(post.id))
     assert bob.id in ids(alice.api.status_favourited_by(post.id))
@@ -305,6 +309,9 @@ def test_favourite_reblog_and_reply_show_on_the_status_and_in_context(cast: Cast
     around_answer = bob.api.status_context(answer.id)
     assert ids(around_answer.ancestors) == [str(post.id), str(reply.id)]
     assert around_answer.descendants == []
+    around_reply = alice.api.status_context(reply.id)
+    assert ids(around_reply.ancestors) == [str(post.id)]
+    assert ids(around_reply.descendants) == [str(answer.id)]
     assert alice.api.status(post.id).replies_count == 3
 
     undone = bob.api.status_unfavourite(post.id)

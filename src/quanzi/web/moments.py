@@ -23,7 +23,7 @@ from quanzi.domain.moments.views import AudienceKind, MomentRead
 from quanzi.errors import Invalid
 from quanzi.kit.ids import MAX_ID
 from quanzi.kit.pagination import Window
-from quanzi.kit.posttext import LINK
+from quanzi.kit.posttext import parts
 from quanzi.kit.wire import Id
 from quanzi.web.i18n import _
 from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show, templates
@@ -234,18 +234,7 @@ async def delete_comment(moment_id: Id, comment_id: Id, page: MemberPage) -> Res
 def moment_text(text: str) -> list[tuple[str, bool]]:
     """User text as (piece, is_link) parts: the template escapes every piece and makes the
     http(s) links clickable."""
-    parts: list[tuple[str, bool]] = []
-    at = 0
-    for found in LINK.finditer(text):
-        url = found.group(0).rstrip(".,;:!?)]}")
-        start, end = found.start(), found.start() + len(url)
-        if start > at:
-            parts.append((text[at:start], False))
-        parts.append((url, True))
-        at = end
-    if at < len(text):
-        parts.append((text[at:], False))
-    return parts
+    return [(part.text, part.kind == "link") for part in parts(text, links_only=True)]
 
 
 def photo_columns(media: Sequence[object]) -> int:

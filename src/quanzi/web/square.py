@@ -3,15 +3,14 @@ box, post pages with threaded comments, reposts, likes, people's posts, topics a
 topic groups (communities) and search.
 
 Who sees which post is the domain's `visible()` rule, inside every query used here; the pages
-only render what the domain returns. Post text is shown with its #topics#, @mentions and links
-as links, split into parts that the templates escape one by one (`post_parts`).
+only render what the domain returns. Post text is shown with its #topics#, @mentions, repost
+chains and links as links, cut into parts by `kit.posttext.parts` that the templates escape one
+by one (`part_href` says where each links to).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -33,11 +32,11 @@ from quanzi.domain.square.views import (
     PostRead,
 )
 from quanzi.domain.tx import Tx
-from quanzi.errors import Invalid, NotFound
+from quanzi.errors import Invalid
 from quanzi.kit import posttext
 from quanzi.kit.pagination import Page as Found
 from quanzi.kit.pagination import Window
-from quanzi.kit.text import HANDLE_PATTERN, handle_key
+from quanzi.kit.text import handle_key
 from quanzi.kit.wire import Id
 from quanzi.web.i18n import _
 from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show, templates
@@ -51,78 +50,28 @@ Timeline = Literal["following", "public"]
 Back = Annotated[str, Form(max_length=2000)]
 
 
-# Post text: #topics#, @mentions and links as links, everything else as text
+# Post text: cut by kit/posttext; here only where each part links to
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
-    """A piece of a post's text: plain text, or a link (`kind`: link, topic or mention)."""
-
-    text: str
-    href: str | None = None
-    kind: str = "text"
-
-
-CHAIN = re.compile(rf"//(@({HANDLE_PATTERN}))(?=:)")  # a repost chain: //@someone:
-
-
-def post_parts(text: str, handles: Mapping[str, int], limit: int | None = None) -> list[Part]:
-    """`text` as parts for a template to escape one by one. Mentions of accounts the post
-    names (`handles`: handle key -> account id) link to their page, other handles to a lookup
-    by handle. With `limit`, only the first `limit` characters (a feed's excerpt)."""
-    found: list[tuple[int, int, Part]] = []
-
-    def take(start: int, end: int, part: Part) -> None:
-        if all(end <= s or start >= e for s, e, _p in found):
-            found.append((start, end, part))
-
-    for m in posttext.LINK.finditer(text):
-        url = m.group(0).rstrip(".,;:!?)]}")
-        take(m.start(), m.start() + len(url), Part(url, url, "link"))
-    for m in CHAIN.finditer(text):
-        take(m.start(1), m.end(1), Part(m.group(1), _person(m.group(2), handles), "mention"))
-    for m in posttext.WEIBO_TOPIC.finditer(text):
-        name = " ".join(m.group(1).split())
-        take(m.start(), m.end(), Part(m.group(0), topic_url(name), "topic"))
-    for m in posttext.TAG.finditer(text):
-        take(m.start(), m.end(), Part(m.group(0), topic_url(m.group(1)), "topic"))
-    for m in posttext.MENTION.finditer(text):
-        take(m.start(), m.end(), Part(m.group(0), _person(m.group(1), handles), "mention"))
-    parts: list[Part] = []
-    at = 0
-    for start, end, part in sorted(found, key=lambda f: f[0]):
-        if start > at:
-            parts.append(Part(text[at:start]))
-        parts.append(part)
-        at = end
-    if at < len(text):
-        parts.append(Part(text[at:]))
-    return parts if limit is None else _cut(parts, limit)
-
-
-def _cut(parts: list[Part], limit: int) -> list[Part]:
-    out: list[Part] = []
-    left = limit
-    for part in parts:
-        if len(part.text) > left:
-            if left:
-                out.append(Part(part.text[:left].rstrip()))
-            break
-        out.append(part)
-        left -= len(part.text)
-    return out
-
-
-def _person(handle: str, handles: Mapping[str, int]) -> str:
-    account_id = handles.get(handle_key(handle) or "")
-    return f"/people/{account_id}" if account_id else f"/square/at/{handle}"
+def part_href(part: posttext.Part, handles: Mapping[str, int]) -> str | None:
+    """Where a part of a post's text links to (None: it is text). Mentions of accounts the
+    post names (`handles`: handle key -> account id) go to their page, other handles (as in a
+    repost chain) to a lookup by handle."""
+    if part.kind == "link":
+        return part.value
+    if part.kind == "topic":
+        return topic_url(part.value)
+    if part.kind in ("mention", "chain"):
+        account_id = handles.get(handle_key(part.value) or "")
+        return f"/people/{account_id}" if account_id else f"/square/at/{part.value}"
+    return None
 
 
 def topic_url(name: str) -> str:
     return "/topics/" + quote(name, safe="")
 
 
-templates.globals.update(post_parts=post_parts, topic_url=topic_url)
+templates.globals.update(post_parts=posttext.parts, part_href=part_href, topic_url=topic_url)
 
 
 # Helpers
@@ -161,21 +110,23 @@ async def _shown(
 ) -> tuple[list[PostRead], dict[str, int]]:
     """Posts as the viewer sees them, and the accounts they mention (handle key -> id)."""
     reads = await queries.render_posts(tx, viewer, posts)
+    return reads, await _handles(tx, reads)
+
+
+async def _handles(tx: Tx, posts: Sequence[PostRead]) -> dict[str, int]:
+    """The accounts the posts (and their originals) mention: handle key -> id."""
     mentioned: set[int] = set()
-    for p in reads:
+    for p in posts:
         mentioned.update(p.mentions)
         if p.reposted and p.reposted.post:
             mentioned.update(p.reposted.post.mentions)
     rows = await load_account_rows(tx, mentioned)
-    return reads, {key: r.id for r in rows.values() if (key := handle_key(r.handle))}
+    return {key: r.id for r in rows.values() if (key := handle_key(r.handle))}
 
 
 async def _one(tx: Tx, viewer: Principal, post_id: int) -> tuple[PostRead, dict[str, int]]:
-    post = await queries.access_post(tx, viewer, post_id)
-    reads, handles = await _shown(tx, viewer, [post])
-    if not reads:  # its author's account is gone
-        raise NotFound("No such post.")
-    return reads[0], handles
+    post = await queries.view_post(tx, viewer, post_id)
+    return post, await _handles(tx, [post])
 
 
 async def _timeline_page(
@@ -300,29 +251,25 @@ async def person_posts(account_id: Id, page: MemberPage, max_id: Cursor = None) 
 # One post
 
 
-@router.get("/posts/{post_id}")
-async def post_page(
-    post_id: Id, page: MemberPage, reply_to: Cursor = None, max_id: Cursor = None
-) -> Response:
+async def _with_threads(page: Page, post_id: int, max_id: int | None) -> dict[str, Any]:
+    """A post and a page of its comment threads, as its page shows them."""
     async with page.services.read() as tx:
         p, handles = await _one(tx, page.principal, post_id)
         found, threads = await comments.list_threads(
             tx, page.principal, post_id, Window(max_id=max_id, limit=PAGE_SIZE)
         )
-    replying = _find(threads, reply_to) if reply_to else None
+    more = f"/posts/{post_id}/comments?max_id={found.next_max_id}" if found.next_max_id else None
+    return {"p": p, "handles": handles, "threads": threads, "more_url": more, "back": here(page)}
+
+
+@router.get("/posts/{post_id}")
+async def post_page(
+    post_id: Id, page: MemberPage, reply_to: Cursor = None, max_id: Cursor = None
+) -> Response:
+    context = await _with_threads(page, post_id, max_id)
+    replying = _find(context["threads"], reply_to) if reply_to else None
     return await show(
-        page,
-        "square/post.html",
-        tab="discover",
-        p=p,
-        handles=handles,
-        threads=threads,
-        more_url=f"/posts/{post_id}/comments?max_id={found.next_max_id}"
-        if found.next_max_id
-        else None,
-        replying=replying,
-        back=here(page),
-        full=True,
+        page, "square/post.html", tab="discover", full=True, replying=replying, **context
     )
 
 
@@ -336,19 +283,7 @@ def _find(threads: list[CommentRead], comment_id: int) -> CommentRead | None:
 
 @router.get("/posts/{post_id}/comments")
 async def more_comments(post_id: Id, page: MemberPage, max_id: Cursor = None) -> Response:
-    async with page.services.read() as tx:
-        p, handles = await _one(tx, page.principal, post_id)
-        found, threads = await comments.list_threads(
-            tx, page.principal, post_id, Window(max_id=max_id, limit=PAGE_SIZE)
-        )
-    more = f"/posts/{post_id}/comments?max_id={found.next_max_id}" if found.next_max_id else None
-    context: dict[str, Any] = {
-        "p": p,
-        "handles": handles,
-        "threads": threads,
-        "more_url": more,
-        "back": here(page),
-    }
+    context = await _with_threads(page, post_id, max_id)
     if page.htmx:
         await page.load_remarks()
         return render(page, "square/_threads.html", **context)

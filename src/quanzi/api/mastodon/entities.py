@@ -17,8 +17,14 @@ from urllib.parse import quote
 
 from quanzi.api.mastodon.common import day, when
 from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.square.views import CommentRead, MediaRef, PostEditRead, PostRead
-from quanzi.kit.posttext import to_html
+from quanzi.domain.square.views import (
+    CommentRead,
+    MediaRef,
+    PostEditRead,
+    PostRead,
+    is_plain_repost,
+)
+from quanzi.kit.posttext import Part, to_html
 from quanzi.kit.text import handle_key
 
 # quanzi's visibility -> Mastodon's, and what a Mastodon client asks for -> quanzi's. Unlisted
@@ -69,7 +75,7 @@ def account(a: AccountPublic, urls: Urls) -> Entity:
         "indexable": False,
         "group": False,
         "created_at": day(a.created_at),
-        "note": to_html(a.bio, mention_href=lambda _: None, topic_href=urls.tag) if a.bio else "",
+        "note": _html(a.bio, {}, urls) if a.bio else "",
         "url": urls.account(a.handle),
         "uri": urls.account(a.handle),
         "avatar": avatar,
@@ -108,7 +114,17 @@ def tag(name: str, urls: Urls) -> Entity:
 
 
 def _html(text: str, handles: dict[str, str], urls: Urls) -> str:
-    return to_html(text, mention_href=lambda h: handles.get(h), topic_href=urls.tag)
+    """Text as HTML: topics link to their timeline, mentions of the accounts in `handles`
+    (handle key -> URL) to them, a repost chain's `//@handle:` to the person by handle; other
+    @handles stay text."""
+
+    def href(part: Part) -> str | None:
+        if part.kind == "topic":
+            return urls.tag(part.value)
+        known = handles.get(handle_key(part.value) or "")
+        return urls.account(part.value) if known is None and part.kind == "chain" else known
+
+    return to_html(text, href=href)
 
 
 def _mentions(ids: list[int], known: dict[int, AccountPublic], urls: Urls) -> list[Entity]:
@@ -122,10 +138,6 @@ def _mentions(ids: list[int], known: dict[int, AccountPublic], urls: Urls) -> li
         for i in ids
         if i in known
     ]
-
-
-def is_plain_repost(p: PostRead) -> bool:
-    return p.reposted is not None and not p.text
 
 
 class StatusMaker:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from quanzi.api.mastodon.entities import Entity, StatusMaker, Urls, account, is_plain_repost
+from quanzi.api.mastodon.entities import Entity, StatusMaker, Urls, account
 from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import load_account_rows
@@ -16,7 +16,7 @@ from quanzi.domain.square import comments as square_comments
 from quanzi.domain.square import queries, views
 from quanzi.domain.square.actions import NewPost
 from quanzi.domain.square.search import Hit
-from quanzi.domain.square.views import CommentRead, PostFields, PostRead
+from quanzi.domain.square.views import CommentRead, PostFields, PostRead, is_plain_repost
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 
@@ -134,11 +134,6 @@ async def _statuses_of(
     return {int(s["id"]): s for s in made}
 
 
-async def post_read(tx: Tx, viewer: Principal | None, post_id: int) -> PostRead:
-    post = await queries.access_post(tx, viewer, post_id)
-    return (await queries.render_posts(tx, viewer, [post]))[0]
-
-
 async def comment_statuses(
     tx: Tx, viewer: Principal | None, post: PostRead, found: Sequence[Comment]
 ) -> list[Entity]:
@@ -205,7 +200,7 @@ async def render_found(tx: Tx, viewer: Principal | None, found: Found) -> Entity
         if not made:
             raise NotFound("Record not found")
         return made[0]
-    post = (await queries.render_posts(tx, viewer, [found.post]))[0]
+    post = await queries.render_post(tx, viewer, found.post)
     made = await comment_statuses(tx, viewer, post, [found.comment])
     if not made:
         raise NotFound("Record not found")

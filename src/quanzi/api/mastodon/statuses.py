@@ -3,8 +3,6 @@ conversation around one (context), favourites and reblogs."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -24,13 +22,13 @@ from quanzi.api.mastodon.common import (
     parse_id,
     path_id,
 )
-from quanzi.api.mastodon.entities import VISIBILITY_IN, Entity, is_plain_repost
+from quanzi.api.mastodon.entities import VISIBILITY_IN, Entity
 from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.media.actions import do_describe_media
-from quanzi.domain.square import actions, comments, queries
-from quanzi.domain.square.views import PostEditRead
+from quanzi.domain.square import actions, comments, queries, reposts
+from quanzi.domain.square.views import PostEditRead, is_plain_repost
 from quanzi.domain.tx import Tx
 from quanzi.errors import Invalid
 from quanzi.services import Services
@@ -178,7 +176,7 @@ async def history(status_id: str, viewer: MaybeReader, services: ServicesDep) ->
         found = await render.access_status(tx, viewer, ident)
         if found.comment is not None:
             return MastoJSON([_as_version(await render.render_found(tx, viewer, found))])
-        post = await render.post_read(tx, viewer, ident)
+        post = await queries.view_post(tx, viewer, ident)
         edits = await queries.edit_history(tx, viewer, ident)
         make = await render.maker_for(tx, viewer, [post])
     media = services.media_urls
@@ -209,30 +207,14 @@ async def source(status_id: str, viewer: WriteStatuses, services: ServicesDep) -
 
 @router.get(f"{STATUS}/context")
 async def context(status_id: str, viewer: MaybeReader, services: ServicesDep) -> Response:
-    """Ancestors and descendants, from the post's threaded comments: a post has no ancestors
-    and its comments as descendants (each thread in order); a comment has the post and the
-    comments it answers as ancestors, and the replies to it as descendants."""
-    ident = path_id(status_id)
+    """Ancestors and descendants, from the post's threaded comments (`comments.context_of`):
+    a post has no ancestors; a comment has its post first among them."""
     async with services.read() as tx:
-        found = await render.access_status(tx, viewer, ident)
-        post = await render.post_read(tx, viewer, found.post.id)
-        every = await comments.comments_of_post(tx, viewer, found.post.id)
-        by_id = {c.id: c for c in every}
-        answers: dict[int, list[Comment]] = defaultdict(list)
-        for c in every:
-            answers[c.reply_to_id or 0].append(c)
-        if found.comment is None:
-            ancestors: list[Comment] = []
-            below = _depth_first(answers, 0)
-        else:
-            ancestors = []
-            at = found.comment.reply_to_id
-            while at is not None and at in by_id:
-                ancestors.insert(0, by_id[at])
-                at = by_id[at].reply_to_id
-            below = _depth_first(answers, found.comment.id)
-        up = await render.comment_statuses(tx, viewer, post, ancestors)
-        down = await render.comment_statuses(tx, viewer, post, below)
+        found = await render.access_status(tx, viewer, path_id(status_id))
+        post = await queries.view_post(tx, viewer, found.post.id)
+        around = await comments.context_of(tx, viewer, found.post, found.comment)
+        up = await render.comment_statuses(tx, viewer, post, around.ancestors)
+        down = await render.comment_statuses(tx, viewer, post, around.descendants)
         head = (
             []
             if found.comment is None
@@ -241,21 +223,12 @@ async def context(status_id: str, viewer: MaybeReader, services: ServicesDep) ->
     return MastoJSON({"ancestors": [*head, *up], "descendants": down})
 
 
-def _depth_first(answers: dict[int, list[Comment]], top: int) -> list[Comment]:
-    out: list[Comment] = []
-    stack = list(reversed(answers.get(top, [])))
-    while stack:
-        c = stack.pop()
-        out.append(c)
-        stack.extend(reversed(answers.get(c.id, [])))
-    return out
-
-
 async def _original(tx: Tx, viewer: Principal, ident: int) -> render.Found:
-    """What a favourite or reblog acts on: a plain repost stands for its original."""
+    """What a favourite acts on: a comment, or a post (a plain repost stands for its
+    original)."""
     found = await render.access_status(tx, viewer, ident)
-    if found.comment is None and found.post.root_id is not None and not found.post.text:
-        return await render.access_status(tx, viewer, found.post.root_id)
+    if found.comment is None:
+        return render.Found(await reposts.stands_for(tx, viewer, found.post))
     return found
 
 
@@ -289,15 +262,10 @@ async def reblog(
 ) -> Response:
     params = await Params.of(request)
     async with services.write() as tx:
-        found = await _original(tx, viewer, path_id(status_id))
+        found = await render.access_status(tx, viewer, path_id(status_id))
         if found.comment is not None:
             raise Invalid("A comment cannot be reblogged; reblog its post.", code="not_repostable")
-        # Reblogging twice gives the same reblog (as on Mastodon), not a second repost.
-        made = await queries.my_plain_repost(tx, viewer, found.post.id)
-        if made is None:
-            made = await actions.do_repost(
-                tx, viewer, found.post.id, visibility=_visibility(params)
-            )
+        made = await reposts.do_reblog(tx, viewer, found.post, visibility=_visibility(params))
     async with services.read() as tx:
         return MastoJSON(await render.status(tx, viewer, made.id))
 
@@ -305,10 +273,10 @@ async def reblog(
 @router.post(f"{STATUS}/unreblog")
 async def unreblog(status_id: str, viewer: WriteStatuses, services: ServicesDep) -> Response:
     async with services.write() as tx:
-        found = await _original(tx, viewer, path_id(status_id))
+        found = await render.access_status(tx, viewer, path_id(status_id))
         if found.comment is not None:
             raise Invalid("A comment cannot be reblogged.", code="not_repostable")
-        post = await actions.do_unrepost(tx, viewer, found.post.id)
+        post = await reposts.do_unreblog(tx, viewer, found.post)
     async with services.read() as tx:
         return MastoJSON(await render.status(tx, viewer, post.id))
 

@@ -4,6 +4,7 @@ the comment they answer and the thread they belong to; likes on comments; "also 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, delete, func, select, update
@@ -341,19 +342,47 @@ async def do_erase_comments_and_likes(tx: Tx, account_id: int) -> None:
     await tx.session.execute(delete(CommentLike).where(CommentLike.account_id == account_id))
 
 
-async def comments_of_post(
-    tx: Tx, viewer: Principal | None, post_id: int, limit: int = 500
-) -> list[Comment]:
-    """The comments of a post the viewer may see, oldest first (a whole conversation, as the
-    context of a status shows it), at most `limit`."""
-    await access_post(tx, viewer, post_id)
-    rows = await tx.session.execute(
-        select(Comment)
-        .where(Comment.post_id == post_id, _shown(viewer))
-        .order_by(Comment.id)
-        .limit(limit)
-    )
-    return list(rows.scalars())
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The conversation around a post or one of its comments, as a viewer may see it."""
+
+    ancestors: list[Comment]  # the comments it answers, the first of the thread first
+    descendants: list[Comment]  # the replies below it, each followed by its own (depth first)
+
+
+CONTEXT_LIMIT = 500
+
+
+async def context_of(
+    tx: Tx, viewer: Principal | None, post: Post, comment: Comment | None = None
+) -> Context:
+    """The thread around a post (no ancestors; its comments, thread by thread) or around one of
+    its comments (the comments it answers; the replies to it), for a post and comment the
+    viewer may see (`access_post`, `access_comment_on_post`). Only comments the viewer may see
+    are read, oldest first, at most CONTEXT_LIMIT: those of the post, or of the comment's
+    thread, where all its ancestors and replies are. A comment hidden from the viewer hides
+    the replies below it, and the comments above it from the replies."""
+    query = select(Comment).where(Comment.post_id == post.id, _shown(viewer))
+    if comment is not None:
+        query = query.where(Comment.thread_id == (comment.thread_id or comment.id))
+    rows = await tx.session.execute(query.order_by(Comment.id).limit(CONTEXT_LIMIT))
+    every = list(rows.scalars())
+    by_id = {c.id: c for c in every}
+    answers: dict[int, list[Comment]] = defaultdict(list)
+    for c in every:
+        answers[c.reply_to_id or 0].append(c)
+    ancestors: list[Comment] = []
+    at = comment.reply_to_id if comment is not None else None
+    while at is not None and at in by_id:
+        ancestors.insert(0, by_id[at])
+        at = by_id[at].reply_to_id
+    below: list[Comment] = []
+    stack = list(reversed(answers.get(comment.id if comment is not None else 0, [])))
+    while stack:
+        c = stack.pop()
+        below.append(c)
+        stack.extend(reversed(answers.get(c.id, [])))
+    return Context(ancestors, below)
 
 
 async def liked_comments(tx: Tx, viewer: Principal | None, ids: list[int]) -> set[int]:

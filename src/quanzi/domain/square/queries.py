@@ -180,7 +180,22 @@ async def access_post(tx: Tx, viewer: Principal | None, post_id: int) -> Post:
     return post
 
 
+async def view_post(tx: Tx, viewer: Principal | None, post_id: int) -> PostRead:
+    """A post as `viewer` sees it, for every door that shows one post: `access_post`, then
+    `render_post`."""
+    return await render_post(tx, viewer, await access_post(tx, viewer, post_id))
+
+
 # Rendering
+
+
+async def render_post(tx: Tx, viewer: Principal | None, post: PostFields) -> PostRead:
+    """One post the viewer may see, as they see it; NotFound when its author's account is
+    gone (a post without its author is not shown)."""
+    reads = await render_posts(tx, viewer, [post])
+    if not reads:
+        raise NotFound("No such post.")
+    return reads[0]
 
 
 async def render_posts(
@@ -377,19 +392,3 @@ async def likers_of(tx: Tx, viewer: Principal | None, post_id: int, limit: int) 
     )
     rows = await load_account_rows(tx, ids)
     return [rows[i] for i in ids if i in rows and rows[i].status == "active"]
-
-
-async def my_plain_repost(tx: Tx, viewer: Principal, post_id: int) -> Post | None:
-    """My repost without a comment of a post, if I have one (the newest)."""
-    rows = await tx.session.execute(
-        select(Post)
-        .where(
-            Post.author_id == viewer.account_id,
-            Post.root_id == post_id,
-            Post.text == "",
-            Post.deleted_at.is_(None),
-        )
-        .order_by(Post.id.desc())
-        .limit(1)
-    )
-    return rows.scalar_one_or_none()

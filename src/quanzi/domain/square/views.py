@@ -86,6 +86,13 @@ class PostRead(BaseModel):
     edited_at: datetime | None
 
 
+def is_plain_repost(post: PostFields | PostRead) -> bool:
+    """A repost without words of its own: it stands for its original (a favourite or reblog
+    of it through the Mastodon door acts on the original, which Mastodon shows it as)."""
+    reposts = post.reposted is not None if isinstance(post, PostRead) else post.root_id is not None
+    return reposts and not post.text
+
+
 def media_refs(
     raw: str, post_id: int, urls: MediaUrls, descriptions: Mapping[int, str] | None = None
 ) -> list[MediaRef]:

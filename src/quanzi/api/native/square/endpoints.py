@@ -66,8 +66,7 @@ async def _timeline(tx: Tx, viewer: Principal | None, page: Page[PostFields]) ->
 
 async def _post(services: Services, viewer: Principal | None, post_id: int) -> PostRead:
     async with services.read() as tx:
-        post = await queries.access_post(tx, viewer, post_id)
-        return (await queries.render_posts(tx, viewer, [post]))[0]
+        return await queries.view_post(tx, viewer, post_id)
 
 
 async def _create(
