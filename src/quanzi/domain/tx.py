@@ -9,8 +9,9 @@ published for a transaction that rolls back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -115,6 +116,16 @@ class Tx:
     def on_rollback(self, fn: Callable[[], Any]) -> None:
         """Run `fn` if the transaction fails (e.g. delete files written for it)."""
         self._on_rollback.append(fn)
+
+
+class Transactions(Protocol):
+    """What opens transactions (`Services` does): handed to the domain actions that open
+    their own, around slow work done outside any transaction (hashing a password, decoding an
+    image) or to retry one (an idempotent create)."""
+
+    def write(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    def read(self) -> AbstractAsyncContextManager[Tx]: ...
 
 
 def _on_connection(session: Session, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

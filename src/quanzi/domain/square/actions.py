@@ -205,6 +205,10 @@ class NewPost:
     topics: list[str]
     descriptions: dict[int, str]  # alt text of its images
 
+    @property
+    def id(self) -> int:
+        return self.post.id
+
 
 async def do_create_post(
     tx: Tx,

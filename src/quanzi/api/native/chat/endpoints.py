@@ -67,16 +67,11 @@ async def create_group(
             avatar_id=body.avatar_id,
         )
 
-    async def load(tx: Tx, conversation_id: int) -> Conversation:
-        conv, _ = await queries.access_conversation(tx, viewer, conversation_id)
-        return conv
-
-    conv, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "conversation", create, load
-    )
-    replayed(response, again)
+    idem = await idempotency_of(request, key, viewer)
+    done = await create_once(services, idem, "conversation", create)
+    replayed(response, done.replayed)
     async with services.read() as tx:
-        return await queries.get_conversation(tx, viewer, conv.id)
+        return await queries.get_conversation(tx, viewer, done.id)
 
 
 @router.get("/conversations", summary="My conversations (or those changed since a version)")

@@ -38,15 +38,10 @@ async def post_moment(
             audience=body.audience.audience(),
         )
 
-    async def load(tx: Tx, moment_id: int) -> Moment:
-        return await queries.access_moment(tx, viewer, moment_id)
-
-    moment, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "moment", create, load
-    )
-    replayed(response, again)
+    done = await create_once(services, await idempotency_of(request, key, viewer), "moment", create)
+    replayed(response, done.replayed)
     async with services.read() as tx:
-        return await queries.get_moment(tx, viewer, moment.id)
+        return await queries.get_moment(tx, viewer, done.id)
 
 
 @router.get("/moments", summary="My friends' Moments that I may see, and mine, newest first")
@@ -110,16 +105,11 @@ async def comment(
             tx, viewer, moment_id, text=body.text, reply_to_id=body.reply_to_id
         )
 
-    async def load(tx: Tx, comment_id: int) -> MomentComment:
-        moment = await queries.access_moment(tx, viewer, moment_id)
-        return await queries.access_comment(tx, viewer, moment, comment_id)
-
-    made, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "moment_comment", create, load
-    )
-    replayed(response, again)
+    idem = await idempotency_of(request, key, viewer)
+    done = await create_once(services, idem, "moment_comment", create)
+    replayed(response, done.replayed)
     async with services.read() as tx:
-        return await queries.get_comment(tx, viewer, moment_id, made.id)
+        return await queries.get_comment(tx, viewer, moment_id, done.id)
 
 
 @router.delete(

@@ -31,12 +31,12 @@ from quanzi.api.native.square.schemas import (
     TopicTimeline,
     TrendingList,
 )
-from quanzi.db.models import Post
+from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.contacts.queries import search_accounts
-from quanzi.domain.idempotency import create_once
+from quanzi.domain.idempotency import HasId, create_once
 from quanzi.domain.square import actions, comments, communities, queries, topics
 from quanzi.domain.square.search import search_comments, search_posts
 from quanzi.domain.square.views import (
@@ -76,16 +76,11 @@ async def _create(
     response: Response,
     viewer: Principal,
     key: str | None,
-    create: Callable[[Tx], Awaitable[Post]],
+    create: Callable[[Tx], Awaitable[HasId]],
 ) -> PostRead:
-    async def load(tx: Tx, post_id: int) -> Post:
-        return await queries.access_post(tx, viewer, post_id)
-
-    post, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "post", create, load
-    )
-    replayed(response, again)
-    return await _post(services, viewer, post.id)
+    done = await create_once(services, await idempotency_of(request, key, viewer), "post", create)
+    replayed(response, done.replayed)
+    return await _post(services, viewer, done.id)
 
 
 # Posts
@@ -100,8 +95,8 @@ async def create_post(
     services: ServicesDep,
     key: IdempotencyHeader = None,
 ) -> PostRead:
-    async def create(tx: Tx) -> Post:
-        made = await actions.do_create_post(
+    async def create(tx: Tx) -> actions.NewPost:
+        return await actions.do_create_post(
             tx,
             viewer,
             text=body.text,
@@ -109,7 +104,6 @@ async def create_post(
             visibility=body.visibility,
             community_id=body.community_id,
         )
-        return made.post
 
     return await _create(services, request, response, viewer, key, create)
 
@@ -193,10 +187,16 @@ async def unlike_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> Pos
     summary="Comment, or reply to a comment (and optionally repost too)",
 )
 async def comment(
-    post_id: Id, body: CommentCreate, viewer: Viewer, services: ServicesDep
+    post_id: Id,
+    body: CommentCreate,
+    request: Request,
+    response: Response,
+    viewer: Viewer,
+    services: ServicesDep,
+    key: IdempotencyHeader = None,
 ) -> CommentRead:
-    async with services.write() as tx:
-        made = await comments.do_comment(
+    async def create(tx: Tx) -> Comment:
+        return await comments.do_comment(
             tx,
             viewer,
             post_id,
@@ -204,7 +204,12 @@ async def comment(
             reply_to_id=body.reply_to_id,
             also_repost=body.also_repost,
         )
+
+    idem = await idempotency_of(request, key, viewer)
+    done = await create_once(services, idem, "comment", create)
+    replayed(response, done.replayed)
     async with services.read() as tx:
+        made = done.made or await comments.access_comment(tx, viewer, done.id)
         return await comments.render_comment(tx, viewer, made)
 
 
