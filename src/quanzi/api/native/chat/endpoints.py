@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from quanzi.api.deps import IdempotencyHeader, ServicesDep, Viewer, idempotency_of
+from quanzi.api.deps import (
+    CreateOnce,
+    ServicesDep,
+    Viewer,
+    replayed,
+)
 from quanzi.api.native.chat.schemas import (
     ConversationList,
     DirectOpen,
@@ -27,12 +32,11 @@ from quanzi.api.native.chat.schemas import (
     Transfer,
     Unread,
 )
-from quanzi.api.native.common import ERRORS, PREFIX, replayed
+from quanzi.api.native.common import ERRORS, PREFIX
 from quanzi.db.models import Conversation
 from quanzi.domain.chat import actions, queries
 from quanzi.domain.chat.presence import presence_of
 from quanzi.domain.chat.views import ConversationRead, MessageRead
-from quanzi.domain.idempotency import create_once
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 from quanzi.kit.wire import Id
@@ -50,12 +54,7 @@ async def open_direct(body: DirectOpen, viewer: Viewer, services: ServicesDep) -
 
 @router.post("/conversations/group", status_code=201, summary="Create a group chat")
 async def create_group(
-    body: GroupCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    body: GroupCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> ConversationRead:
     async def create(tx: Tx) -> Conversation:
         return await actions.do_create_group(
@@ -67,9 +66,7 @@ async def create_group(
             avatar_id=body.avatar_id,
         )
 
-    idem = await idempotency_of(request, key, viewer)
-    done = await create_once(services, idem, "conversation", create)
-    replayed(response, done.replayed)
+    done = await once(viewer, "conversation", create)
     async with services.read() as tx:
         return await queries.get_conversation(tx, viewer, done.id)
 

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 
 from quanzi.api.deps import (
-    IdempotencyHeader,
+    CreateOnce,
     MaybeViewer,
     PageWindow,
     ServicesDep,
     Viewer,
-    idempotency_of,
 )
-from quanzi.api.native.common import ERRORS, PREFIX, replayed
+from quanzi.api.native.common import ERRORS, PREFIX
 from quanzi.api.native.square.schemas import (
     CommentCreate,
     CommentPage,
@@ -36,7 +34,6 @@ from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.contacts.queries import search_accounts
-from quanzi.domain.idempotency import HasId, create_once
 from quanzi.domain.square import actions, comments, communities, queries, topics
 from quanzi.domain.square.search import search_comments, search_posts
 from quanzi.domain.square.views import (
@@ -70,30 +67,12 @@ async def _post(services: Services, viewer: Principal | None, post_id: int) -> P
         return (await queries.render_posts(tx, viewer, [post]))[0]
 
 
-async def _create(
-    services: Services,
-    request: Request,
-    response: Response,
-    viewer: Principal,
-    key: str | None,
-    create: Callable[[Tx], Awaitable[HasId]],
-) -> PostRead:
-    done = await create_once(services, await idempotency_of(request, key, viewer), "post", create)
-    replayed(response, done.replayed)
-    return await _post(services, viewer, done.id)
-
-
 # Posts
 
 
 @router.post("/posts", status_code=201, summary="Post to the square")
 async def create_post(
-    body: PostCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    body: PostCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> PostRead:
     async def create(tx: Tx) -> actions.NewPost:
         return await actions.do_create_post(
@@ -105,7 +84,7 @@ async def create_post(
             community_id=body.community_id,
         )
 
-    return await _create(services, request, response, viewer, key, create)
+    return await _post(services, viewer, (await once(viewer, "post", create)).id)
 
 
 @router.get("/posts/{post_id}", summary="One post")
@@ -140,20 +119,14 @@ async def delete_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> Non
     "/posts/{post_id}/reposts", status_code=201, summary="Repost, with or without a comment"
 )
 async def repost(
-    post_id: Id,
-    body: RepostCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    post_id: Id, body: RepostCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> PostRead:
     async def create(tx: Tx) -> Post:
         return await actions.do_repost(
             tx, viewer, post_id, comment=body.comment, visibility=body.visibility
         )
 
-    return await _create(services, request, response, viewer, key, create)
+    return await _post(services, viewer, (await once(viewer, "post", create)).id)
 
 
 @router.get("/posts/{post_id}/reposts", summary="Reposts of a post")
@@ -187,13 +160,7 @@ async def unlike_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> Pos
     summary="Comment, or reply to a comment (and optionally repost too)",
 )
 async def comment(
-    post_id: Id,
-    body: CommentCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    post_id: Id, body: CommentCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> CommentRead:
     async def create(tx: Tx) -> Comment:
         return await comments.do_comment(
@@ -205,9 +172,7 @@ async def comment(
             also_repost=body.also_repost,
         )
 
-    idem = await idempotency_of(request, key, viewer)
-    done = await create_once(services, idem, "comment", create)
-    replayed(response, done.replayed)
+    done = await once(viewer, "comment", create)
     async with services.read() as tx:
         made = done.made or await comments.access_comment(tx, viewer, done.id)
         return await comments.render_comment(tx, viewer, made)
