@@ -26,7 +26,7 @@ from quanzi.domain.media.sweep import media_sweeper
 from quanzi.domain.media.urls import MediaUrls
 from quanzi.domain.square.topics import TopicIds, trending_refresher
 from quanzi.domain.square.viewcount import ViewCounter
-from quanzi.domain.tx import Tx
+from quanzi.domain.tx import Shared, Tx
 from quanzi.kit import ids
 from quanzi.obs.logging import get_logger
 from quanzi.ratelimit import RateLimiter
@@ -80,6 +80,7 @@ class Services:
         self.presence = Presence(self)
         self.views = ViewCounter(self.db)
         self.topic_ids = TopicIds()
+        self.shared = Shared(self.account_cache, self.views, self.topic_ids)
         self.trending = trending_refresher(self.db)
         self.media_sweeper = media_sweeper(self)
         self.checkpoints = checkpointer_job(self.db.checkpointer) if self.db.checkpointer else None
@@ -138,11 +139,9 @@ class Services:
             self.db.write_session,
             self.settings,
             datetime.now(UTC),
-            self.account_cache,
-            self.db.dialect,
-            self.views,
-            self.topic_ids,
+            shared=self.shared,
             media_urls=self.media_urls,
+            dialect=self.db.dialect,
         )
         try:
             yield tx
@@ -170,11 +169,9 @@ class Services:
             self.db.read_session,
             self.settings,
             datetime.now(UTC),
-            self.account_cache,
-            self.db.dialect,
-            self.views,
-            self.topic_ids,
+            shared=self.shared,
             media_urls=self.media_urls,
+            dialect=self.db.dialect,
         )
         try:
             yield tx

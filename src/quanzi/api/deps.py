@@ -6,13 +6,15 @@ token given to an app through OAuth."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 
 from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.idempotency import MAX_KEY_LENGTH, Idempotency
+from quanzi.domain.idempotency import MAX_KEY_LENGTH, Created, HasId, Idempotency, create_once
+from quanzi.domain.tx import Tx
 from quanzi.errors import Forbidden, Unauthorized
 from quanzi.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Window
 from quanzi.kit.wire import Id
@@ -126,3 +128,41 @@ async def idempotency_of(
         [request.method.encode(), request.url.path.encode(), body],
         principal.account_id if principal else 0,
     )
+
+
+def replayed(response: Response, was_replayed: bool) -> None:
+    """Mark a response that replays an earlier create (same Idempotency-Key)."""
+    if was_replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+R = TypeVar("R", bound=HasId)
+
+
+class Once:
+    """A native create that may be retried: the endpoint states what it creates and how,
+    `await once(viewer, "post", create)`, and gets what `create` returned, or, for a retry with
+    the same Idempotency-Key, the original's id (see domain/idempotency.py). The response is
+    marked `Idempotent-Replayed` then."""
+
+    __slots__ = ("_key", "_request", "_response")
+
+    def __init__(self, request: Request, response: Response, key: str | None) -> None:
+        self._request, self._response, self._key = request, response, key
+
+    async def __call__(
+        self, viewer: Principal, kind: str, create: Callable[[Tx], Awaitable[R]]
+    ) -> Created[R]:
+        services: Services = self._request.app.state.services
+        idem = await idempotency_of(self._request, self._key, viewer)
+        done = await create_once(services, idem, kind, create)
+        replayed(self._response, done.replayed)
+        return done
+
+
+async def _once(request: Request, response: Response, key: IdempotencyHeader = None) -> Once:
+    return Once(request, response, key)
+
+
+# Flat, like Viewer: the endpoint asks for the viewer itself and hands it over.
+CreateOnce = Annotated[Once, Depends(_once)]

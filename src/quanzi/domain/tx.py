@@ -9,8 +9,9 @@ published for a transaction that rolls back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -23,10 +24,25 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from quanzi.config import Settings
-    from quanzi.domain.accounts.cache import AccountCache
     from quanzi.domain.media.urls import MediaUrls
-    from quanzi.domain.square.topics import TopicIds
-    from quanzi.domain.square.viewcount import ViewCounter
+
+
+class Shared:
+    """What one process's transactions share, each part found by its type: the caches and
+    counters that an area keeps (AccountCache, TopicIds, ViewCounter), made once by the
+    composition root. The area defines its part and reaches it through here
+    (`AccountCache.of(tx)`); Tx knows none of them, so no area's module is imported here."""
+
+    __slots__ = ("_by_type",)
+
+    def __init__(self, *parts: object) -> None:
+        self._by_type: dict[type, object] = {type(part): part for part in parts}
+
+    def __getitem__(self, kind: type[T]) -> T:
+        return cast(T, self._by_type[kind])
+
+    def get(self, kind: type[T]) -> T | None:
+        return cast("T | None", self._by_type.get(kind))
 
 
 class Tx:
@@ -36,14 +52,12 @@ class Tx:
         "_make_session",
         "_on_rollback",
         "_session",
-        "account_cache",
         "dialect",
         "events",
         "media_urls",
         "now",
         "settings",
-        "topic_ids",
-        "views",
+        "shared",
     )
 
     def __init__(
@@ -51,22 +65,18 @@ class Tx:
         make_session: Callable[[], AsyncSession],
         settings: Settings,
         now: datetime,
-        account_cache: AccountCache,
-        dialect: str = "sqlite",
-        views: ViewCounter | None = None,
-        topic_ids: TopicIds | None = None,
         *,
+        shared: Shared,
         media_urls: MediaUrls,
+        dialect: str = "sqlite",
     ) -> None:
         self._make_session = make_session
         self._session: AsyncSession | None = None
         self._connection: AsyncConnection | None = None
         self.settings = settings
         self.now = now  # one clock reading per transaction: its rows agree on the time
-        self.account_cache = account_cache
+        self.shared = shared  # the areas' per-process caches and counters (see Shared)
         self.dialect = dialect  # "sqlite" | "postgresql": only for db/ helpers that differ
-        self.views = views  # where showing posts is counted (see domain/square/viewcount.py)
-        self.topic_ids = topic_ids  # topics known to exist (see domain/square/topics.py)
         self.media_urls = media_urls  # signs the media URLs that rendering hands out
         self.events: list[Event] = []
         self._after_commit: list[Callable[[], Any]] = []
@@ -115,6 +125,16 @@ class Tx:
     def on_rollback(self, fn: Callable[[], Any]) -> None:
         """Run `fn` if the transaction fails (e.g. delete files written for it)."""
         self._on_rollback.append(fn)
+
+
+class Transactions(Protocol):
+    """What opens transactions (`Services` does): handed to the domain actions that open
+    their own, around slow work done outside any transaction (hashing a password, decoding an
+    image) or to retry one (an idempotent create)."""
+
+    def write(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    def read(self) -> AbstractAsyncContextManager[Tx]: ...
 
 
 def _on_connection(session: Session, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

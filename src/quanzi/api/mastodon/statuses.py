@@ -23,7 +23,7 @@ from quanzi.api.mastodon.common import (
     path_id,
 )
 from quanzi.api.mastodon.entities import VISIBILITY_IN, Entity
-from quanzi.db.models import Comment, Post
+from quanzi.db.models import Comment
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.media.actions import do_describe_media
@@ -60,10 +60,8 @@ async def create_status(
             raise Invalid("A reply (a comment) cannot carry images.", code="media_on_reply")
         return await _reply(services, viewer, path_id(reply_to), text, idempotency)
 
-    written: list[actions.NewPost] = []
-
-    async def create(tx: Tx) -> Post:
-        made = await actions.do_create_post(
+    async def create(tx: Tx) -> actions.NewPost:
+        return await actions.do_create_post(
             tx,
             viewer,
             text=text,
@@ -71,17 +69,12 @@ async def create_status(
             visibility=_visibility(params),
             language=params.text("language"),
         )
-        written.append(made)
-        return made.post
 
-    async def load(tx: Tx, post_id: int) -> Post:
-        return await queries.access_post(tx, viewer, post_id)
-
-    post, replayed = await create_once(services, idempotency, "post", create, load)
+    done = await create_once(services, idempotency, "post", create)
     async with services.read() as tx:
-        if written and not replayed:
-            return MastoJSON(await render.new_status(tx, viewer, written[-1]))
-        return MastoJSON((await render.statuses(tx, viewer, [post]))[0])
+        if done.made is not None:
+            return MastoJSON(await render.new_status(tx, viewer, done.made))
+        return MastoJSON(await render.status(tx, viewer, done.id))
 
 
 async def _reply(
@@ -97,12 +90,9 @@ async def _reply(
             reply_to_id=found.comment.id if found.comment else None,
         )
 
-    async def load(tx: Tx, comment_id: int) -> Comment:
-        return await comments.access_comment(tx, viewer, comment_id)
-
-    made, _ = await create_once(services, idempotency, "comment", create, load)
+    done = await create_once(services, idempotency, "comment", create)
     async with services.read() as tx:
-        return MastoJSON(await render.status(tx, viewer, made.id))
+        return MastoJSON(await render.status(tx, viewer, done.id))
 
 
 @router.get(STATUS)

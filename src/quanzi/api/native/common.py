@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from fastapi import Response
 from pydantic import BaseModel
 
 from quanzi.kit.pagination import Page
@@ -45,9 +44,3 @@ class ErrorBody(BaseModel):
 
 
 ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 415, 422, 429)}
-
-
-def replayed(response: Response, was_replayed: bool) -> None:
-    """Mark a response that replays an earlier create (same Idempotency-Key)."""
-    if was_replayed:
-        response.headers["Idempotent-Replayed"] = "true"

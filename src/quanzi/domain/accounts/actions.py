@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
@@ -36,16 +35,15 @@ from quanzi.domain.chat.actions import do_erase_chats
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
+from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.moments.actions import do_erase_moments, renew_photo_urls
+from quanzi.domain.ports import AccountWork, PasswordWork
 from quanzi.domain.square.erase import do_erase_square
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from quanzi.kit.ids import new_id
 from quanzi.kit.text import RESERVED_HANDLES, clean_line, handle_key, is_valid_handle
 from quanzi.kit.words import name_tokens
-
-if TYPE_CHECKING:
-    from quanzi.services import Services
 
 MAX_PASSWORD = 1024
 GENDERS = ("male", "female", "other")
@@ -152,7 +150,7 @@ def check_email(email: str) -> str:
 
 
 async def register(
-    services: Services,
+    services: PasswordWork,
     reg: Registration,
     *,
     ip: str,
@@ -172,10 +170,16 @@ async def register(
     async def create(tx: Tx) -> Account:
         return await do_create_account(tx, reg, password_hash, use_invite=need_invite)
 
-    return await create_once(services, idempotency, "account", create, _load_account)
+    done = await create_once(services, idempotency, "account", create)
+    if done.made is not None:
+        return done.made, False
+    async with services.read() as tx:
+        return await _load_account(tx, done.id), True
 
 
-async def create_account(services: Services, reg: Registration, *, role: str = "user") -> Account:
+async def create_account(
+    services: PasswordWork, reg: Registration, *, role: str = "user"
+) -> Account:
     """Make an account without the door's checks (registration mode, rate limits): for
     operators (`quanzi user create`) and the demo world."""
     reg = _validated(reg, services.settings.password_min_length, services.settings.display_name_max)
@@ -295,7 +299,7 @@ class LoggedIn:
 
 
 async def log_in(
-    services: Services,
+    services: PasswordWork,
     login: str,
     password: str,
     *,
@@ -446,7 +450,9 @@ async def _set_avatar(tx: Tx, account: Account, media_id: int | None) -> None:
 # Password and account lifecycle
 
 
-async def change_password(services: Services, viewer: Principal, current: str, new: str) -> None:
+async def change_password(
+    services: PasswordWork, viewer: Principal, current: str, new: str
+) -> None:
     """Change the password after checking the current one; other sessions are logged out."""
     async with services.read() as tx:
         account = await get_own_account(tx, viewer)
@@ -464,7 +470,7 @@ async def change_password(services: Services, viewer: Principal, current: str, n
         await do_revoke_sessions(tx, account.id, keep=viewer.session_id)
 
 
-async def delete_account(services: Services, viewer: Principal, password: str) -> None:
+async def delete_account(services: AccountWork, viewer: Principal, password: str) -> None:
     """Erase an account. What stays is a tombstone (id, number, handle) so the handle and
     number are never given to someone else."""
     async with services.read() as tx:
@@ -472,10 +478,10 @@ async def delete_account(services: Services, viewer: Principal, password: str) -
     if not await verify_current_password(services, viewer, account.password_hash, password):
         raise _invalid("password", "The password is wrong.", "wrong_password")
     async with services.write() as tx:
-        await do_erase_account(tx, services, account.id)
+        await do_erase_account(tx, services.media_store, account.id)
 
 
-async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
+async def do_erase_account(tx: Tx, store: MediaStore, account_id: int) -> None:
     """Erase everything of an account; each area erases its own part here."""
 
     account = await tx.session.get(Account, account_id)
@@ -487,7 +493,7 @@ async def do_erase_account(tx: Tx, services: Services, account_id: int) -> None:
         )
     ).all()
     keys = [key for row in media for key in row]
-    tx.after_commit(lambda: services.media_store.delete_many(keys))
+    tx.after_commit(lambda: store.delete_many(keys))
     await tx.session.execute(delete(Media).where(Media.owner_id == account_id))
     await tx.session.execute(delete(Invite).where(Invite.created_by == account_id))
     await tx.session.execute(delete(IdempotencyKey).where(IdempotencyKey.account_id == account_id))

@@ -22,18 +22,14 @@ counted: past the limit, a process lets through at most one per slot it has.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from quanzi.db.models import Account
 from quanzi.domain.accounts.queries import LoginName
 from quanzi.domain.accounts.sessions import Principal
-
-if TYPE_CHECKING:
-    from quanzi.services import Services
+from quanzi.domain.ports import PasswordWork
 
 
 async def verify_login(
-    services: Services, account: Account | None, name: LoginName, password: str
+    services: PasswordWork, account: Account | None, name: LoginName, password: str
 ) -> bool:
     """Is `password` the password of `account` (the one `name` names, if any)? An unknown
     account costs a hash too, and answers False. RateLimited once the account (or, for no
@@ -52,7 +48,7 @@ async def verify_login(
 
 
 async def verify_current_password(
-    services: Services, viewer: Principal, password_hash: str | None, password: str
+    services: PasswordWork, viewer: Principal, password_hash: str | None, password: str
 ) -> bool:
     """Is `password` the viewer's current password? RateLimited once the session has checked,
     or the account failed, too often."""

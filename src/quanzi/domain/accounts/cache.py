@@ -75,6 +75,11 @@ ROWS_AMONG = select(*(getattr(Account, name) for name in _FIELDS)).where(
 
 
 class AccountCache:
+    @classmethod
+    def of(cls, tx: Tx) -> AccountCache:
+        """This process's cache, as the transaction's shared parts hold it."""
+        return tx.shared[cls]
+
     def __init__(self, db: Database, ttl: float = TTL_SECONDS) -> None:
         self._db = db
         self._ttl = ttl

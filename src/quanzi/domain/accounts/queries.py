@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from quanzi.db.models import Account, AuthSession, Block, Invite
 from quanzi.db.paginate import window_query
-from quanzi.domain.accounts.cache import ROWS_AMONG, AccountRow
+from quanzi.domain.accounts.cache import ROWS_AMONG, AccountCache, AccountRow
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.relations import is_blocked
 from quanzi.domain.tx import Tx
@@ -37,24 +37,26 @@ async def load_account_row(tx: Tx, account_id: int) -> AccountRow | None:
     already holds a connection reads through it (taking a second one could wait forever for a
     pool that all such requests hold); one that holds none shares a single load with whoever
     else wants the same account now."""
+    cache = AccountCache.of(tx)
     if tx.opened is None:
-        return await tx.account_cache.load(account_id)
-    row = tx.account_cache.get(account_id)
+        return await cache.load(account_id)
+    row = cache.get(account_id)
     if row is None:
         account = await tx.session.get(Account, account_id)
         if account is None:
             return None
         row = AccountRow.of(account)
-        tx.account_cache.put(row)
+        cache.put(row)
     return row
 
 
 async def load_account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]:
     """Accounts as views show them: from the cache, the rest read in one statement."""
+    cache = AccountCache.of(tx)
     rows: dict[int, AccountRow] = {}
     missing: list[int] = []
     for account_id in set(ids):
-        row = tx.account_cache.get(account_id)
+        row = cache.get(account_id)
         if row is None:
             missing.append(account_id)
         else:
@@ -63,7 +65,7 @@ async def load_account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]
         conn = await tx.connection()
         for values in await conn.execute(ROWS_AMONG, {"ids": missing}):
             row = AccountRow(*values)
-            tx.account_cache.put(row)
+            cache.put(row)
             rows[row.id] = row
     return rows
 

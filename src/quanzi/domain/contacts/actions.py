@@ -8,7 +8,6 @@ request they sent before is simply never shown.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import orjson
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -30,13 +29,11 @@ from quanzi.domain.contacts.queries import access_friend_request, access_label
 from quanzi.domain.contacts.views import label_ids_of
 from quanzi.domain.moments.actions import renew_photo_urls
 from quanzi.domain.notifications.actions import do_notify
+from quanzi.domain.ports import Limited
 from quanzi.domain.relations import has_contact, is_blocked
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Invalid, NotFound
 from quanzi.kit.ids import new_id
-
-if TYPE_CHECKING:
-    from quanzi.services import Services
 
 GREETING_MAX = 200
 REMARK_MAX = 50
@@ -108,7 +105,7 @@ async def _add_contact(
 
 
 async def send_friend_request(
-    services: Services,
+    services: Limited,
     viewer: Principal,
     to_id: int,
     *,

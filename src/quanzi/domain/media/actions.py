@@ -73,20 +73,19 @@ async def upload_image(
         await tx.session.flush()
         return media
 
-    async def load(tx: Tx, media_id: int) -> Media:
-        media = await tx.session.get(Media, media_id)
-        if media is None:
-            raise NotFound("No such media.")
-        return media
-
     try:
-        media, replayed = await create_once(services, idempotency, "media", create, load)
+        done = await create_once(services, idempotency, "media", create)
     except BaseException:
         store.delete_many(keys)
         raise
-    if replayed:
-        store.delete_many(keys)
-    return media, replayed
+    if done.made is not None:
+        return done.made, False
+    store.delete_many(keys)
+    async with services.read() as tx:
+        media = await tx.session.get(Media, done.id)
+    if media is None:
+        raise NotFound("No such media.")
+    return media, True
 
 
 def check_description(description: str | None) -> str | None:

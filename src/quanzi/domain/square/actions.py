@@ -177,7 +177,7 @@ def _index(
 
 async def _index_post(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
     indexed = await tx.run_sync(
-        _index, post.id, post.author_id, post.text, media_ids, tx.now, tx.topic_ids
+        _index, post.id, post.author_id, post.text, media_ids, tx.now, TopicIds.of(tx)
     )
     _remember_topics(tx, indexed)
     return indexed
@@ -185,8 +185,9 @@ async def _index_post(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
 
 def _remember_topics(tx: Tx, indexed: Indexed) -> None:
     """Once committed, the post's topics are known to exist (TopicIds)."""
-    if tx.topic_ids is not None and indexed.topics:
-        tx.after_commit(partial(tx.topic_ids.remember, indexed.topics))
+    known = TopicIds.of(tx)
+    if known is not None and indexed.topics:
+        tx.after_commit(partial(known.remember, indexed.topics))
 
 
 async def _unindex(tx: Tx, post: Post) -> None:
@@ -204,6 +205,10 @@ class NewPost:
     mentioned: list[int]
     topics: list[str]
     descriptions: dict[int, str]  # alt text of its images
+
+    @property
+    def id(self) -> int:
+        return self.post.id
 
 
 async def do_create_post(
@@ -255,7 +260,7 @@ async def do_create_post(
             .values(post_count=Community.post_count + 1)
         )
     row = {c: getattr(post, c) for c in POST_COLUMNS}
-    written = await tx.run_sync(_write_post, row, [m.id for m in media], tx.now, tx.topic_ids)
+    written = await tx.run_sync(_write_post, row, [m.id for m in media], tx.now, TopicIds.of(tx))
     _remember_topics(tx, written.indexed)
     if written.post_count is not None:
         note_post_count(tx, viewer.account_id, written.post_count)

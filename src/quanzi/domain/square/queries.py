@@ -46,6 +46,7 @@ from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.media.urls import MediaUrls
+from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.square.views import PostFields, PostRead, RepostedRef, media_ids, post_read
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
@@ -240,10 +241,9 @@ async def render_posts(
         read = _one(post, authors, urls, mentions, topics, liked, reposted, described)
         if read is not None:
             out.append(read)
-    if viewer is not None and tx.views is not None:  # views count the audience, not the author
-        tx.views.saw(
-            viewer.account_id, [p.id for p in everything if p.author_id != viewer.account_id]
-        )
+    views = ViewCounter.of(tx)
+    if viewer is not None and views is not None:  # views count the audience, not the author
+        views.saw(viewer.account_id, [p.id for p in everything if p.author_id != viewer.account_id])
     return out
 
 

@@ -105,6 +105,11 @@ class TopicIds:
 
     MAX = 100_000
 
+    @classmethod
+    def of(cls, tx: Tx) -> TopicIds | None:
+        """This process's known topics, as the transaction's shared parts hold them."""
+        return tx.shared.get(cls)
+
     def __init__(self) -> None:
         self._by_key: dict[str, tuple[int, str]] = {}
 

@@ -29,6 +29,7 @@ from sqlalchemy import Table
 from quanzi.db.engine import Database
 from quanzi.db.models import PostView
 from quanzi.db.upsert import insert_new_only
+from quanzi.domain.tx import Tx
 from quanzi.kit.periodic import Periodic
 
 FLUSH_EVERY = 5.0
@@ -43,6 +44,11 @@ def today() -> int:
 
 
 class ViewCounter:
+    @classmethod
+    def of(cls, tx: Tx) -> ViewCounter | None:
+        """This process's counter, as the transaction's shared parts hold it."""
+        return tx.shared.get(cls)
+
     def __init__(self, db: Database) -> None:
         self._db = db
         self._pending: set[tuple[int, int, int]] = set()

@@ -16,6 +16,7 @@ from quanzi.api.deps import (
     Viewer,
     client_ip,
     idempotency_of,
+    replayed,
 )
 from quanzi.api.native.accounts.schemas import (
     AccountCreate,
@@ -26,7 +27,7 @@ from quanzi.api.native.accounts.schemas import (
     PasswordChange,
     ProfileUpdate,
 )
-from quanzi.api.native.common import ERRORS, PREFIX, PageOut, replayed
+from quanzi.api.native.common import ERRORS, PREFIX, PageOut
 from quanzi.api.native.contacts.schemas import AccountList
 from quanzi.domain.accounts import actions, queries
 from quanzi.domain.accounts.views import AccountPublic, AccountSelf, InviteRead, SessionRead

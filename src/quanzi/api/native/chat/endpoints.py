@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from quanzi.api.deps import IdempotencyHeader, ServicesDep, Viewer, idempotency_of
+from quanzi.api.deps import (
+    CreateOnce,
+    ServicesDep,
+    Viewer,
+    replayed,
+)
 from quanzi.api.native.chat.schemas import (
     ConversationList,
     DirectOpen,
@@ -27,12 +32,11 @@ from quanzi.api.native.chat.schemas import (
     Transfer,
     Unread,
 )
-from quanzi.api.native.common import ERRORS, PREFIX, replayed
+from quanzi.api.native.common import ERRORS, PREFIX
 from quanzi.db.models import Conversation
 from quanzi.domain.chat import actions, queries
 from quanzi.domain.chat.presence import presence_of
 from quanzi.domain.chat.views import ConversationRead, MessageRead
-from quanzi.domain.idempotency import create_once
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 from quanzi.kit.wire import Id
@@ -50,12 +54,7 @@ async def open_direct(body: DirectOpen, viewer: Viewer, services: ServicesDep) -
 
 @router.post("/conversations/group", status_code=201, summary="Create a group chat")
 async def create_group(
-    body: GroupCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    body: GroupCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> ConversationRead:
     async def create(tx: Tx) -> Conversation:
         return await actions.do_create_group(
@@ -67,16 +66,9 @@ async def create_group(
             avatar_id=body.avatar_id,
         )
 
-    async def load(tx: Tx, conversation_id: int) -> Conversation:
-        conv, _ = await queries.access_conversation(tx, viewer, conversation_id)
-        return conv
-
-    conv, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "conversation", create, load
-    )
-    replayed(response, again)
+    done = await once(viewer, "conversation", create)
     async with services.read() as tx:
-        return await queries.get_conversation(tx, viewer, conv.id)
+        return await queries.get_conversation(tx, viewer, done.id)
 
 
 @router.get("/conversations", summary="My conversations (or those changed since a version)")

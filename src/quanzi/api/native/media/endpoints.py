@@ -8,8 +8,15 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from quanzi.api.deps import IdempotencyHeader, MaybeViewer, ServicesDep, Viewer, idempotency_of
-from quanzi.api.native.common import ERRORS, PREFIX, replayed
+from quanzi.api.deps import (
+    IdempotencyHeader,
+    MaybeViewer,
+    ServicesDep,
+    Viewer,
+    idempotency_of,
+    replayed,
+)
+from quanzi.api.native.common import ERRORS, PREFIX
 from quanzi.domain.media.actions import MAX_DESCRIPTION, do_describe_media, upload_image
 from quanzi.domain.media.queries import access_media, describe_media, media_by_url
 from quanzi.domain.media.views import MediaRead

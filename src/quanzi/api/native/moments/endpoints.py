@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 
-from quanzi.api.deps import IdempotencyHeader, PageWindow, ServicesDep, Viewer, idempotency_of
-from quanzi.api.native.common import ERRORS, PREFIX, PageOut, replayed
+from quanzi.api.deps import (
+    CreateOnce,
+    PageWindow,
+    ServicesDep,
+    Viewer,
+)
+from quanzi.api.native.common import ERRORS, PREFIX, PageOut
 from quanzi.api.native.moments.schemas import CommentCreate, MomentCreate
 from quanzi.db.models import Moment, MomentComment
-from quanzi.domain.idempotency import create_once
 from quanzi.domain.moments import actions, queries
 from quanzi.domain.moments.views import CommentRead, MomentRead
 from quanzi.domain.tx import Tx
@@ -21,12 +25,7 @@ router = APIRouter(prefix=PREFIX, tags=["moments"], responses=ERRORS)  # type: i
     "/moments", status_code=201, summary="Post a Moment to all, some or none of my friends"
 )
 async def post_moment(
-    body: MomentCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    body: MomentCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> MomentRead:
     async def create(tx: Tx) -> Moment:
         return await actions.do_post_moment(
@@ -38,15 +37,9 @@ async def post_moment(
             audience=body.audience.audience(),
         )
 
-    async def load(tx: Tx, moment_id: int) -> Moment:
-        return await queries.access_moment(tx, viewer, moment_id)
-
-    moment, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "moment", create, load
-    )
-    replayed(response, again)
+    done = await once(viewer, "moment", create)
     async with services.read() as tx:
-        return await queries.get_moment(tx, viewer, moment.id)
+        return await queries.get_moment(tx, viewer, done.id)
 
 
 @router.get("/moments", summary="My friends' Moments that I may see, and mine, newest first")
@@ -97,29 +90,16 @@ async def unlike(moment_id: Id, viewer: Viewer, services: ServicesDep) -> Moment
     "/moments/{moment_id}/comments", status_code=201, summary="Comment on a Moment, or reply"
 )
 async def comment(
-    moment_id: Id,
-    body: CommentCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    moment_id: Id, body: CommentCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> CommentRead:
     async def create(tx: Tx) -> MomentComment:
         return await actions.do_comment(
             tx, viewer, moment_id, text=body.text, reply_to_id=body.reply_to_id
         )
 
-    async def load(tx: Tx, comment_id: int) -> MomentComment:
-        moment = await queries.access_moment(tx, viewer, moment_id)
-        return await queries.access_comment(tx, viewer, moment, comment_id)
-
-    made, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "moment_comment", create, load
-    )
-    replayed(response, again)
+    done = await once(viewer, "moment_comment", create)
     async with services.read() as tx:
-        return await queries.get_comment(tx, viewer, moment_id, made.id)
+        return await queries.get_comment(tx, viewer, moment_id, done.id)
 
 
 @router.delete(

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 
 from quanzi.api.deps import (
-    IdempotencyHeader,
+    CreateOnce,
     MaybeViewer,
     PageWindow,
     ServicesDep,
     Viewer,
-    idempotency_of,
 )
-from quanzi.api.native.common import ERRORS, PREFIX, replayed
+from quanzi.api.native.common import ERRORS, PREFIX
 from quanzi.api.native.square.schemas import (
     CommentCreate,
     CommentPage,
@@ -31,12 +29,11 @@ from quanzi.api.native.square.schemas import (
     TopicTimeline,
     TrendingList,
 )
-from quanzi.db.models import Post
+from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.contacts.queries import search_accounts
-from quanzi.domain.idempotency import create_once
 from quanzi.domain.square import actions, comments, communities, queries, topics
 from quanzi.domain.square.search import search_comments, search_posts
 from quanzi.domain.square.views import (
@@ -69,38 +66,15 @@ async def _post(services: Services, viewer: Principal | None, post_id: int) -> P
         return await queries.view_post(tx, viewer, post_id)
 
 
-async def _create(
-    services: Services,
-    request: Request,
-    response: Response,
-    viewer: Principal,
-    key: str | None,
-    create: Callable[[Tx], Awaitable[Post]],
-) -> PostRead:
-    async def load(tx: Tx, post_id: int) -> Post:
-        return await queries.access_post(tx, viewer, post_id)
-
-    post, again = await create_once(
-        services, await idempotency_of(request, key, viewer), "post", create, load
-    )
-    replayed(response, again)
-    return await _post(services, viewer, post.id)
-
-
 # Posts
 
 
 @router.post("/posts", status_code=201, summary="Post to the square")
 async def create_post(
-    body: PostCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    body: PostCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> PostRead:
-    async def create(tx: Tx) -> Post:
-        made = await actions.do_create_post(
+    async def create(tx: Tx) -> actions.NewPost:
+        return await actions.do_create_post(
             tx,
             viewer,
             text=body.text,
@@ -108,9 +82,8 @@ async def create_post(
             visibility=body.visibility,
             community_id=body.community_id,
         )
-        return made.post
 
-    return await _create(services, request, response, viewer, key, create)
+    return await _post(services, viewer, (await once(viewer, "post", create)).id)
 
 
 @router.get("/posts/{post_id}", summary="One post")
@@ -145,20 +118,14 @@ async def delete_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> Non
     "/posts/{post_id}/reposts", status_code=201, summary="Repost, with or without a comment"
 )
 async def repost(
-    post_id: Id,
-    body: RepostCreate,
-    request: Request,
-    response: Response,
-    viewer: Viewer,
-    services: ServicesDep,
-    key: IdempotencyHeader = None,
+    post_id: Id, body: RepostCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> PostRead:
     async def create(tx: Tx) -> Post:
         return await actions.do_repost(
             tx, viewer, post_id, comment=body.comment, visibility=body.visibility
         )
 
-    return await _create(services, request, response, viewer, key, create)
+    return await _post(services, viewer, (await once(viewer, "post", create)).id)
 
 
 @router.get("/posts/{post_id}/reposts", summary="Reposts of a post")
@@ -192,10 +159,10 @@ async def unlike_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> Pos
     summary="Comment, or reply to a comment (and optionally repost too)",
 )
 async def comment(
-    post_id: Id, body: CommentCreate, viewer: Viewer, services: ServicesDep
+    post_id: Id, body: CommentCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> CommentRead:
-    async with services.write() as tx:
-        made = await comments.do_comment(
+    async def create(tx: Tx) -> Comment:
+        return await comments.do_comment(
             tx,
             viewer,
             post_id,
@@ -203,7 +170,10 @@ async def comment(
             reply_to_id=body.reply_to_id,
             also_repost=body.also_repost,
         )
+
+    done = await once(viewer, "comment", create)
     async with services.read() as tx:
+        made = done.made or await comments.access_comment(tx, viewer, done.id)
         return await comments.render_comment(tx, viewer, made)
 
 
