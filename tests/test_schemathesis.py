@@ -24,7 +24,7 @@ from tests.helpers import PASSWORD, Personas, ServerProcess, User, settings_env
 
 SEED = 20240601
 EXAMPLES = 30  # per operation and phase
-RUN_TIMEOUT = 120.0  # seconds, each run; a normal run takes a few
+RUN_TIMEOUT = 600.0  # seconds, each run: a watchdog for a hang (a run takes ~1-3 min)
 
 # Operations that end the session (or account) they are called with.
 SESSION_ENDERS = [
