@@ -116,8 +116,9 @@ class Tx:
     ) -> None:
         """Queue the job `function(ctx, **kwargs)` (jobs/): its row is written in this
         transaction, so it runs if and only if the transaction commits. `options` are fields
-        of saq's Job (key, scheduled, timeout, retries ...). The function may run more than
-        once (its process may die mid-run): it keys its effects on `ctx["job"].key`."""
+        of saq's Job (key, scheduled, timeout, retries ...); a key already in the queue is not
+        queued again. The function may run more than once (its process may die mid-run):
+        it keys its effects on `ctx["job"].key`."""
         self.jobs.append((function, kwargs, options or {}))
 
     def after_commit(self, fn: Callable[[], Any]) -> None:
