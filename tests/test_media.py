@@ -456,8 +456,13 @@ async def test_served_files_are_sandboxed_and_kept_privately(people: Personas) -
 
 
 async def swept_a_day_later(app: FastAPI) -> int:
-    later = datetime.now(UTC) + timedelta(hours=25)
-    return await sweep_unattached(app.state.services, now=later)
+    return await sweep(app, now=datetime.now(UTC) + timedelta(hours=25))
+
+
+async def sweep(app: FastAPI, now: datetime | None = None) -> int:
+    services = app.state.services
+    day = timedelta(hours=services.settings.media_unattached_hours)
+    return await sweep_unattached(services.write, services.media_store, day, now=now)
 
 
 def stored_files(app: FastAPI) -> list[Path]:
@@ -495,7 +500,7 @@ async def test_unused_and_deleted_images_are_erased_a_day_on(
     assert stored == 10  # five images, each with its thumbnail
 
     # nothing is young enough to go yet
-    assert await sweep_unattached(app.state.services) == 0
+    assert await sweep(app) == 0
     assert await swept_a_day_later(app) == 3
     for gone in (never_used, of_deleted_post, old_avatar):
         await assert_missing_file(c, gone["url"])

@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise SchemaNotCurrent(
                 f"the database schema is behind by {len(todo)} migration(s): run `quanzi migrate`"
             )
-        await services.start()
+        await services.start(work=settings.jobs_worker)
         words.load()
         # Everything made so far lives as long as the process: keep the garbage collector
         # from scanning it again and again (full collections otherwise take ~100 ms). And

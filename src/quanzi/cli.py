@@ -1,4 +1,4 @@
-"""The `quanzi` command: serve | migrate | demo | user | doctor."""
+"""The `quanzi` command: serve | migrate | demo | user | jobs | doctor."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from quanzi.errors import QuanziError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from saq import Job
+
+    from quanzi.jobs.queue import SqlQueue
 
 app = typer.Typer(
     help="quanzi (圈子): a self-hostable social communication server.",
@@ -31,6 +34,11 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+jobs_app = typer.Typer(
+    help="See the durable job queue: what waits, what failed (the dead-letter list).",
+    no_args_is_help=True,
+)
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -361,6 +369,104 @@ def user_disable(handle: str) -> None:
 def user_enable(handle: str) -> None:
     """Enable a disabled account again."""
     _set_status(handle, "active")
+
+
+JOB_STATES = {
+    "queued": ["queued"],
+    "active": ["active", "aborting"],
+    "dead": ["failed", "aborted"],
+    "complete": ["complete"],
+    "all": ["queued", "active", "aborting", "failed", "aborted", "complete"],
+}
+
+
+def _on_queue(work: Callable[[SqlQueue], Awaitable[T]]) -> T:
+    """Run `work(queue)` on the job queue of the configured database."""
+
+    async def on(services: object) -> T:
+        from quanzi.services import Services
+
+        assert isinstance(services, Services)
+        return await work(services.jobs.queue)
+
+    return run(load_settings(), on)
+
+
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else ""  # a traceback's last line names the error
+
+
+@jobs_app.command("list")
+def jobs_list(
+    state: Annotated[
+        str, typer.Argument(help="queued | active | dead (failed or aborted) | complete | all")
+    ] = "dead",
+    limit: Annotated[int, typer.Option(help="How many, those due first")] = 50,
+) -> None:
+    """List jobs in a state; by default the dead-letter list (jobs that used all their
+    attempts, or were aborted), with the last line of each one's error."""
+    if state not in JOB_STATES:
+        err.print(f"[bold red]unknown state {state!r}[/]: one of {', '.join(JOB_STATES)}")
+        raise typer.Exit(2)
+    jobs = _on_queue(lambda q: q.listing(JOB_STATES[state], limit=limit))
+    table = Table()
+    for column in ("key", "function", "status", "attempts", "error"):
+        table.add_column(column, overflow="fold")
+    for job in jobs:
+        table.add_row(
+            job.key, job.function, job.status.value, str(job.attempts), _first_line(job.error)
+        )
+    console.print(table)
+    console.print(f"{len(jobs)} job(s) {state}.")
+
+
+@jobs_app.command("show")
+def jobs_show(key: str) -> None:
+    """Everything about one job, with its whole error."""
+    job = _on_queue(lambda q: _existing(q, key))
+    for name, value in job.to_dict().items():
+        if name != "error":
+            console.print(f"[bold]{name}[/]: {value}", highlight=False)
+    console.print(f"[bold]status[/]: {job.status.value}")
+    if job.error:
+        console.print("[bold]error[/]:")
+        console.print(job.error, highlight=False, markup=False)
+
+
+@jobs_app.command("retry")
+def jobs_retry(key: str) -> None:
+    """Queue a dead job again, with all its attempts back."""
+    from quanzi.errors import NotFound
+
+    async def revive(queue: SqlQueue) -> None:
+        if await queue.revive(key) is None:
+            raise NotFound(f"No dead job {key!r} (see `quanzi jobs list dead`).")
+
+    _on_queue(revive)
+    console.print(f"{key} is queued again.")
+
+
+@jobs_app.command("drop")
+def jobs_drop(key: str) -> None:
+    """Delete a dead job for good."""
+    from quanzi.errors import NotFound
+
+    async def drop(queue: SqlQueue) -> None:
+        if not await queue.drop(key):
+            raise NotFound(f"No dead job {key!r} (see `quanzi jobs list dead`).")
+
+    _on_queue(drop)
+    console.print(f"{key} is dropped.")
+
+
+async def _existing(queue: SqlQueue, key: str) -> Job:
+    from quanzi.errors import NotFound
+
+    job = await queue.job(key)
+    if job is None:
+        raise NotFound(f"No job {key!r}.")
+    return job
 
 
 @app.command()

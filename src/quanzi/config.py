@@ -109,6 +109,16 @@ class Settings(BaseSettings):
     ws_ping_interval: float = Field(default=20.0, gt=0)
     ws_ping_timeout: float = Field(default=20.0, gt=0)
 
+    # Background work (jobs/): the durable job queue, stored in the database
+    jobs_worker: bool = True  # run a worker inside `quanzi serve`
+    jobs_concurrency: int = Field(default=4, ge=1, le=256)  # jobs run at once per process
+    jobs_poll_seconds: float = Field(default=1.0, gt=0, le=60)  # look for jobs others queued
+    jobs_sweep_seconds: int = Field(default=60, ge=1)  # look for jobs of dead processes
+    jobs_retries: int = Field(default=5, ge=1, le=100)  # attempts before the dead-letter list
+    jobs_timeout_seconds: int = Field(default=300, ge=1)  # a job running longer is cancelled
+    # Extra modules whose JOBS (a list of async functions) the worker runs, comma-separated.
+    jobs_modules: str = ""
+
     # Operations
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"  # auto: console on a terminal

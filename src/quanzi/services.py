@@ -22,11 +22,11 @@ from quanzi.domain.accounts.sessions import Authenticator
 from quanzi.domain.chat.presence import Presence
 from quanzi.domain.chat.send import MessageSender
 from quanzi.domain.media.storage import MediaStore
-from quanzi.domain.media.sweep import media_sweeper
 from quanzi.domain.media.urls import MediaUrls
-from quanzi.domain.square.topics import TopicIds, trending_refresher
+from quanzi.domain.square.topics import TopicIds
 from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Shared, Tx
+from quanzi.jobs.runner import Jobs
 from quanzi.kit import ids
 from quanzi.obs.logging import get_logger
 from quanzi.ratelimit import RateLimiter
@@ -81,8 +81,7 @@ class Services:
         self.views = ViewCounter(self.db)
         self.topic_ids = TopicIds()
         self.shared = Shared(self.account_cache, self.views, self.topic_ids)
-        self.trending = trending_refresher(self.db)
-        self.media_sweeper = media_sweeper(self)
+        self.jobs = Jobs(self.db, settings)  # the durable job queue; periodic tasks in jobs/
         self.checkpoints = checkpointer_job(self.db.checkpointer) if self.db.checkpointer else None
         self.started = False
         self._on_stopping: list[Callable[[], None]] = []
@@ -101,7 +100,9 @@ class Services:
             except Exception:
                 log.exception("stopping step failed")
 
-    async def start(self) -> None:
+    async def start(self, *, work: bool = False) -> None:
+        """Start the running parts; `work`: also run a job worker (`quanzi serve` does, one-shot
+        commands do not)."""
         self.media_store.root.mkdir(parents=True, exist_ok=True)
         await self.bus.start()
         await self.revocations.start()
@@ -109,8 +110,8 @@ class Services:
         self.sender.start()
         self.presence.start()
         self.views.start()
-        self.trending.start()
-        self.media_sweeper.start()
+        if work:
+            self.jobs.start({"services": self})
         if self.checkpoints is not None:
             self.checkpoints.start()
         self.started = True
@@ -121,8 +122,7 @@ class Services:
         await self.sender.stop()
         await self.presence.stop()
         await self.views.stop()
-        await self.trending.stop()
-        await self.media_sweeper.stop()
+        await self.jobs.stop()
         await self.auth.stop()
         await self.revocations.stop()
         await self.bus.stop()
@@ -145,6 +145,8 @@ class Services:
         )
         try:
             yield tx
+            if tx.jobs:
+                await self.jobs.add_in(tx.session, tx.jobs)
             if tx.opened is not None:
                 await tx.opened.run_sync(_commit_and_close)
         except BaseException:
@@ -153,6 +155,8 @@ class Services:
             for undo in tx._on_rollback:
                 undo()
             raise
+        if tx.jobs:
+            self.jobs.queue.wake()
         if tx.events:
             await self.bus.publish(tx.events)
         for then in tx._after_commit:

@@ -3,7 +3,8 @@
 The door (request, job, command) opens it with `services.write()` or `services.read()` and owns
 its end. Actions add rows through `tx.session` and record events with `tx.emit`; events are
 published, and after-commit work is run, only once the transaction has committed. Nothing is
-published for a transaction that rolls back.
+published for a transaction that rolls back. Jobs (`tx.enqueue`) are written in the transaction
+itself, so they exist exactly when it committed.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Tx:
         "_session",
         "dialect",
         "events",
+        "jobs",
         "media_urls",
         "now",
         "settings",
@@ -79,6 +81,7 @@ class Tx:
         self.dialect = dialect  # "sqlite" | "postgresql": only for db/ helpers that differ
         self.media_urls = media_urls  # signs the media URLs that rendering hands out
         self.events: list[Event] = []
+        self.jobs: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         self._after_commit: list[Callable[[], Any]] = []
         self._on_rollback: list[Callable[[], Any]] = []
 
@@ -117,6 +120,16 @@ class Tx:
 
     def emit_event(self, event: Event) -> None:
         self.events.append(event)
+
+    def enqueue(
+        self, function: str, /, *, options: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        """Queue the job `function(ctx, **kwargs)` (jobs/): its row is written in this
+        transaction, so it runs if and only if the transaction commits. `options` are fields
+        of saq's Job (key, scheduled, timeout, retries ...); a key already in the queue is not
+        queued again. The function may run more than once (its process may die mid-run):
+        it keys its effects on `ctx["job"].key`."""
+        self.jobs.append((function, kwargs, options or {}))
 
     def after_commit(self, fn: Callable[[], Any]) -> None:
         """Run `fn` once committed (e.g. delete files that the erased rows pointed to)."""

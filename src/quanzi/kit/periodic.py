@@ -1,5 +1,7 @@
-"""A job that each process runs in the background every so often (flushing what it collected,
-refreshing, sweeping), until the process stops."""
+"""A task that each process runs in the background every so often, until the process stops:
+for work on what is the process's own (flushing what it collected in memory, polling for its
+sockets). Work for the whole site runs as a periodic job of the durable queue instead, once per
+tick on one process; jobs/periodic.py lists both kinds."""
 
 from __future__ import annotations
 

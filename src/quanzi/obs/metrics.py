@@ -45,3 +45,29 @@ bus_lag = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
     registry=REGISTRY,
 )
+jobs_finished = Counter(
+    "quanzi_jobs_finished",
+    "Jobs this process finished, by function and outcome (complete, failed, aborted).",
+    ["function", "status"],
+    registry=REGISTRY,
+)
+jobs_retried = Counter(
+    "quanzi_jobs_retried",
+    "Job attempts that failed (or whose process died) and were queued again, by function.",
+    ["function"],
+    registry=REGISTRY,
+)
+job_seconds = Histogram(
+    "quanzi_job_duration_seconds",
+    "Time a job's function ran, by function.",
+    ["function"],
+    buckets=(0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600),
+    registry=REGISTRY,
+)
+jobs_waiting = Gauge(
+    "quanzi_jobs",
+    "Jobs in the queue by status (queued, active; failed and aborted: the dead-letter list), "
+    "as this process last counted them.",
+    ["status"],
+    registry=REGISTRY,
+)

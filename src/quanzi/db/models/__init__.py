@@ -4,6 +4,7 @@ from quanzi.db.models.accounts import Account, AuthSession, Invite, Revocation
 from quanzi.db.models.base import Base, BigId, UTCDateTime
 from quanzi.db.models.chat import Conversation, Member, Message
 from quanzi.db.models.contacts import Block, Contact, Follow, FriendRequest, Label, LabelMember
+from quanzi.db.models.jobs import JobRow
 from quanzi.db.models.media import Media
 from quanzi.db.models.moments import Moment, MomentAudience, MomentComment, MomentLike, MomentMedia
 from quanzi.db.models.notifications import Notification
@@ -43,6 +44,7 @@ __all__ = [
     "FriendRequest",
     "IdempotencyKey",
     "Invite",
+    "JobRow",
     "Label",
     "LabelMember",
     "Marker",

@@ -3,37 +3,38 @@
 An upload belongs to nothing until a post, Moment, message or avatar takes it, and goes back to
 belonging to nothing when that is deleted, recalled or replaced. Such media is its owner's alone
 (`access_media`); once it is `QUANZI_MEDIA_UNATTACHED_HOURS` old it is erased, row and files, so
-deleting something also deletes its images. Every process sweeps every SWEEP_EVERY seconds; two
-sweeps at once are harmless (a row is deleted once, by one of them, which removes its files).
+deleting something also deletes its images. The sweep is a periodic job (jobs/periodic.py: once
+an hour, one process per tick); two sweeps at once would still be harmless (a row is deleted
+once, by one of them, which removes its files).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
 from quanzi.db.models import Media
-from quanzi.kit.periodic import Periodic
-from quanzi.obs.logging import get_logger
+from quanzi.domain.media.storage import MediaStore
+from quanzi.domain.tx import Tx
 
-if TYPE_CHECKING:
-    from quanzi.services import Services
-
-log = get_logger("quanzi.media")
-
-FIRST_SWEEP = 60.0  # seconds after start
-SWEEP_EVERY = 3600.0
 BATCH = 500  # rows per transaction, so a large backlog never holds the writer for long
 
 
-async def sweep_unattached(services: Services, now: datetime | None = None) -> int:
-    """Erase the media attached to nothing that is old enough; returns how many were erased."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(hours=services.settings.media_unattached_hours)
+async def sweep_unattached(
+    write: Callable[[], AbstractAsyncContextManager[Tx]],
+    store: MediaStore,
+    older_than: timedelta,
+    now: datetime | None = None,
+) -> int:
+    """Erase the media attached to nothing and `older_than` old, a batch per transaction
+    opened with `write`, and their files from `store`; returns how many were erased."""
+    cutoff = (now or datetime.now(UTC)) - older_than
     erased = 0
     while True:
-        async with services.write() as tx:
+        async with write() as tx:
             doomed = (
                 select(Media.id)
                 .where(Media.attached_to.is_(None), Media.created_at < cutoff)
@@ -47,22 +48,7 @@ async def sweep_unattached(services: Services, now: datetime | None = None) -> i
                 .execution_options(synchronize_session=False)
             )
             keys = [key for row in rows.all() for key in row]
-        services.media_store.delete_many(keys)
+        store.delete_many(keys)
         erased += len(keys) // 2
         if len(keys) < 2 * BATCH:
             return erased
-
-
-def media_sweeper(services: Services) -> Periodic:
-    async def sweep() -> None:
-        erased = await sweep_unattached(services)
-        if erased:
-            log.info("unattached media erased", count=erased)
-
-    return Periodic(
-        "quanzi-media-sweeper",
-        sweep,
-        SWEEP_EVERY,
-        first=FIRST_SWEEP,
-        failed="unattached media not swept",
-    )
