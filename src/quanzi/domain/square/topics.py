@@ -33,7 +33,6 @@ from quanzi.db.models import Post, PostTopic, Topic, TopicEvent, TrendingTopic
 from quanzi.db.upsert import insert_new_only
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
-from quanzi.kit.periodic import Periodic
 from quanzi.kit.posttext import topic_key
 
 WINDOW_MINUTES = 10
@@ -212,17 +211,6 @@ async def refresh_trending(db: Database, now: datetime | None = None) -> list[tu
     except IntegrityError:  # another process refreshed at the same moment: theirs stands
         pass
     return ranked
-
-
-def trending_refresher(db: Database) -> Periodic:
-    """Refreshes trending at once, then every REFRESH_EVERY seconds."""
-    return Periodic(
-        "quanzi-trending",
-        lambda: refresh_trending(db),
-        REFRESH_EVERY,
-        first=0,
-        failed="trending not refreshed",
-    )
 
 
 async def list_trending(tx: Tx) -> list[tuple[TrendingTopic, Topic]]:
