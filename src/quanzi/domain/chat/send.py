@@ -19,6 +19,8 @@ import asyncio
 import contextlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +48,7 @@ from quanzi.kit.text import clean_text
 from quanzi.obs.logging import get_logger
 
 if TYPE_CHECKING:
-    from quanzi.services import Services
+    from quanzi.config import Settings
 
 CLIENT_MSG_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
 MAX_MENTIONS = 100
@@ -97,8 +99,13 @@ class _Send:
 
 
 class MessageSender:
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    """This process's writer of sends: `write` opens a write transaction (`Services.write`)."""
+
+    def __init__(
+        self, write: Callable[[], AbstractAsyncContextManager[Tx]], settings: Settings
+    ) -> None:
+        self._write_tx = write
+        self._max_chars = settings.message_max_chars
         self._queue: list[_Send] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -120,7 +127,7 @@ class MessageSender:
     ) -> tuple[MessageRow, bool]:
         """Send a message; returns it and whether it is a replay of an earlier send with the
         same client message id. Raises the QuanziError that refused it."""
-        draft = check_draft(draft, self._services.settings.message_max_chars)
+        draft = check_draft(draft, self._max_chars)
         future: asyncio.Future[tuple[MessageRow, bool]] = asyncio.get_running_loop().create_future()
         self._queue.append(_Send(viewer, conversation_id, draft, future))
         self._idle.clear()
@@ -138,7 +145,7 @@ class MessageSender:
 
     async def _write(self, batch: list[_Send]) -> None:
         try:
-            async with self._services.write() as tx:
+            async with self._write_tx() as tx:
                 await write_batch(tx, batch)
         except Exception as exc:
             if len(batch) > 1:
