@@ -112,15 +112,13 @@ async def append_message(
     *,
     sender_id: int | None,
     kind: str,
-    body: str = "",
-    media_id: int | None = None,
+    body: str,
     reply_to_seq: int | None = None,
-    mentions: str = "",
-    client_msg_id: str | None = None,
 ) -> MessageRow:
-    """`place` and `store` for one message into a conversation loaded (and locked) through the
-    session, whose `last_seq` and `version` are then what was written (the session does not
-    write them again). The sender's read cursor stays where it is."""
+    """A notice (system or recall) at the next seq of a conversation loaded, and locked,
+    through the session: `place` and `store` for one message. The conversation's `last_seq`
+    and `version` are then what was written (the session does not write them again); the
+    sender's read cursor stays where it is."""
     next_seq = {conv.id: conv.last_seq}
     message = place(
         next_seq,
@@ -129,10 +127,7 @@ async def append_message(
         sender_id=sender_id,
         kind=kind,
         body=body,
-        media_id=media_id,
         reply_to_seq=reply_to_seq,
-        mentions=mentions,
-        client_msg_id=client_msg_id,
     )
     versions = await store(tx, [message], next_seq, senders_read=False)
     set_committed_value(conv, "last_seq", next_seq[conv.id])
