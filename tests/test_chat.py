@@ -99,6 +99,31 @@ async def test_seqs_are_contiguous(pals: Any) -> None:
     assert seqs == list(range(1, 21))
 
 
+async def test_sends_and_notices_share_one_gap_free_sequence(pals: Any) -> None:
+    """Every message is appended one way (chat/append.py): a member's sends, system notices
+    and recall notices take the next seq in turn, and the conversation's last_seq is the last."""
+    alice, bob, _ = pals
+    conv = await alice.group_id(bob)  # 1: "created"
+    await alice.say(conv, "one")  # 2
+    r = await alice.call("PATCH", f"/conversations/{conv}", json={"name": "新名字"})  # 3
+    assert r.status_code == 200, r.text
+    said = await bob.say(conv, "two")  # 4
+    r = await bob.call("POST", f"/conversations/{conv}/messages/{said['seq']}/recall")  # 5
+    assert r.status_code == 200, r.text
+    await alice.say(conv, "three")  # 6
+    items = (await bob.messages(conv)).json()["items"]
+    assert sorted(m["seq"] for m in items) == list(range(1, 7))
+    assert [m["kind"] for m in sorted(items, key=lambda m: m["seq"])] == [
+        "system",
+        "text",
+        "system",
+        "recalled",
+        "recall",
+        "text",
+    ]
+    assert (await bob.conversation(conv)).json()["last_seq"] == 6
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

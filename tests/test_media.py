@@ -585,3 +585,45 @@ async def test_a_replaced_group_avatar_goes_back_to_its_uploader(
     await assert_loads(c, await picture_of(second))
     assert await swept_a_day_later(app) == 1
     assert (await fetch(c, owner.user, f"{API}/media/{old['id']}")).status_code == 404
+
+
+async def test_every_path_that_attaches_an_upload_answers_alike(people: Personas) -> None:
+    """One claim rule (domain/media/claims.claim_media): a message, a post, a Moment, an
+    avatar and a group picture each refuse an upload used elsewhere with the same answer, and
+    someone else's upload as a missing one."""
+    alice, bob = await people_with_chat(people, "clalice", "clbob")
+    await alice.befriend(bob)
+    c, conv = people.client, await alice.direct_id(bob)
+    used = (await image(c, alice.user))["id"]
+    await alice.say(conv, "", media_id=used)
+    theirs = (await image(c, bob.user))["id"]
+
+    def attempts(media_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        return [
+            (
+                "POST",
+                f"/conversations/{conv}/messages",
+                {"client_msg_id": f"m{media_id}", "media_id": media_id},
+            ),
+            ("POST", "/posts", {"text": "p", "media_ids": [media_id]}),
+            ("POST", "/moments", {"text": "m", "media_ids": [media_id]}),
+            ("PATCH", "/accounts/me", {"avatar_id": media_id}),
+            (
+                "POST",
+                "/conversations/group",
+                {"name": "g", "member_ids": [bob.id], "avatar_id": media_id},
+            ),
+        ]
+
+    in_use, missing = set(), set()
+    for method, path, body in attempts(used):
+        r = await alice.call(method, path, json=body)
+        assert r.status_code == 422, (path, r.text)
+        error = r.json()["error"]
+        in_use.add((error["code"], error["message"]))
+    assert in_use == {("media_in_use", "That image was already used; upload it again.")}
+    for method, path, body in attempts(theirs):
+        r = await alice.call(method, path, json=body)
+        assert r.status_code == 404, (path, r.text)
+        missing.add(r.content)
+    assert len(missing) == 1

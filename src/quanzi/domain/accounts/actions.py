@@ -35,6 +35,7 @@ from quanzi.domain.chat.actions import do_erase_chats
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once
+from quanzi.domain.media.claims import claim_one
 from quanzi.domain.media.storage import MediaStore
 from quanzi.domain.moments.actions import do_erase_moments, renew_photo_urls
 from quanzi.domain.ports import AccountWork, PasswordWork
@@ -431,13 +432,7 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
 
 
 async def _set_avatar(tx: Tx, account: Account, media_id: int | None) -> None:
-    if media_id is not None:
-        media = await tx.session.get(Media, media_id)
-        if media is None or media.owner_id != account.id:
-            raise NotFound("No such media.")
-        if media.attached_to not in (None, "avatar"):
-            raise _invalid("avatar_id", "That media is already used elsewhere.", "media_in_use")
-        media.attached_to = "avatar"
+    await claim_one(tx, account.id, media_id, "avatar", field="avatar_id")
     if account.avatar_id is not None and account.avatar_id != media_id:
         await tx.session.execute(
             update(Media)

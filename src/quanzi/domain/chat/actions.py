@@ -1,9 +1,9 @@
 """Writes on chats other than sending: opening direct chats, managing groups, read cursors,
 recall, per-member settings.
 
-Every message (a member's or a system notice) gets its seq by advancing the conversation's
-`last_seq` in the transaction that inserts it, with the conversation row locked
-(`access_conversation(..., lock=True)`), so within a conversation seq order is commit order.
+System and recall notices are appended as every message is (`append.py`), with the
+conversation row locked (`access_conversation(..., lock=True)`); who may message whom is
+`rules.py`.
 """
 
 from __future__ import annotations
@@ -15,20 +15,24 @@ import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from quanzi.db.models import Account, Conversation, Media, Member, Message
+from quanzi.db.models import Conversation, Media, Member, Message
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.chat.append import append_message
 from quanzi.domain.chat.queries import access_conversation, active_member_ids, total_unread
+from quanzi.domain.chat.rules import may_message
 from quanzi.domain.chat.views import (
     CONVERSATION_READ,
     CONVERSATION_UPDATED,
     MESSAGE_NEW,
     MessageRead,
+    MessageRow,
     shown_version,
 )
 from quanzi.domain.checks import text_field
+from quanzi.domain.media.claims import claim_one
 from quanzi.domain.notifications.actions import do_notify
-from quanzi.domain.relations import blocked_either_way, friends_among, is_blocked
+from quanzi.domain.relations import blocked_either_way, friends_among
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
 from quanzi.kit.ids import new_id
@@ -40,47 +44,17 @@ ANNOUNCEMENT_MAX = 2000
 # Shared by every path that adds messages
 
 
-def append_message(
-    tx: Tx,
-    conv: Conversation,
-    *,
-    sender_id: int | None,
-    kind: str,
-    body: str = "",
-    media_id: int | None = None,
-    reply_to_seq: int | None = None,
-    mentions: str = "",
-    client_msg_id: str | None = None,
-) -> Message:
-    """Add a message at the next seq. The caller holds the conversation row lock."""
-    conv.last_seq += 1
-    conv.version = new_id()
-    message = Message(
-        id=new_id(),
-        conversation_id=conv.id,
-        seq=conv.last_seq,
-        sender_id=sender_id,
-        kind=kind,
-        body=body,
-        media_id=media_id,
-        reply_to_seq=reply_to_seq,
-        mentions=mentions,
-        client_msg_id=client_msg_id,
-        created_at=tx.now,
-        recalled_at=None,
-    )
-    tx.session.add(message)
-    return message
-
-
-def system_message(
+async def system_message(
     tx: Tx, conv: Conversation, event: str, actor: int | None, **details: Any
-) -> Message:
+) -> MessageRow:
+    """A notice of what happened to the group (joins, leaves, renames), at the next seq."""
     body = {"event": event, "actor": str(actor) if actor else None, **details}
-    return append_message(tx, conv, sender_id=None, kind="system", body=orjson.dumps(body).decode())
+    return await append_message(
+        tx, conv, sender_id=None, kind="system", body=orjson.dumps(body).decode()
+    )
 
 
-def announce(tx: Tx, messages: Iterable[Message], members: list[int]) -> None:
+def announce(tx: Tx, messages: Iterable[MessageRow], members: list[int]) -> None:
     """Push messages to every active member's devices after commit."""
     urls = tx.media_urls
     for message in messages:
@@ -96,29 +70,6 @@ def touched(
         {"conversation_id": str(conv.id), "version": str(version or conv.version)},
         users=list(users),
     )
-
-
-def cannot_message() -> Forbidden:
-    """The answer for a direct message that may not be sent: the same for a stranger and for
-    someone who blocked the sender, who is not told why."""
-    return Forbidden(
-        "You can only message friends here; send a friend request first.", code="cannot_message"
-    )
-
-
-async def may_message(tx: Tx, sender_id: int, recipient: Account) -> None:
-    """May `sender_id` start or continue a direct chat with `recipient`? Friends may; others
-    only if the recipient allows strangers. A block either way refuses, with the same answer
-    as for a stranger (the blocked is not told why)."""
-    if await is_blocked(tx, sender_id, recipient.id):
-        raise Conflict("You blocked this account; unblock it first.", code="blocking")
-    refused = cannot_message()
-    if recipient.status != "active" or await is_blocked(tx, recipient.id, sender_id):
-        raise refused
-    if recipient.allow_strangers:
-        return
-    if recipient.id not in await friends_among(tx, sender_id, [recipient.id]):
-        raise refused
 
 
 def _group_member(conv: Conversation, me: Member) -> None:
@@ -176,7 +127,7 @@ async def do_open_direct(tx: Tx, viewer: Principal, other_id: int) -> Conversati
     if other_id == viewer.account_id:
         raise Invalid("That is you.", code="self")
     other = await access_account(tx, viewer, other_id)
-    await may_message(tx, viewer.account_id, other)
+    await may_message(tx, viewer.account_id, other.id)
     low, high = sorted((viewer.account_id, other_id))
     key = f"{low}:{high}"
     found = await tx.session.scalar(select(Conversation).where(Conversation.direct_key == key))
@@ -256,18 +207,6 @@ async def _invitable(tx: Tx, viewer: Principal, account_ids: Iterable[int]) -> l
     return ids
 
 
-async def _group_avatar(tx: Tx, viewer: Principal, media_id: int | None) -> int | None:
-    if media_id is None:
-        return None
-    media = await tx.session.get(Media, media_id)
-    if media is None or media.owner_id != viewer.account_id:
-        raise NotFound("No such media.")
-    if media.attached_to not in (None, "group_avatar"):
-        raise Invalid("That media is already used elsewhere.", code="media_in_use")
-    media.attached_to = "group_avatar"
-    return media_id
-
-
 async def do_create_group(
     tx: Tx,
     viewer: Principal,
@@ -291,7 +230,9 @@ async def do_create_group(
         kind="group",
         direct_key=None,
         name=name,
-        avatar_id=await _group_avatar(tx, viewer, avatar_id),
+        avatar_id=await claim_one(
+            tx, viewer.account_id, avatar_id, "group_avatar", field="avatar_id"
+        ),
         announcement=announcement,
         owner_id=viewer.account_id,
         last_seq=0,
@@ -319,7 +260,7 @@ async def do_create_group(
                 tx=tx,
             )
         )
-    created = system_message(
+    created = await system_message(
         tx, conv, "created", viewer.account_id, name=name, targets=[str(i) for i in others]
     )
     await tx.session.flush()
@@ -345,15 +286,19 @@ async def do_update_group(
     notices = []
     if name is not None and _clean_name(name) != conv.name:
         conv.name = _clean_name(name)
-        notices.append(system_message(tx, conv, "renamed", viewer.account_id, name=conv.name))
+        notices.append(await system_message(tx, conv, "renamed", viewer.account_id, name=conv.name))
     if announcement is not None and _clean_announcement(announcement) != conv.announcement:
         conv.announcement = _clean_announcement(announcement)
         notices.append(
-            system_message(tx, conv, "announcement", viewer.account_id, text=conv.announcement)
+            await system_message(
+                tx, conv, "announcement", viewer.account_id, text=conv.announcement
+            )
         )
     if avatar_id is not None or clear_avatar:
         replaced = conv.avatar_id
-        conv.avatar_id = await _group_avatar(tx, viewer, avatar_id)
+        conv.avatar_id = await claim_one(
+            tx, viewer.account_id, avatar_id, "group_avatar", field="avatar_id"
+        )
         if replaced is not None and replaced != conv.avatar_id:
             # the old picture goes back to its uploader alone (then is erased, media/sweep.py)
             # unless another group shows it too
@@ -365,7 +310,7 @@ async def do_update_group(
                 .where(Media.id == replaced, ~elsewhere.exists())
                 .values(attached_to=None)
             )
-        notices.append(system_message(tx, conv, "avatar", viewer.account_id))
+        notices.append(await system_message(tx, conv, "avatar", viewer.account_id))
     conv.version = new_id()
     await tx.session.flush()
     members = await active_member_ids(tx, conv.id)
@@ -435,7 +380,9 @@ async def do_invite(
         await tx.session.flush()
         touched(tx, conv, new)
         return [], new
-    notice = system_message(tx, conv, "invited", viewer.account_id, targets=[str(a) for a in new])
+    notice = await system_message(
+        tx, conv, "invited", viewer.account_id, targets=[str(a) for a in new]
+    )
     notices.append(notice)
     for account_id in new:
         _join(tx, conv, existing.get(account_id), account_id, notice.seq, viewer.account_id)
@@ -489,7 +436,7 @@ async def do_answer_invitation(
         raise Conflict("This group was dissolved.", code="conversation_dissolved")
     if conv.member_count + 1 > tx.settings.group_max_members:
         raise Conflict("The group is full.", code="group_full")
-    notice = system_message(
+    notice = await system_message(
         tx, conv, "joined", viewer.account_id, inviter=str(me.inviter_id) if me.inviter_id else None
     )
     _join(tx, conv, me, viewer.account_id, notice.seq, me.inviter_id)
@@ -543,7 +490,7 @@ async def do_remove_member(
         await tx.session.delete(target)
         touched(tx, conv, [account_id])
         return
-    notice = system_message(tx, conv, "removed", viewer.account_id, targets=[str(account_id)])
+    notice = await system_message(tx, conv, "removed", viewer.account_id, targets=[str(account_id)])
     conv.member_count -= 1
     _leave(conv, target, "removed", notice.seq)
     await tx.session.flush()
@@ -559,7 +506,7 @@ async def do_leave(tx: Tx, viewer: Principal, conversation_id: int) -> None:
             "Hand the group to someone else first, or dissolve it.", code="owner_must_transfer"
         )
     members = await active_member_ids(tx, conv.id)
-    notice = system_message(tx, conv, "left", viewer.account_id)
+    notice = await system_message(tx, conv, "left", viewer.account_id)
     conv.member_count -= 1
     if conv.member_count == 0:
         conv.status = "dissolved"
@@ -593,7 +540,7 @@ async def do_set_role(
             )
     target.role = role
     target.version = new_id()
-    notice = system_message(
+    notice = await system_message(
         tx,
         conv,
         "admin_added" if role == "admin" else "admin_removed",
@@ -616,7 +563,7 @@ async def do_transfer(tx: Tx, viewer: Principal, conversation_id: int, account_i
     target.role, me.role = "owner", "member"
     target.version = me.version = new_id()
     conv.owner_id = account_id
-    notice = system_message(tx, conv, "owner", viewer.account_id, targets=[str(account_id)])
+    notice = await system_message(tx, conv, "owner", viewer.account_id, targets=[str(account_id)])
     await tx.session.flush()
     members = await active_member_ids(tx, conv.id)
     touched(tx, conv, members)
@@ -628,7 +575,7 @@ async def do_dissolve(tx: Tx, viewer: Principal, conversation_id: int) -> None:
     _group_member(conv, me)
     _owner(me)
     members = await active_member_ids(tx, conv.id)
-    notice = system_message(tx, conv, "dissolved", viewer.account_id)
+    notice = await system_message(tx, conv, "dissolved", viewer.account_id)
     conv.status = "dissolved"
     await tx.session.execute(
         update(Member)
@@ -683,7 +630,7 @@ async def do_mark_read(tx: Tx, viewer: Principal, conversation_id: int, seq: int
 # Recall
 
 
-async def do_recall(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> Message:
+async def do_recall(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> MessageRow:
     """Take back a message I sent, within QUANZI_RECALL_SECONDS. Its content is erased and a
     "recall" notice is appended, so every member, live or catching up, learns of it."""
     conv, me = await access_conversation(tx, viewer, conversation_id, lock=True)
@@ -704,7 +651,7 @@ async def do_recall(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -
         )
     message.kind, message.body, message.media_id, message.mentions = "recalled", "", None, ""
     message.recalled_at = tx.now
-    notice = append_message(
+    notice = await append_message(
         tx,
         conv,
         sender_id=viewer.account_id,

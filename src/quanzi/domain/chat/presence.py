@@ -16,6 +16,8 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
@@ -28,12 +30,16 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.queries import access_conversation, active_member_ids
 from quanzi.domain.chat.views import TYPING
 from quanzi.domain.relations import blocked_among, friends_among
+from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.obs.logging import get_logger
 from quanzi.realtime.events import Event
 
 if TYPE_CHECKING:
-    from quanzi.services import Services
+    from quanzi.config import Settings
+    from quanzi.realtime.bus import Bus
+
+Reader = Callable[[], AbstractAsyncContextManager[Tx]]  # opens a read transaction
 
 PRESENCE = "presence"
 PRESENCE_TTL = 90
@@ -41,8 +47,9 @@ PRESENCE_REFRESH = 30
 log = get_logger("quanzi.presence")
 
 
-async def announce_typing(services: Services, viewer: Principal, conversation_id: int) -> None:
-    async with services.read() as tx:
+async def announce_typing(read: Reader, bus: Bus, viewer: Principal, conversation_id: int) -> None:
+    """Tell the other active members that `viewer` is typing (if they show their presence)."""
+    async with read() as tx:
         try:
             conv, me = await access_conversation(tx, viewer, conversation_id)
         except NotFound:
@@ -54,17 +61,21 @@ async def announce_typing(services: Services, viewer: Principal, conversation_id
             return
         others = [a for a in await active_member_ids(tx, conv.id) if a != viewer.account_id]
     payload = {"conversation_id": str(conversation_id), "account_id": str(viewer.account_id)}
-    await services.bus.publish([Event(TYPING, payload, tuple(others))])
+    await bus.publish([Event(TYPING, payload, tuple(others))])
 
 
 class Presence:
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    """Who is online: `read` opens a read transaction (`Services.read`), `bus` carries the
+    signals to friends."""
+
+    def __init__(self, read: Reader, bus: Bus, settings: Settings) -> None:
+        self._read = read
+        self._bus = bus
         self._local: dict[int, int] = {}
         self._origin = uuid.uuid4().hex[:12]
-        url = services.settings.redis_url
+        url = settings.redis_url
         self._redis: aioredis.Redis | None = aioredis.Redis.from_url(url) if url else None
-        self._prefix = f"{services.settings.redis_prefix}:presence:"
+        self._prefix = f"{settings.redis_prefix}:presence:"
         self._refresher: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -161,7 +172,7 @@ class Presence:
                 log.warning("presence not refreshed", exc_info=True)
 
     async def _tell_friends(self, account_id: int, *, online: bool) -> None:
-        async with self._services.read() as tx:
+        async with self._read() as tx:
             row = await load_account_row(tx, account_id)
             if row is None or not row.show_presence:
                 return
@@ -171,15 +182,15 @@ class Presence:
             friends -= await blocked_among(tx, account_id, friends)
         if friends:
             payload = {"account_id": str(account_id), "online": online}
-            await self._services.bus.publish([Event(PRESENCE, payload, tuple(friends))])
+            await self._bus.publish([Event(PRESENCE, payload, tuple(friends))])
 
 
 async def presence_of(
-    services: Services, viewer: Principal, account_ids: list[int]
+    read: Reader, presence: Presence, viewer: Principal, account_ids: list[int]
 ) -> dict[int, bool]:
     """Online or not, for those of `account_ids` who are my mutual friends (no block between
     us) and show it."""
-    async with services.read() as tx:
+    async with read() as tx:
         friends = await friends_among(tx, viewer.account_id, account_ids)
         friends -= await blocked_among(tx, viewer.account_id, friends)
         shown = []
@@ -187,5 +198,5 @@ async def presence_of(
             row = await load_account_row(tx, account_id)
             if row is not None and row.show_presence:
                 shown.append(account_id)
-    online = await services.presence.online_among(shown)
+    online = await presence.online_among(shown)
     return {a: a in online for a in shown}

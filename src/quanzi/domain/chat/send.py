@@ -19,27 +19,36 @@ import asyncio
 import contextlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select
 
 from quanzi.db.keyed import KeyedSelect
-from quanzi.db.models import Block, Contact, Conversation, Media, Member, Message
-from quanzi.domain.accounts.queries import load_account_row
+from quanzi.db.models import Block
 from quanzi.domain.accounts.sessions import Principal, ended_sessions
-from quanzi.domain.chat.actions import cannot_message
+from quanzi.domain.chat.append import (
+    CONVERSATIONS,
+    MEMBERS,
+    MESSAGE_COLUMNS,
+    MESSAGES,
+    place,
+    store,
+)
+from quanzi.domain.chat.rules import direct_refusals
 from quanzi.domain.chat.views import MESSAGE_NEW, MessageRead, MessageRow
+from quanzi.domain.media.claims import claim_media
 from quanzi.domain.notifications.actions import NewNotification, do_notify_many
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, QuanziError, Unauthorized
-from quanzi.kit.ids import new_id
 from quanzi.kit.text import clean_text
 from quanzi.obs.logging import get_logger
 
 if TYPE_CHECKING:
-    from quanzi.services import Services
+    from quanzi.config import Settings
 
 CLIENT_MSG_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
 MAX_MENTIONS = 100
@@ -90,8 +99,13 @@ class _Send:
 
 
 class MessageSender:
-    def __init__(self, services: Services) -> None:
-        self._services = services
+    """This process's writer of sends: `write` opens a write transaction (`Services.write`)."""
+
+    def __init__(
+        self, write: Callable[[], AbstractAsyncContextManager[Tx]], settings: Settings
+    ) -> None:
+        self._write_tx = write
+        self._max_chars = settings.message_max_chars
         self._queue: list[_Send] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -113,7 +127,7 @@ class MessageSender:
     ) -> tuple[MessageRow, bool]:
         """Send a message; returns it and whether it is a replay of an earlier send with the
         same client message id. Raises the QuanziError that refused it."""
-        draft = check_draft(draft, self._services.settings.message_max_chars)
+        draft = check_draft(draft, self._max_chars)
         future: asyncio.Future[tuple[MessageRow, bool]] = asyncio.get_running_loop().create_future()
         self._queue.append(_Send(viewer, conversation_id, draft, future))
         self._idle.clear()
@@ -131,7 +145,7 @@ class MessageSender:
 
     async def _write(self, batch: list[_Send]) -> None:
         try:
-            async with self._services.write() as tx:
+            async with self._write_tx() as tx:
                 await write_batch(tx, batch)
         except Exception as exc:
             if len(batch) > 1:
@@ -157,11 +171,6 @@ class MessageSender:
             else:
                 send.future.set_exception(Conflict("Retry the message.", code="retry"))
 
-
-_MESSAGE_COLUMNS = tuple(f.name for f in fields(MessageRow))
-MESSAGES = cast(Table, Message.__table__)
-CONVERSATIONS = cast(Table, Conversation.__table__)
-MEMBERS = cast(Table, Member.__table__)
 
 # The statements of the send path, built once: building a statement costs more in Python than
 # running it on SQLite, and these run for every batch.
@@ -193,27 +202,6 @@ _EXISTING_Q = KeyedSelect(
 _ACTIVE_Q = select(MEMBERS.c.conversation_id, MEMBERS.c.account_id).where(
     MEMBERS.c.conversation_id.in_(bindparam("ids", expanding=True)),
     MEMBERS.c.state == "active",
-)
-_INSERT_Q = insert(MESSAGES)
-_ADVANCE_Q = (
-    update(CONVERSATIONS)
-    .where(CONVERSATIONS.c.id == bindparam("cid"))
-    .values(last_seq=bindparam("seq"), version=bindparam("ver"))
-)
-_READ_UP_TO_Q = (
-    update(MEMBERS)
-    .where(MEMBERS.c.conversation_id == bindparam("cid"), MEMBERS.c.account_id == bindparam("aid"))
-    .values(
-        read_seq=case(
-            (MEMBERS.c.read_seq < bindparam("seq"), bindparam("seq")), else_=MEMBERS.c.read_seq
-        )
-    )
-)
-_BLOCKS_Q = KeyedSelect(
-    select(Block.blocker_id, Block.blocked_id), (Block.blocker_id, Block.blocked_id)
-)
-_CONTACTS_Q = KeyedSelect(
-    select(Contact.owner_id, Contact.friend_id), (Contact.owner_id, Contact.friend_id)
 )
 _BLOCKS_OF_Q = select(Block.blocker_id, Block.blocked_id).where(
     or_(
@@ -257,13 +245,13 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     existing: dict[tuple[int, int | None, str | None], MessageRow] = {}
     if keys:
         for row in await _EXISTING_Q.rows(conn, keys):
-            message = MessageRow(**{name: row._mapping[name] for name in _MESSAGE_COLUMNS})
+            message = MessageRow(**{name: row._mapping[name] for name in MESSAGE_COLUMNS})
             existing[(message.conversation_id, message.sender_id, message.client_msg_id)] = message
     active: dict[int, list[int]] = defaultdict(list)
     if convs:
         for conversation_id, account_id in await conn.execute(_ACTIVE_Q, {"ids": list(convs)}):
             active[conversation_id].append(account_id)
-    permissions = await _direct_permissions(
+    permissions = await direct_refusals(
         tx,
         {
             (s.viewer.account_id, peer)
@@ -294,7 +282,7 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
             fresh.append(message)
     if not fresh:
         return
-    await _store(tx, fresh, next_seq)
+    await store(tx, fresh, next_seq)
     urls = tx.media_urls
     for message in fresh:
         tx.emit(
@@ -372,12 +360,11 @@ async def _check_and_place(
         mentions = [m for m in draft.mentions if m in reachable]
         notified = others if draft.mention_all else mentions
     if draft.media_id is not None:
-        await _attach_media(tx, sender, draft.media_id)
-    next_seq[cid] += 1
-    message = MessageRow(
-        id=new_id(),
-        conversation_id=cid,
-        seq=next_seq[cid],
+        await claim_media(tx, sender, [draft.media_id], "message", field="media_id")
+    message = place(
+        next_seq,
+        cid,
+        tx.now,
         sender_id=sender,
         kind="image" if draft.media_id else "text",
         body=draft.text,
@@ -385,7 +372,6 @@ async def _check_and_place(
         reply_to_seq=draft.reply_to_seq,
         mentions=_encode_mentions(mentions, draft.mention_all),
         client_msg_id=draft.client_msg_id,
-        created_at=tx.now,
     )
     existing[key] = message  # a repeat later in the same batch replays this one
     if notified:
@@ -393,60 +379,9 @@ async def _check_and_place(
     return message, False
 
 
-async def _store(tx: Tx, fresh: list[MessageRow], next_seq: dict[int, int]) -> None:
-    """One insert for all messages, one update for all conversations touched, one for the
-    senders' read cursors (sending reads the conversation up to what you sent)."""
-    conn = await tx.connection()
-    await conn.execute(
-        _INSERT_Q, [{name: getattr(m, name) for name in _MESSAGE_COLUMNS} for m in fresh]
-    )
-    touched = sorted({m.conversation_id for m in fresh})
-    await conn.execute(
-        _ADVANCE_Q, [{"cid": cid, "seq": next_seq[cid], "ver": new_id()} for cid in touched]
-    )
-    read_up_to: dict[tuple[int, int], int] = {}
-    for m in fresh:
-        key = (m.conversation_id, m.sender_id or 0)
-        read_up_to[key] = max(read_up_to.get(key, 0), m.seq)
-    await conn.execute(
-        _READ_UP_TO_Q, [{"cid": c, "aid": a, "seq": seq} for (c, a), seq in read_up_to.items()]
-    )
-
-
 def _direct_members(direct_key: str | None) -> list[int]:
     low, _, high = (direct_key or "").partition(":")
     return [int(low), int(high)] if high else []
-
-
-async def _direct_permissions(
-    tx: Tx, pairs: set[tuple[int, int]]
-) -> dict[tuple[int, int], QuanziError | None]:
-    """For each (sender, peer) of a direct chat in the batch: may the sender message the peer?
-    Friends may; others only if the peer allows strangers; a block refuses (see may_message).
-    Two queries for the whole batch."""
-    if not pairs:
-        return {}
-    both = sorted(pairs | {(b, a) for a, b in pairs})
-    conn = await tx.connection()
-    blocks: set[tuple[int, int]] = {(a, b) for a, b in await _BLOCKS_Q.rows(conn, both)}
-    contacts: set[tuple[int, int]] = {(a, b) for a, b in await _CONTACTS_Q.rows(conn, both)}
-    answers: dict[tuple[int, int], QuanziError | None] = {}
-    for sender, peer in pairs:
-        peer_row = await load_account_row(tx, peer)
-        if (sender, peer) in blocks:
-            answers[(sender, peer)] = Conflict(
-                "You blocked this account; unblock it first.", code="blocking"
-            )
-        elif (
-            peer_row is None
-            or peer_row.status != "active"
-            or (peer, sender) in blocks
-            or not (peer_row.allow_strangers or {(sender, peer), (peer, sender)} <= contacts)
-        ):
-            answers[(sender, peer)] = cannot_message()
-        else:
-            answers[(sender, peer)] = None
-    return answers
 
 
 async def _blocks_of(tx: Tx, accounts: set[int]) -> set[tuple[int, int]]:
@@ -464,16 +399,3 @@ def _encode_mentions(mentions: list[int], everyone: bool) -> str:
     if everyone:
         return MENTION_ALL
     return orjson.dumps([str(m) for m in mentions]).decode() if mentions else ""
-
-
-async def _attach_media(tx: Tx, sender: int, media_id: int) -> None:
-    media = await tx.session.get(Media, media_id)
-    if media is None or media.owner_id != sender:
-        raise NotFound("No such media.")
-    if media.attached_to is not None:
-        raise Invalid(
-            "That image was already used; upload it again.",
-            code="media_in_use",
-            details={"field": "media_id"},
-        )
-    media.attached_to = "message"

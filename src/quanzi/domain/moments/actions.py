@@ -29,6 +29,7 @@ from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.checks import text_field
+from quanzi.domain.media.claims import claim_media
 from quanzi.domain.moments.queries import (
     access_comment,
     access_moment,
@@ -127,24 +128,7 @@ async def _attach_media(tx: Tx, author_id: int, media_ids: list[int]) -> list[Me
         raise _invalid("media_ids", f"A Moment has at most {MEDIA_MAX} images.", "too_many_media")
     if len(set(media_ids)) != len(media_ids):
         raise _invalid("media_ids", "An image is listed twice.", "duplicate_media")
-    if not media_ids:
-        return []
-    found = {
-        m.id: m
-        for m in (
-            await tx.session.execute(
-                select(Media).where(Media.id.in_(media_ids), Media.owner_id == author_id)
-            )
-        ).scalars()
-    }
-    if set(found) != set(media_ids):
-        raise NotFound("No such media.")
-    media = [found[i] for i in media_ids]
-    if any(m.attached_to is not None for m in media):
-        raise _invalid("media_ids", "That image was already used; upload it again.", "media_in_use")
-    for m in media:
-        m.attached_to = "moment"
-    return media
+    return await claim_media(tx, author_id, media_ids, "moment", field="media_ids")
 
 
 async def do_post_moment(

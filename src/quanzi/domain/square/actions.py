@@ -34,6 +34,7 @@ from quanzi.domain.accounts.cache import note_post_count
 from quanzi.domain.accounts.queries import findable
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
+from quanzi.domain.media.claims import claim_media
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.square.queries import access_post, blocked_between
 from quanzi.domain.square.topics import (
@@ -111,21 +112,7 @@ async def _attach_media(
             code="too_many_media",
             details={"field": "media_ids"},
         )
-    kept = set(keep)
-    attached = []
-    for media_id in ids:
-        media = await tx.session.get(Media, media_id)
-        if media is None or media.owner_id != viewer.account_id:
-            raise NotFound("No such media.")
-        if media_id not in kept and media.attached_to is not None:
-            raise Invalid(
-                "That image was already used; upload it again.",
-                code="media_in_use",
-                details={"field": "media_ids"},
-            )
-        media.attached_to = "post"
-        attached.append(media)
-    return attached
+    return await claim_media(tx, viewer.account_id, ids, "post", field="media_ids", keep=set(keep))
 
 
 # The accounts a post's @handles name, among those its author may find by handle (the rule

@@ -297,5 +297,5 @@ async def presence(
     ids: Annotated[str, Query(max_length=2100, description="Comma-separated account ids")],
 ) -> PresenceList:
     wanted = [int(x) for x in ids.split(",") if x.strip().isdigit() and len(x.strip()) <= 19][:100]
-    found = await presence_of(services, viewer, wanted)
+    found = await presence_of(services.read, services.presence, viewer, wanted)
     return PresenceList(items=[PresenceRead(account_id=a, online=on) for a, on in found.items()])

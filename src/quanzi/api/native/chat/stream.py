@@ -86,7 +86,7 @@ async def typing(
     if now - last.get(conversation_id, -TYPING_EVERY) < TYPING_EVERY:
         return
     last[conversation_id] = now
-    await announce_typing(services, principal, conversation_id)
+    await announce_typing(services.read, services.bus, principal, conversation_id)
 
 
 async def read(
