@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from quanzi.ratelimit import RateLimiter
 
 
+class MediaWork(Transactions, Protocol):
+    """Transactions, with the server's settings and the media store (an upload is decoded and
+    written before its row)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def media_store(self) -> MediaStore: ...
+
+
 class Limited(Transactions, Protocol):
     """Transactions, with the server's settings and its rate limiter."""
 

@@ -26,7 +26,7 @@ on its own process's memory or file, so each process must run its own.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from saq.job import CronJob
 
@@ -35,18 +35,26 @@ from quanzi.domain.square.topics import refresh_trending
 from quanzi.obs.logging import get_logger
 
 if TYPE_CHECKING:
-    from quanzi.services import Services
+    from quanzi.db.engine import Database
+    from quanzi.domain.ports import MediaWork
+
+
+class Running(MediaWork, Protocol):
+    """What the site-wide tasks use of the process (`ctx["services"]`, a `Services`)."""
+
+    @property
+    def db(self) -> Database: ...
 
 log = get_logger("quanzi.jobs")
 
 
 async def trending_refresh(ctx: dict[str, Any]) -> None:
-    services: Services = ctx["services"]
+    services: Running = ctx["services"]
     await refresh_trending(services.db)
 
 
 async def media_sweep(ctx: dict[str, Any]) -> None:
-    services: Services = ctx["services"]
+    services: Running = ctx["services"]
     erased = await sweep_unattached(
         services.write,
         services.media_store,

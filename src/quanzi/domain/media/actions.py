@@ -19,11 +19,11 @@ from quanzi.kit.ids import new_id
 MAX_DESCRIPTION = 1500  # characters of alt text (as Mastodon allows)
 
 if TYPE_CHECKING:
-    from quanzi.services import Services
+    from quanzi.domain.ports import MediaWork
 
 
 async def upload_image(
-    services: Services,
+    services: MediaWork,
     viewer: Principal,
     raw: bytes,
     *,
