@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from saq.job import CronJob
 
 from quanzi.domain.media.sweep import sweep_unattached
+from quanzi.domain.ports import MediaWork
 from quanzi.domain.square.topics import refresh_trending
 from quanzi.obs.logging import get_logger
 
 if TYPE_CHECKING:
     from quanzi.db.engine import Database
-    from quanzi.domain.ports import MediaWork
 
 
 class Running(MediaWork, Protocol):
@@ -44,6 +44,7 @@ class Running(MediaWork, Protocol):
 
     @property
     def db(self) -> Database: ...
+
 
 log = get_logger("quanzi.jobs")
 
