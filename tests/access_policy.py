@@ -588,10 +588,3 @@ NO_ID: list[tuple[str, str, str, str]] = [
     (door, method, path, auth)
     for door, method, path, auth in (line.split() for line in _NO_ID.strip().splitlines())
 ]
-# Cells that fail on today's code because of a known fault, each with the issue that names it
-# (none today). Each is marked xfail(strict=True): once the fault is fixed the cell passes,
-# the mark fails the run, and the line here must go. Cells (door, method, path, object, column);
-# whole columns (door, column); columns of the native stream.
-KNOWN: dict[tuple[str, str, str, str, str], str] = {}
-KNOWN_COLUMNS: dict[tuple[str, str], str] = {}
-KNOWN_STREAM: dict[str, str] = {}

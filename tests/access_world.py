@@ -178,15 +178,7 @@ class World:
             json={"login": login, "password": PASSWORD, "device_name": "matrix", "cookie": cookie},
         )
         assert r.status_code == 201, r.text
-        data = r.json()
-        account = data["account"]
-        return User(
-            account["id"],
-            account["handle"],
-            account["number"],
-            data["token"],
-            data["session"]["id"],
-        )
+        return User.of_session(r.json())
 
     async def befriend(self, a: User, b: User) -> None:
         sent = await self.ok("POST", "/friend-requests", a, json={"account_id": b.id})

@@ -33,6 +33,18 @@ class User:
     token: str
     session_id: str
 
+    @classmethod
+    def of_session(cls, data: dict[str, Any]) -> User:
+        """The user a `POST /sessions` answer names."""
+        account = data["account"]
+        return cls(
+            account["id"],
+            account["handle"],
+            account["number"],
+            data["token"],
+            data["session"]["id"],
+        )
+
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -71,15 +83,7 @@ class Personas:
             json={"login": login, "password": password, "device_name": device},
         )
         assert r.status_code == 201, r.text
-        data = r.json()
-        account = data["account"]
-        return User(
-            account["id"],
-            account["handle"],
-            account["number"],
-            data["token"],
-            data["session"]["id"],
-        )
+        return User.of_session(r.json())
 
     async def app_token(self, login: str, scope: str, *, password: str = PASSWORD) -> str:
         """A token given to a client app through OAuth (the password grant), with `scope`."""

@@ -11,8 +11,7 @@ with every kind of token, against the policy in tests/access_policy.py (issue 13
 - One world per backend (SQLite; PostgreSQL + Redis when configured), built once through the
   API (tests/access_world.py). Refused calls run first, then allowed ones, then the ones that
   destroy their object (each on a new object).
-- Cells that fail on today's code because of a fault that issue 13 names are in `KNOWN`, each
-  marked `xfail(strict=True)` with its item: when the fault is fixed the mark must go.
+- Every cell must pass: a fault the matrix finds is fixed, never marked as expected.
 """
 
 from __future__ import annotations
@@ -127,21 +126,13 @@ def _phase(line: Line, column: str) -> int:
     return 2 if line.flags & {"fresh", "fresh-owner"} else 1
 
 
-def _xfail(known: str | None) -> list[Any]:
-    return [pytest.mark.xfail(strict=True, reason=known)] if known else []
-
-
 def _cells() -> list[Any]:
     cells = [(line, column) for line in LINES for column in columns(line)]
     cells.sort(key=lambda cell: _phase(*cell))
     out = []
     for line, column in cells:
-        known = policy.KNOWN.get((line.door, line.method, line.path, line.object, column))
-        if expected(line, column) in ("kind", "login"):
-            known = known or policy.KNOWN_COLUMNS.get((line.door, column))
-        marks = _xfail(known)
         door = {"native": "n", "mastodon": "m", "web": "w"}[line.door]
-        out.append(pytest.param(line, column, marks=marks, id=f"{door}:{line.name}:{column}"))
+        out.append(pytest.param(line, column, id=f"{door}:{line.name}:{column}"))
     return out
 
 
@@ -285,10 +276,7 @@ def _ws(base: str, path: str) -> str:
 STREAM_COLUMNS = ["owner", "anon", *(f"oauth:{s}" for s in SCOPES), "oauth-cookie"]
 
 
-@pytest.mark.parametrize(
-    "column",
-    [pytest.param(c, id=c, marks=_xfail(policy.KNOWN_STREAM.get(c))) for c in STREAM_COLUMNS],
-)
+@pytest.mark.parametrize("column", STREAM_COLUMNS)
 async def test_native_stream_takes_sessions_only(world: World, column: str) -> None:
     """The native WebSocket: a session gets `hello`; no token 401; a token given to an app
     through OAuth is refused as on the native REST API (403 oauth_token)."""
@@ -453,16 +441,7 @@ SHOWN_MEDIA = {
 
 @pytest.mark.parametrize(
     ("media", "how"),
-    [
-        pytest.param(
-            m,
-            how,
-            id=f"{m}:{how}",
-            marks=_xfail(None),
-        )
-        for m in SHOWN_MEDIA
-        for how in ("plain", "app-token")
-    ],
+    [pytest.param(m, how, id=f"{m}:{how}") for m in SHOWN_MEDIA for how in ("plain", "app-token")],
 )
 async def test_media_url_works_for_whoever_was_given_it(world: World, media: str, how: str) -> None:
     """The URLs of an image, as rendered to someone who may see it, answer its bytes to a

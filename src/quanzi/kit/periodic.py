@@ -17,8 +17,8 @@ log = get_logger("quanzi.periodic")
 
 
 class Periodic:
-    """Runs `job` first `first` seconds after `start` (default: `every`), then every `every`
-    seconds counted from the start of each run, at least a second apart. A run that raises is
+    """Runs `job` `every` seconds after `start`, then every `every` seconds counted from the
+    start of each run, at least a second apart. A run that raises is
     logged with `failed` and the next one comes as usual."""
 
     def __init__(
@@ -28,12 +28,10 @@ class Periodic:
         every: float,
         *,
         failed: str,
-        first: float | None = None,
     ) -> None:
         self._name = name
         self._job = job
         self._every = every
-        self._first = every if first is None else first
         self._failed = failed
         self._task: asyncio.Task[None] | None = None
 
@@ -49,7 +47,7 @@ class Periodic:
             self._task = None
 
     async def _forever(self) -> None:
-        await asyncio.sleep(self._first)
+        await asyncio.sleep(self._every)
         while True:
             started = time.monotonic()
             try:

@@ -4,8 +4,8 @@ Trending ranks topics by recent engagement velocity: every post, repost, comment
 touches a topic records an event for (topic, account, window of WINDOW_MINUTES); the primary key
 keeps one event per account, topic and window, so one account counts once however much it
 posts (spam-resistant). A refresh sums the events of the last SPAN with exponential decay
-(half-life HALF_LIFE) and keeps the top 50 in `trending_topics`. Each process refreshes every
-REFRESH_EVERY seconds; readers read the table.
+(half-life HALF_LIFE) and keeps the top 50 in `trending_topics`. One process refreshes it each
+minute (jobs/periodic.py); readers read the table.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ WINDOW_MINUTES = 10
 SPAN_WINDOWS = 6  # the last hour
 HALF_LIFE_MINUTES = 20.0
 TOP = 50
-REFRESH_EVERY = 60.0
 WEIGHTS = {"post": 1.0, "repost": 0.8, "comment": 0.5, "like": 0.3}
 EVENTS = cast(Table, TopicEvent.__table__)
 TOPICS = cast(Table, Topic.__table__)
