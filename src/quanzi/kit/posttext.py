@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from html import escape
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from quanzi.kit.text import HANDLE_PATTERN, clean_line, handle_key
 
@@ -91,8 +91,7 @@ _TRAILING = ".,;:!?)]}"  # ends a sentence rather than the link before it
 Kind = Literal["text", "link", "topic", "mention", "chain"]
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     """A piece of a post's text. `text` is what is shown, as written; `value` is what it
     names: a link's URL, a topic's name (inner spaces collapsed), the handle (without @) of a
     mention or of a repost chain's `//@handle:` (whose words follow), nothing for text."""
@@ -102,11 +101,19 @@ class Part:
     value: str = ""
 
 
-def parts(text: str, limit: int | None = None, *, links_only: bool = False) -> list[Part]:
+def parts(text: str, limit: int | None = None, *, links_only: bool = False) -> Sequence[Part]:
     """`text` cut into parts, in order, nothing lost: joining their `text` gives `text` back.
     With `limit`, only the first `limit` characters (a feed's excerpt); a link, topic or
     mention cut short there is only text. With `links_only`, only links are found (in text
     where topics and mentions mean nothing, as a Moment's)."""
+    found = _parts(text, links_only)
+    return found if limit is None else _cut(found, limit)
+
+
+# Pages show the same posts to many readers one after another (a home timeline, a topic), so
+# the cutting of recent texts is kept; each is at most a post's length.
+@lru_cache(maxsize=1024)
+def _parts(text: str, links_only: bool) -> tuple[Part, ...]:
     out: list[Part] = []
     at = 0
     for m in (_LINKS if links_only else _MARKED).finditer(text):
@@ -123,10 +130,10 @@ def parts(text: str, limit: int | None = None, *, links_only: bool = False) -> l
         at = m.start() + len(whole)
     if at < len(text):
         out.append(Part("text", text[at:]))
-    return out if limit is None else _cut(out, limit)
+    return tuple(out)
 
 
-def _cut(found: list[Part], limit: int) -> list[Part]:
+def _cut(found: Sequence[Part], limit: int) -> list[Part]:
     out: list[Part] = []
     left = limit
     for part in found:
