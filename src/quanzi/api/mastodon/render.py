@@ -14,7 +14,7 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.views import AccountPublic
 from quanzi.domain.square import comments as square_comments
 from quanzi.domain.square import queries, views
-from quanzi.domain.square.actions import NewPost
+from quanzi.domain.square.posts import NewPost
 from quanzi.domain.square.search import Hit
 from quanzi.domain.square.views import CommentRead, PostFields, PostRead, is_plain_repost
 from quanzi.domain.tx import Tx
