@@ -34,7 +34,7 @@ from quanzi.domain.chat.membership import (
 )
 from quanzi.domain.chat.messages import do_recall
 from quanzi.domain.chat.send import Draft
-from quanzi.domain.chat.views import ConversationRead, MessageRead
+from quanzi.domain.chat.shapes import ConversationRead, MessageRead
 from quanzi.domain.contacts.queries import list_friends
 from quanzi.domain.media.actions import upload_image
 from quanzi.errors import Invalid

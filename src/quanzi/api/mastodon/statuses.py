@@ -30,7 +30,7 @@ from quanzi.domain.media.actions import do_describe_media
 from quanzi.domain.square import comments, queries, reposts
 from quanzi.domain.square.likes import do_like_post, do_unlike_post
 from quanzi.domain.square.posts import NewPost, do_create_post, do_delete_post, do_edit_post
-from quanzi.domain.square.views import PostEditRead, is_plain_repost
+from quanzi.domain.square.shapes import PostEditRead, is_plain_repost
 from quanzi.domain.tx import Tx
 from quanzi.errors import Invalid
 from quanzi.services import Services

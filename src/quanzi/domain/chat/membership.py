@@ -18,7 +18,7 @@ from quanzi.db.models import Conversation, Member
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.notices import announce, system_message, touched
 from quanzi.domain.chat.queries import access_conversation, active_member_ids
-from quanzi.domain.chat.views import shown_version
+from quanzi.domain.chat.shapes import shown_version
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.relations import blocked_either_way, friends_among
 from quanzi.domain.tx import Tx
@@ -224,7 +224,7 @@ def end_membership(conv: Conversation, member: Member, state: str, last_seq: int
 
 
 def view_kept(conv: Conversation | None) -> dict[str, Any]:
-    """What a former member is shown of the group from now on (views.ConversationRead): it as
+    """What a former member is shown of the group from now on (shapes.ConversationRead): it as
     it is at this moment. None: nothing (the member is back)."""
     return {
         "left_name": conv.name if conv else None,

@@ -12,7 +12,7 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.append import append_message
 from quanzi.domain.chat.notices import announce
 from quanzi.domain.chat.queries import access_conversation, active_member_ids, total_unread
-from quanzi.domain.chat.views import CONVERSATION_READ, MessageRow
+from quanzi.domain.chat.shapes import CONVERSATION_READ, MessageRow
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, NotFound
 from quanzi.kit.ids import new_id

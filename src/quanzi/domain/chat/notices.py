@@ -11,7 +11,7 @@ import orjson
 
 from quanzi.db.models import Conversation
 from quanzi.domain.chat.append import append_message
-from quanzi.domain.chat.views import CONVERSATION_UPDATED, MESSAGE_NEW, MessageRead, MessageRow
+from quanzi.domain.chat.shapes import CONVERSATION_UPDATED, MESSAGE_NEW, MessageRead, MessageRow
 from quanzi.domain.tx import Tx
 
 

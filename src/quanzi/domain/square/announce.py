@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, select
 from quanzi.db.models import Follow, Post, PostMention
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.square.queries import blocked_between
-from quanzi.domain.square.views import POST_NEW, POST_PUBLIC
+from quanzi.domain.square.shapes import POST_NEW, POST_PUBLIC
 from quanzi.domain.tx import Tx
 from quanzi.kit import posttext
 

@@ -42,9 +42,9 @@ from quanzi.domain.square.announce import (
     read_audience,
 )
 from quanzi.domain.square.queries import access_post
+from quanzi.domain.square.shapes import POST_DELETED, POST_UPDATED
+from quanzi.domain.square.shapes import media_ids as stored_media
 from quanzi.domain.square.topics import TopicIds, link_topics, record_topic_events, unlink_topics
-from quanzi.domain.square.views import POST_DELETED, POST_UPDATED
-from quanzi.domain.square.views import media_ids as stored_media
 from quanzi.domain.tx import Tx
 from quanzi.errors import Forbidden, Invalid, NotFound
 from quanzi.kit import posttext

@@ -23,8 +23,8 @@ from quanzi.domain.square.posts import (
     index_post,
 )
 from quanzi.domain.square.queries import access_post
+from quanzi.domain.square.shapes import is_plain_repost
 from quanzi.domain.square.topics import record_engagement
-from quanzi.domain.square.views import is_plain_repost
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Invalid
 from quanzi.kit.ids import new_id

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.square import communities
-from quanzi.domain.square.views import CommunityRead
+from quanzi.domain.square.shapes import CommunityRead
 from quanzi.domain.tx import Tx
 from quanzi.kit.pagination import Window
 from quanzi.kit.wire import Id

@@ -12,7 +12,7 @@ from quanzi.domain.square import comments, queries
 from quanzi.domain.square.likes import do_like_post, do_unlike_post
 from quanzi.domain.square.posts import access_own_post, do_delete_post, do_edit_post
 from quanzi.domain.square.reposts import do_repost
-from quanzi.domain.square.views import CommentRead, PostEditRead
+from quanzi.domain.square.shapes import CommentRead, PostEditRead
 from quanzi.kit.pagination import Window
 from quanzi.kit.wire import Id
 from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show

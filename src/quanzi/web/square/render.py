@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.square import queries
-from quanzi.domain.square.views import PostFields, PostRead
+from quanzi.domain.square.shapes import PostFields, PostRead
 from quanzi.domain.tx import Tx
 from quanzi.kit import posttext
 from quanzi.kit.pagination import Page as Found

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from quanzi.domain.contacts.queries import search_accounts
 from quanzi.domain.square import comments, topics
 from quanzi.domain.square.search import search_comments, search_posts
-from quanzi.domain.square.views import CommentRead, PostRead
+from quanzi.domain.square.shapes import CommentRead, PostRead
 from quanzi.web.page import MemberPage, WebRoute, show
 from quanzi.web.square.render import here, shown_posts
 

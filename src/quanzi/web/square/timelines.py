@@ -13,7 +13,7 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.square import queries
 from quanzi.domain.square.posts import MAX_MEDIA, do_create_post
-from quanzi.domain.square.views import PostFields
+from quanzi.domain.square.shapes import PostFields
 from quanzi.domain.tx import Tx
 from quanzi.errors import Invalid
 from quanzi.kit.pagination import Page as Found

@@ -52,7 +52,7 @@ from quanzi.domain.chat.membership import (
 )
 from quanzi.domain.chat.messages import do_mark_read, do_recall
 from quanzi.domain.chat.presence import presence_of
-from quanzi.domain.chat.views import ConversationRead, MessageRead
+from quanzi.domain.chat.shapes import ConversationRead, MessageRead
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 from quanzi.kit.wire import Id

@@ -16,7 +16,7 @@ from quanzi.api.native.chat.schemas import MessageCreate
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.messages import do_mark_read
 from quanzi.domain.chat.presence import announce_typing
-from quanzi.domain.chat.views import MessageRead
+from quanzi.domain.chat.shapes import MessageRead
 from quanzi.errors import QuanziError
 from quanzi.kit.wire import Id
 from quanzi.realtime.gateway import Connection, frame

@@ -32,14 +32,14 @@ from quanzi.api.native.square.schemas import (
 from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.contacts.queries import search_accounts
 from quanzi.domain.square import comments, communities, queries, topics
 from quanzi.domain.square.likes import do_like_post, do_unlike_post
 from quanzi.domain.square.posts import NewPost, do_create_post, do_delete_post, do_edit_post
 from quanzi.domain.square.reposts import do_repost
 from quanzi.domain.square.search import search_comments, search_posts
-from quanzi.domain.square.views import (
+from quanzi.domain.square.shapes import (
     CommentRead,
     CommunityRead,
     PostEditRead,
