@@ -1,10 +1,10 @@
 """Writing posts: posting, editing (earlier versions are kept), deleting, and erasing a post's
 content with what hangs on it (mentions, images, topics, counts).
 
-Counts (reposts, likes, a community's and an author's posts) change with
-`UPDATE ... SET n = n + 1` in the transaction that adds the row they count, so they stay exact
-under concurrent updates. Who is told of a post is `announce.py`; reposts, `reposts.py`;
-likes, `likes.py`.
+Counts (an author's and a community's posts, the reposts of what a repost points at) change
+with `UPDATE ... SET n = n + 1` in the transaction that adds or erases the row they count, so
+they stay exact under concurrent updates. Who is told of a post is `announce.py`; reposts,
+`reposts.py`; likes, `likes.py`.
 """
 
 from __future__ import annotations
