@@ -748,7 +748,7 @@ class Generator:
             ignore=True,
         )
         # An account's post_count: its posts and reposts not deleted (as each post and deletion
-        # moves it in square/actions.py, and as migration 0007 counted it).
+        # moves it in square/posts.py, and as migration 0007 counted it).
         db.conn.execute(
             "UPDATE accounts SET post_count = (SELECT count(*) FROM posts "
             "WHERE posts.author_id = accounts.id AND posts.deleted_at IS NULL)"

@@ -124,3 +124,9 @@ class Chat:
 
 async def people_with_chat(people: Personas, *handles: str) -> list[Chat]:
     return [Chat(people.client, await people.register(h)) for h in handles]
+
+
+async def chat_mentions(who: Chat) -> list[dict[str, Any]]:
+    """Who's notifications of being mentioned in a chat (a mention or @all)."""
+    items = (await who.call("GET", "/notifications")).json()["items"]
+    return [n for n in items if n["kind"] == "chat_mention"]

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from quanzi.app import create_app
 from quanzi.config import Settings
 from quanzi.domain.accounts.passwords import Passwords
+from tests.api.mastodon.test_mastodon_oauth import register_app
 from tests.helpers import PASSWORD
-from tests.test_mastodon_oauth import register_app
 from tests.web_helpers import WebUser
 
 

@@ -23,7 +23,7 @@ from quanzi.domain.accounts.actions import (
     do_update_profile,
 )
 from quanzi.domain.accounts.sessions import NO_SESSION, Principal
-from quanzi.domain.chat.actions import do_create_group, do_open_direct
+from quanzi.domain.chat.conversations import do_create_group, do_open_direct
 from quanzi.domain.chat.send import Draft
 from quanzi.domain.contacts.actions import (
     do_accept_friend_request,
@@ -33,8 +33,10 @@ from quanzi.domain.contacts.actions import (
 )
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.moments import actions as moments
-from quanzi.domain.square import actions as square
 from quanzi.domain.square import comments, communities
+from quanzi.domain.square.likes import do_like_post
+from quanzi.domain.square.posts import do_create_post
+from quanzi.domain.square.reposts import do_repost
 from quanzi.services import Services
 
 DEMO_PASSWORD = "quanzi-demo"  # noqa: S105 (printed for newcomers on purpose)
@@ -251,13 +253,13 @@ async def _square(services: Services, people: dict[str, Principal]) -> None:
     posted: dict[str, int] = {}
     for handle, text in POSTS:
         async with services.write() as tx:
-            made = await square.do_create_post(tx, people[handle], text=text)
+            made = await do_create_post(tx, people[handle], text=text)
         posted[handle] = made.post.id
     hike = posted["xiaoming"]
     async with services.write() as tx:
-        first = await square.do_repost(tx, people["lilei"], hike, comment="下次带上我！")
+        first = await do_repost(tx, people["lilei"], hike, comment="下次带上我！")
     async with services.write() as tx:
-        await square.do_repost(tx, people["hanmeimei"], first.id, comment="我也想去")
+        await do_repost(tx, people["hanmeimei"], first.id, comment="我也想去")
     async with services.write() as tx:
         top = await comments.do_comment(tx, people["hanmeimei"], hike, text="照片呢？")
     async with services.write() as tx:
@@ -277,7 +279,7 @@ async def _square(services: Services, people: dict[str, Principal]) -> None:
         ("alice", "bob"),
     ]:
         async with services.write() as tx:
-            await square.do_like_post(tx, people[liker], posted[author])
+            await do_like_post(tx, people[liker], posted[author])
     async with services.write() as tx:
         club = await communities.do_create_community(
             tx, people["bob"], name="读书会 Book club", description="每周一本书 · A book a week"
@@ -286,7 +288,7 @@ async def _square(services: Services, people: dict[str, Principal]) -> None:
         async with services.write() as tx:
             await communities.do_join(tx, people[member], club.id)
     async with services.write() as tx:
-        await square.do_create_post(
+        await do_create_post(
             tx,
             people["hanmeimei"],
             text="这个月大家想读什么？ #读书#",

@@ -14,7 +14,7 @@ import zxingcpp
 from PIL import Image
 
 from quanzi.domain.accounts.cache import AccountRow
-from quanzi.domain.notifications.views import NotificationRead
+from quanzi.domain.notifications.shapes import NotificationRead
 from quanzi.web import i18n
 from quanzi.web.me import describe
 from tests.helpers import PASSWORD, Personas, encode, load_file, picture

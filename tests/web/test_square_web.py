@@ -200,7 +200,7 @@ async def test_editing_a_post_marks_it_edited_and_keeps_the_history(
 
 def test_post_text_parts_link_to_pages_people_and_topics() -> None:
     from quanzi.kit.posttext import parts
-    from quanzi.web.square import part_href
+    from quanzi.web.square.render import part_href
 
     text = "看 https://x.cn/a#b 和 #话题# @bob, mail a@bob.cn //@carol: hi"
     links = [(p.kind, p.text, part_href(p, {"bob": 7})) for p in parts(text) if p.kind != "text"]

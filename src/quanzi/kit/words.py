@@ -8,7 +8,7 @@ way; a query then matches whole words, never the middle of one (友圈 matches n
 jieba cuts a text into runs of Chinese, Latin letters, digits and a few signs, and each run
 word by word. A run of ASCII alone is cut here the way jieba would (at the same places), without
 the dictionary walk that jieba spends on every letter: an English text costs a fifth of what it
-did. tests/test_kit.py holds both ways to the same words.
+did. tests/kit/test_kit.py holds both ways to the same words.
 
 English words are also kept by their stems (the Snowball English stemmer, through PyStemmer:
 "foxes" is stored as foxes and fox, "jumping" as jumping and jump), and a query's English words

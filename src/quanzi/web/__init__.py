@@ -7,7 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from quanzi.web import auth, chats, contacts, discover, me, moments, oauth, square
+from quanzi.web import auth, chats, contacts, discover, me, moments, oauth
+from quanzi.web.square import comments, communities, posts, search, timelines, topics
 
 STATIC_DIR = Path(__file__).parent / "static"
 routers: list[APIRouter] = [
@@ -16,7 +17,12 @@ routers: list[APIRouter] = [
     contacts.router,
     discover.router,
     moments.router,
-    square.router,
+    timelines.router,
+    posts.router,
+    comments.router,
+    topics.router,
+    communities.router,
+    search.router,
     me.router,
     oauth.router,
 ]

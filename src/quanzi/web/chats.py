@@ -16,9 +16,25 @@ from fastapi.responses import Response
 
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import load_account_rows
-from quanzi.domain.chat import actions, queries
+from quanzi.domain.chat import queries
+from quanzi.domain.chat.conversations import (
+    do_create_group,
+    do_dissolve,
+    do_open_direct,
+    do_update_group,
+)
+from quanzi.domain.chat.membership import (
+    do_answer_invitation,
+    do_invite,
+    do_leave,
+    do_member_settings,
+    do_remove_member,
+    do_set_role,
+    do_transfer,
+)
+from quanzi.domain.chat.messages import do_recall
 from quanzi.domain.chat.send import Draft
-from quanzi.domain.chat.views import ConversationRead, MessageRead
+from quanzi.domain.chat.shapes import ConversationRead, MessageRead
 from quanzi.domain.contacts.queries import list_friends
 from quanzi.domain.media.actions import upload_image
 from quanzi.errors import Invalid
@@ -176,7 +192,7 @@ async def recall(
     after_seq: Annotated[int, Form(ge=0, le=2**62)] = 0,
 ) -> Response:
     async with page.services.write() as tx:
-        await actions.do_recall(tx, page.principal, conversation_id, seq)
+        await do_recall(tx, page.principal, conversation_id, seq)
     return await _fragment(page, conversation_id, after_seq=after_seq)
 
 
@@ -186,7 +202,7 @@ async def recall(
 @router.post("/chats/direct/{account_id}")
 async def open_direct(account_id: Id, page: MemberPage) -> Response:
     async with page.services.write() as tx:
-        conv = await actions.do_open_direct(tx, page.principal, account_id)
+        conv = await do_open_direct(tx, page.principal, account_id)
     return redirect(page, f"/chats/{conv.id}")
 
 
@@ -205,7 +221,7 @@ async def create_group(
     announcement: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     async with page.services.write() as tx:
-        conv = await actions.do_create_group(
+        conv = await do_create_group(
             tx,
             page.principal,
             name=name,
@@ -252,7 +268,7 @@ async def update_group(
     announcement: Annotated[str | None, Form(max_length=5000)] = None,
 ) -> Response:
     async with page.services.write() as tx:
-        await actions.do_update_group(
+        await do_update_group(
             tx, page.principal, conversation_id, name=name, announcement=announcement
         )
     return _back_to_settings(page, conversation_id)
@@ -266,9 +282,7 @@ async def my_settings(
     pinned: Annotated[bool, Form()] = False,
 ) -> Response:
     async with page.services.write() as tx:
-        await actions.do_member_settings(
-            tx, page.principal, conversation_id, muted=muted, pinned=pinned
-        )
+        await do_member_settings(tx, page.principal, conversation_id, muted=muted, pinned=pinned)
     return _back_to_settings(page, conversation_id)
 
 
@@ -279,14 +293,14 @@ async def invite(
     account_ids: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
     async with page.services.write() as tx:
-        await actions.do_invite(tx, page.principal, conversation_id, list(account_ids or []))
+        await do_invite(tx, page.principal, conversation_id, list(account_ids or []))
     return _back_to_settings(page, conversation_id)
 
 
 @router.post("/chats/{conversation_id}/members/{account_id}/remove")
 async def remove_member(conversation_id: Id, account_id: Id, page: MemberPage) -> Response:
     async with page.services.write() as tx:
-        await actions.do_remove_member(tx, page.principal, conversation_id, account_id)
+        await do_remove_member(tx, page.principal, conversation_id, account_id)
     return _back_to_settings(page, conversation_id)
 
 
@@ -298,7 +312,7 @@ async def set_role(
     role: Annotated[str, Form(max_length=10)],
 ) -> Response:
     async with page.services.write() as tx:
-        await actions.do_set_role(tx, page.principal, conversation_id, account_id, role)
+        await do_set_role(tx, page.principal, conversation_id, account_id, role)
     return _back_to_settings(page, conversation_id)
 
 
@@ -307,21 +321,21 @@ async def transfer(
     conversation_id: Id, page: MemberPage, account_id: Annotated[int, Form(ge=1)]
 ) -> Response:
     async with page.services.write() as tx:
-        await actions.do_transfer(tx, page.principal, conversation_id, account_id)
+        await do_transfer(tx, page.principal, conversation_id, account_id)
     return _back_to_settings(page, conversation_id)
 
 
 @router.post("/chats/{conversation_id}/leave")
 async def leave(conversation_id: Id, page: MemberPage) -> Response:
     async with page.services.write() as tx:
-        await actions.do_leave(tx, page.principal, conversation_id)
+        await do_leave(tx, page.principal, conversation_id)
     return redirect(page, "/chats")
 
 
 @router.post("/chats/{conversation_id}/dissolve")
 async def dissolve(conversation_id: Id, page: MemberPage) -> Response:
     async with page.services.write() as tx:
-        await actions.do_dissolve(tx, page.principal, conversation_id)
+        await do_dissolve(tx, page.principal, conversation_id)
     return redirect(page, f"/chats/{conversation_id}")
 
 
@@ -330,7 +344,7 @@ async def answer_invitation(
     conversation_id: Id, page: MemberPage, accept: Annotated[bool, Form()] = False
 ) -> Response:
     async with page.services.write() as tx:
-        await actions.do_answer_invitation(tx, page.principal, conversation_id, accept)
+        await do_answer_invitation(tx, page.principal, conversation_id, accept)
     return redirect(page, f"/chats/{conversation_id}" if accept else "/chats")
 
 

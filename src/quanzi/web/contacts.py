@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from quanzi.domain.accounts.queries import view_account
 from quanzi.domain.contacts import actions, queries
-from quanzi.domain.contacts.views import FriendRead, FriendRequestRead
+from quanzi.domain.contacts.shapes import FriendRead, FriendRequestRead
 from quanzi.kit.pagination import Window
 from quanzi.kit.wire import Id
 from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show

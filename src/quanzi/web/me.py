@@ -24,7 +24,7 @@ from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.notifications import actions as notifications
 from quanzi.domain.notifications import queries as notification_queries
-from quanzi.domain.notifications.views import NotificationRead
+from quanzi.domain.notifications.shapes import NotificationRead
 from quanzi.errors import QuanziError
 from quanzi.kit.ids import MAX_ID
 from quanzi.kit.pagination import Window

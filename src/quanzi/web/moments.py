@@ -19,7 +19,7 @@ from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.contacts.queries import list_friends, list_labels
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.moments import actions, queries
-from quanzi.domain.moments.views import AudienceKind, MomentRead
+from quanzi.domain.moments.shapes import AudienceKind, MomentRead
 from quanzi.errors import Invalid
 from quanzi.kit.ids import MAX_ID
 from quanzi.kit.pagination import Window

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from quanzi.api.mastodon.common import day, when
-from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.square.views import (
+from quanzi.domain.accounts.shapes import AccountPublic
+from quanzi.domain.square.shapes import (
     CommentRead,
     MediaRef,
     PostEditRead,

@@ -1,5 +1,5 @@
 """Favourites: the statuses I liked (posts and comments), the latest like first, paged by the
-Link header (its cursors are the likes' times, domain/square/liked.py)."""
+Link header (its cursors are the likes' times, domain/square/likes.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from quanzi.api.deps import ServicesDep
 from quanzi.api.mastodon import render
 from quanzi.api.mastodon.auth import ReadFavourites
 from quanzi.api.mastodon.common import V1, MastodonRoute, StatusWindow, paged
-from quanzi.domain.square.liked import likes_page
+from quanzi.domain.square.likes import likes_page
 
 router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 

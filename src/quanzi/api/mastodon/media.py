@@ -15,7 +15,7 @@ from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON, Params,
 from quanzi.api.mastodon.entities import Entity
 from quanzi.domain.media.actions import do_describe_media, upload_image
 from quanzi.domain.media.queries import access_media, describe_media
-from quanzi.domain.media.views import MediaRead
+from quanzi.domain.media.shapes import MediaRead
 from quanzi.errors import Invalid
 
 router = APIRouter(route_class=MastodonRoute, include_in_schema=False)

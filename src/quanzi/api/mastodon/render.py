@@ -11,12 +11,12 @@ from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.square import comments as square_comments
-from quanzi.domain.square import queries, views
-from quanzi.domain.square.actions import NewPost
+from quanzi.domain.square import queries, shapes
+from quanzi.domain.square.posts import NewPost
 from quanzi.domain.square.search import Hit
-from quanzi.domain.square.views import CommentRead, PostFields, PostRead, is_plain_repost
+from quanzi.domain.square.shapes import CommentRead, PostFields, PostRead, is_plain_repost
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 
@@ -84,7 +84,7 @@ async def new_status(tx: Tx, viewer: Principal, new: NewPost) -> Entity:
     or reposted it yet): no need to read it back."""
     media = tx.media_urls
     rows = await load_account_rows(tx, {new.post.author_id, *new.mentioned})
-    read = views.post_read(
+    read = shapes.post_read(
         new.post,
         rows[new.post.author_id],
         media,

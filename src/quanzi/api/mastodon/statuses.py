@@ -27,8 +27,10 @@ from quanzi.db.models import Comment
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.media.actions import do_describe_media
-from quanzi.domain.square import actions, comments, queries, reposts
-from quanzi.domain.square.views import PostEditRead, is_plain_repost
+from quanzi.domain.square import comments, queries, reposts
+from quanzi.domain.square.likes import do_like_post, do_unlike_post
+from quanzi.domain.square.posts import NewPost, do_create_post, do_delete_post, do_edit_post
+from quanzi.domain.square.shapes import PostEditRead, is_plain_repost
 from quanzi.domain.tx import Tx
 from quanzi.errors import Invalid
 from quanzi.services import Services
@@ -60,8 +62,8 @@ async def create_status(
             raise Invalid("A reply (a comment) cannot carry images.", code="media_on_reply")
         return await _reply(services, viewer, path_id(reply_to), text, idempotency)
 
-    async def create(tx: Tx) -> actions.NewPost:
-        return await actions.do_create_post(
+    async def create(tx: Tx) -> NewPost:
+        return await do_create_post(
             tx,
             viewer,
             text=text,
@@ -114,7 +116,7 @@ async def delete_status(status_id: str, viewer: WriteStatuses, services: Service
         if found.comment is not None:
             await comments.do_delete_comment(tx, viewer, ident)
         else:
-            await actions.do_delete_post(tx, viewer, ident)
+            await do_delete_post(tx, viewer, ident)
     return MastoJSON(gone)
 
 
@@ -130,7 +132,7 @@ async def edit_status(
             raise Invalid("Comments cannot be edited.", code="not_editable")
         for media_id, description in _media_descriptions(params):
             await do_describe_media(tx, viewer, media_id, description)
-        await actions.do_edit_post(
+        await do_edit_post(
             tx,
             viewer,
             ident,
@@ -238,9 +240,9 @@ async def _favourite(services: Services, viewer: Principal, ident: int, like: bo
         if found.comment is not None:
             await comments.do_like_comment(tx, viewer, found.comment.id, like)
         elif like:
-            await actions.do_like_post(tx, viewer, found.post.id)
+            await do_like_post(tx, viewer, found.post.id)
         else:
-            await actions.do_unlike_post(tx, viewer, found.post.id)
+            await do_unlike_post(tx, viewer, found.post.id)
         target = found.comment.id if found.comment else found.post.id
     async with services.read() as tx:
         return MastoJSON(await render.status(tx, viewer, target))

@@ -46,8 +46,7 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.notifications import queries as notification_queries
 from quanzi.domain.notifications.actions import NOTIFICATION_NEW
 from quanzi.domain.square import queries as square_queries
-from quanzi.domain.square.actions import POST_DELETED, POST_PUBLIC, POST_UPDATED
-from quanzi.domain.square.views import POST_NEW
+from quanzi.domain.square.shapes import POST_DELETED, POST_NEW, POST_PUBLIC, POST_UPDATED
 from quanzi.domain.tx import Tx
 from quanzi.errors import BadRequest, NotFound, QuanziError, Unauthorized
 from quanzi.kit.posttext import topic_key

@@ -30,8 +30,8 @@ from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.queries import LoginName, email_key, find_for_login, get_own_account
 from quanzi.domain.accounts.revocations import record_revocation
 from quanzi.domain.accounts.sessions import Principal, new_token
-from quanzi.domain.accounts.views import AccountSelf
-from quanzi.domain.chat.actions import do_erase_chats
+from quanzi.domain.accounts.shapes import AccountSelf
+from quanzi.domain.chat.erase import do_erase_chats
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
 from quanzi.domain.idempotency import Idempotency, create_once

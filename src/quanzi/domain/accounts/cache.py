@@ -56,7 +56,7 @@ class AccountRow:
     status: str
     created_at: datetime
     updated_at: datetime
-    # What views made of this snapshot, made once per row (views.AccountPublic.of): a page
+    # What shapes made of this snapshot, made once per row (shapes.AccountPublic.of): a page
     # names the same people again and again, and so do the pages after it.
     shown: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -33,7 +33,7 @@ async def access_account(tx: Tx, viewer: Principal | None, account_id: int) -> A
 
 
 async def load_account_row(tx: Tx, account_id: int) -> AccountRow | None:
-    """An account as views show it, from the process cache when fresh. A transaction that
+    """An account as shapes show it, from the process cache when fresh. A transaction that
     already holds a connection reads through it (taking a second one could wait forever for a
     pool that all such requests hold); one that holds none shares a single load with whoever
     else wants the same account now."""
@@ -51,7 +51,7 @@ async def load_account_row(tx: Tx, account_id: int) -> AccountRow | None:
 
 
 async def load_account_rows(tx: Tx, ids: Iterable[int]) -> dict[int, AccountRow]:
-    """Accounts as views show them: from the cache, the rest read in one statement."""
+    """Accounts as shapes show them: from the cache, the rest read in one statement."""
     cache = AccountCache.of(tx)
     rows: dict[int, AccountRow] = {}
     missing: list[int] = []

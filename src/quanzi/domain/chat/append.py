@@ -19,7 +19,7 @@ from sqlalchemy import Table, bindparam, case, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quanzi.db.models import Conversation, Member, Message
-from quanzi.domain.chat.views import MessageRow
+from quanzi.domain.chat.shapes import MessageRow
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 

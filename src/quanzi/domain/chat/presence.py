@@ -28,7 +28,7 @@ from quanzi.db.models import Contact
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.queries import access_conversation, active_member_ids
-from quanzi.domain.chat.views import TYPING
+from quanzi.domain.chat.shapes import TYPING
 from quanzi.domain.relations import blocked_among, friends_among
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound

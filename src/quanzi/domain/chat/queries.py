@@ -11,8 +11,8 @@ from quanzi.db.keyed import KeyedSelect
 from quanzi.db.models import Account, Conversation, Member, Message
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.chat.views import FORMER, ConversationRead, MemberRead, MessageRow
+from quanzi.domain.accounts.shapes import AccountPublic
+from quanzi.domain.chat.shapes import FORMER, ConversationRead, MemberRead, MessageRow
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.ids import id_at, time_of

@@ -1,5 +1,5 @@
 """Who may message whom in a direct chat: the one rule, batched. Sending (`send.py`) asks it
-for every pair of a batch at once; opening a direct chat (`actions.do_open_direct`) asks it
+for every pair of a batch at once; opening a direct chat (`conversations.do_open_direct`) asks it
 for one pair, through `may_message`.
 
 Friends (mutual) may; others only if the recipient allows strangers. A block refuses: the

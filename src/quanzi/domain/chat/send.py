@@ -39,7 +39,7 @@ from quanzi.domain.chat.append import (
     store,
 )
 from quanzi.domain.chat.rules import direct_refusals
-from quanzi.domain.chat.views import MESSAGE_NEW, MessageRead, MessageRow
+from quanzi.domain.chat.shapes import MESSAGE_NEW, MessageRead, MessageRow
 from quanzi.domain.media.claims import claim_media
 from quanzi.domain.notifications.actions import NewNotification, do_notify_many
 from quanzi.domain.tx import Tx

@@ -26,7 +26,7 @@ from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.queries import access_friend_request, access_label
-from quanzi.domain.contacts.views import label_ids_of
+from quanzi.domain.contacts.shapes import label_ids_of
 from quanzi.domain.moments.actions import renew_photo_urls
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.ports import Limited

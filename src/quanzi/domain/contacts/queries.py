@@ -20,8 +20,8 @@ from quanzi.db.paginate import window_query
 from quanzi.db.search import match, parts
 from quanzi.domain.accounts.queries import access_account, lookup_account
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.contacts.views import FriendRead, Relationship
+from quanzi.domain.accounts.shapes import AccountPublic
+from quanzi.domain.contacts.shapes import FriendRead, Relationship
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window

@@ -16,9 +16,9 @@ from quanzi.db.models import (
     PostMedia,
 )
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.chat.views import FORMER
+from quanzi.domain.chat.shapes import FORMER
+from quanzi.domain.media.shapes import MediaRead
 from quanzi.domain.media.urls import TOKEN_LENGTH, UPLOAD, Holder, MediaUrls
-from quanzi.domain.media.views import MediaRead
 from quanzi.domain.moments.queries import moment_media_visible
 from quanzi.domain.relations import is_blocked
 from quanzi.domain.square.queries import visible
@@ -80,7 +80,7 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
             return media
     elif viewer is not None and media.attached_to == "group_avatar":
         # Members and invitees of a group that shows it; not former members, who are shown
-        # the group as it was when they went, without a picture (chat/views.ConversationRead).
+        # the group as it was when they went, without a picture (chat/shapes.ConversationRead).
         found = await tx.session.scalar(
             select(Member.account_id)
             .join(Conversation, Conversation.id == Member.conversation_id)

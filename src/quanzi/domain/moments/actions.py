@@ -27,7 +27,7 @@ from quanzi.db.models import (
 )
 from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.checks import text_field
 from quanzi.domain.media.claims import claim_media
 from quanzi.domain.moments.queries import (
@@ -37,7 +37,7 @@ from quanzi.domain.moments.queries import (
     render_moments,
     viewers_of,
 )
-from quanzi.domain.moments.views import (
+from quanzi.domain.moments.shapes import (
     MOMENT_COMMENT,
     MOMENT_COMMENT_DELETED,
     MOMENT_COMMENTED,

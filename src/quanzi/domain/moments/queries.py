@@ -29,11 +29,11 @@ from quanzi.db.paginate import candidate_batch, filtered_page, newest_span_first
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
+from quanzi.domain.media.shapes import MediaRead
 from quanzi.domain.media.urls import Holder
-from quanzi.domain.media.views import MediaRead
 from quanzi.domain.moments.rules import BOUND_NOW, interaction_visible, moment_visible
-from quanzi.domain.moments.views import (
+from quanzi.domain.moments.shapes import (
     AudienceRead,
     CommentFields,
     CommentRead,

@@ -12,7 +12,7 @@ from sqlalchemy import Table, delete, update
 from quanzi.db.models import Notification
 from quanzi.db.upsert import upsert
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.notifications.views import NotificationRead
+from quanzi.domain.notifications.shapes import NotificationRead
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 

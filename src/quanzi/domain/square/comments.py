@@ -16,10 +16,10 @@ from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.notifications.actions import do_notify
-from quanzi.domain.square.actions import do_repost
 from quanzi.domain.square.queries import access_post, blocked_between, visible, visible_among
+from quanzi.domain.square.reposts import do_repost
+from quanzi.domain.square.shapes import CommentRead, PostFields
 from quanzi.domain.square.topics import record_engagement
-from quanzi.domain.square.views import CommentRead, PostFields
 from quanzi.domain.tx import Tx
 from quanzi.errors import Forbidden, NotFound
 from quanzi.kit.ids import new_id

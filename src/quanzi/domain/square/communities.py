@@ -9,7 +9,7 @@ from quanzi.db.models import Community, CommunityMember, Post
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.square.queries import page_of, visible
-from quanzi.domain.square.views import CommunityRead, PostFields
+from quanzi.domain.square.shapes import CommunityRead, PostFields
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, NotFound
 from quanzi.kit.ids import new_id

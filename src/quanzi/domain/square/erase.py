@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from quanzi.db.models import CommunityMember, Post
-from quanzi.domain.square.actions import erase_post
 from quanzi.domain.square.comments import do_erase_comments_and_likes
+from quanzi.domain.square.posts import erase_post
 from quanzi.domain.tx import Tx
 
 

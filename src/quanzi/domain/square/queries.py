@@ -46,8 +46,8 @@ from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.media.urls import MediaUrls
+from quanzi.domain.square.shapes import PostFields, PostRead, RepostedRef, media_ids, post_read
 from quanzi.domain.square.viewcount import ViewCounter
-from quanzi.domain.square.views import PostFields, PostRead, RepostedRef, media_ids, post_read
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.kit.pagination import Page, Window

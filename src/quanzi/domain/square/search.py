@@ -25,7 +25,7 @@ from quanzi.db.search import match, parts, rank_floor
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.square.comments import comments_among
 from quanzi.domain.square.queries import visible_among
-from quanzi.domain.square.views import PostFields
+from quanzi.domain.square.shapes import PostFields
 from quanzi.domain.tx import Tx
 from quanzi.kit.words import Term, query_terms
 

@@ -30,7 +30,7 @@ from quanzi.api.native.accounts.schemas import (
 from quanzi.api.native.common import ERRORS, PREFIX, PageOut
 from quanzi.api.native.contacts.schemas import AccountList
 from quanzi.domain.accounts import actions, queries
-from quanzi.domain.accounts.views import AccountPublic, AccountSelf, InviteRead, SessionRead
+from quanzi.domain.accounts.shapes import AccountPublic, AccountSelf, InviteRead, SessionRead
 from quanzi.domain.contacts.queries import search_accounts
 from quanzi.kit.wire import Id
 

@@ -1,4 +1,4 @@
-"""Request and response bodies of the accounts area (what goes out is in domain views)."""
+"""Request and response bodies of the accounts area (what goes out is in the domain's shapes)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from quanzi.domain.accounts.actions import ProfileChanges
-from quanzi.domain.accounts.views import AccountSelf, Gender, SessionRead
+from quanzi.domain.accounts.shapes import AccountSelf, Gender, SessionRead
 from quanzi.kit.wire import Id
 
 Text = Annotated[str, Field(max_length=10_000)]

@@ -34,9 +34,25 @@ from quanzi.api.native.chat.schemas import (
 )
 from quanzi.api.native.common import ERRORS, PREFIX
 from quanzi.db.models import Conversation
-from quanzi.domain.chat import actions, queries
+from quanzi.domain.chat import queries
+from quanzi.domain.chat.conversations import (
+    do_create_group,
+    do_dissolve,
+    do_open_direct,
+    do_update_group,
+)
+from quanzi.domain.chat.membership import (
+    do_answer_invitation,
+    do_invite,
+    do_leave,
+    do_member_settings,
+    do_remove_member,
+    do_set_role,
+    do_transfer,
+)
+from quanzi.domain.chat.messages import do_mark_read, do_recall
 from quanzi.domain.chat.presence import presence_of
-from quanzi.domain.chat.views import ConversationRead, MessageRead
+from quanzi.domain.chat.shapes import ConversationRead, MessageRead
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 from quanzi.kit.wire import Id
@@ -47,7 +63,7 @@ router = APIRouter(prefix=PREFIX, tags=["chats"], responses=ERRORS)  # type: ign
 @router.post("/conversations/direct", summary="Open the direct chat with someone")
 async def open_direct(body: DirectOpen, viewer: Viewer, services: ServicesDep) -> ConversationRead:
     async with services.write() as tx:
-        conv = await actions.do_open_direct(tx, viewer, body.account_id)
+        conv = await do_open_direct(tx, viewer, body.account_id)
     async with services.read() as tx:
         return await queries.get_conversation(tx, viewer, conv.id)
 
@@ -57,7 +73,7 @@ async def create_group(
     body: GroupCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> ConversationRead:
     async def create(tx: Tx) -> Conversation:
-        return await actions.do_create_group(
+        return await do_create_group(
             tx,
             viewer,
             name=body.name,
@@ -109,7 +125,7 @@ async def update_group(
 ) -> ConversationRead:
     given = body.model_dump(exclude_unset=True)
     async with services.write() as tx:
-        await actions.do_update_group(
+        await do_update_group(
             tx,
             viewer,
             conversation_id,
@@ -127,9 +143,7 @@ async def member_settings(
     conversation_id: Id, body: MemberSettings, viewer: Viewer, services: ServicesDep
 ) -> ConversationRead:
     async with services.write() as tx:
-        await actions.do_member_settings(
-            tx, viewer, conversation_id, muted=body.muted, pinned=body.pinned
-        )
+        await do_member_settings(tx, viewer, conversation_id, muted=body.muted, pinned=body.pinned)
     async with services.read() as tx:
         return await queries.get_conversation(tx, viewer, conversation_id)
 
@@ -139,7 +153,7 @@ async def member_settings(
 )
 async def dissolve(conversation_id: Id, viewer: Viewer, services: ServicesDep) -> None:
     async with services.write() as tx:
-        await actions.do_dissolve(tx, viewer, conversation_id)
+        await do_dissolve(tx, viewer, conversation_id)
 
 
 # Members
@@ -156,7 +170,7 @@ async def invite(
     conversation_id: Id, body: Invite, viewer: Viewer, services: ServicesDep
 ) -> Invited:
     async with services.write() as tx:
-        joined, invited = await actions.do_invite(tx, viewer, conversation_id, body.account_ids)
+        joined, invited = await do_invite(tx, viewer, conversation_id, body.account_ids)
     return Invited(joined=joined, invited=invited)
 
 
@@ -169,7 +183,7 @@ async def answer_invitation(
     conversation_id: Id, body: InvitationAnswer, viewer: Viewer, services: ServicesDep
 ) -> None:
     async with services.write() as tx:
-        await actions.do_answer_invitation(tx, viewer, conversation_id, body.accept)
+        await do_answer_invitation(tx, viewer, conversation_id, body.accept)
 
 
 @router.delete(
@@ -182,15 +196,15 @@ async def remove_member(
 ) -> None:
     async with services.write() as tx:
         if account_id == viewer.account_id:
-            await actions.do_leave(tx, viewer, conversation_id)
+            await do_leave(tx, viewer, conversation_id)
         else:
-            await actions.do_remove_member(tx, viewer, conversation_id, account_id)
+            await do_remove_member(tx, viewer, conversation_id, account_id)
 
 
 @router.post("/conversations/{conversation_id}/leave", status_code=204, summary="Leave a group")
 async def leave(conversation_id: Id, viewer: Viewer, services: ServicesDep) -> None:
     async with services.write() as tx:
-        await actions.do_leave(tx, viewer, conversation_id)
+        await do_leave(tx, viewer, conversation_id)
 
 
 @router.put(
@@ -206,7 +220,7 @@ async def set_role(
     services: ServicesDep,
 ) -> None:
     async with services.write() as tx:
-        await actions.do_set_role(tx, viewer, conversation_id, account_id, body.role)
+        await do_set_role(tx, viewer, conversation_id, account_id, body.role)
 
 
 @router.post(
@@ -218,7 +232,7 @@ async def transfer(
     conversation_id: Id, body: Transfer, viewer: Viewer, services: ServicesDep
 ) -> None:
     async with services.write() as tx:
-        await actions.do_transfer(tx, viewer, conversation_id, body.account_id)
+        await do_transfer(tx, viewer, conversation_id, body.account_id)
 
 
 # Messages
@@ -275,7 +289,7 @@ async def recall(
     services: ServicesDep,
 ) -> MessageRead:
     async with services.write() as tx:
-        notice = await actions.do_recall(tx, viewer, conversation_id, seq)
+        notice = await do_recall(tx, viewer, conversation_id, seq)
     return MessageRead.of(notice, services.media_urls)
 
 
@@ -284,7 +298,7 @@ async def mark_read(
     conversation_id: Id, body: ReadCursor, viewer: Viewer, services: ServicesDep
 ) -> ReadState:
     async with services.write() as tx:
-        unread = await actions.do_mark_read(tx, viewer, conversation_id, body.seq)
+        unread = await do_mark_read(tx, viewer, conversation_id, body.seq)
     async with services.read() as tx:
         _, me = await queries.access_conversation(tx, viewer, conversation_id)
     return ReadState(read_seq=me.read_seq, unread=unread)

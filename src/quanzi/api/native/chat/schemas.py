@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from quanzi.domain.chat.send import Draft
-from quanzi.domain.chat.views import ConversationRead, MemberRead, MessageRead
+from quanzi.domain.chat.shapes import ConversationRead, MemberRead, MessageRead
 from quanzi.kit.wire import Id
 
 IdList = Annotated[list[Id], Field(max_length=1000)]

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from quanzi.api.native.chat.schemas import MessageCreate
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.chat import actions
+from quanzi.domain.chat.messages import do_mark_read
 from quanzi.domain.chat.presence import announce_typing
-from quanzi.domain.chat.views import MessageRead
+from quanzi.domain.chat.shapes import MessageRead
 from quanzi.errors import QuanziError
 from quanzi.kit.wire import Id
 from quanzi.realtime.gateway import Connection, frame
@@ -101,6 +101,6 @@ async def read(
         return
     try:
         async with services.write() as tx:
-            await actions.do_mark_read(tx, principal, conversation_id, seq)
+            await do_mark_read(tx, principal, conversation_id, seq)
     except QuanziError as refused:
         conn.push(frame("error", {"code": refused.code, "message": refused.message}))

@@ -19,9 +19,9 @@ from quanzi.api.native.contacts.schemas import (
     LabelUpdate,
 )
 from quanzi.domain.accounts.queries import access_account
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.contacts import actions, queries
-from quanzi.domain.contacts.views import (
+from quanzi.domain.contacts.shapes import (
     FollowRead,
     FriendRead,
     FriendRequestRead,

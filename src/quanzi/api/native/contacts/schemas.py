@@ -1,4 +1,4 @@
-"""Request bodies of the contacts area (what goes out is in domain/contacts/views.py)."""
+"""Request bodies of the contacts area (what goes out is in domain/contacts/shapes.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.contacts.views import FriendRead, LabelRead
+from quanzi.domain.accounts.shapes import AccountPublic
+from quanzi.domain.contacts.shapes import FriendRead, LabelRead
 from quanzi.kit.wire import Id
 
 IdList = Annotated[list[Id], Field(max_length=1000)]

@@ -19,7 +19,7 @@ from quanzi.api.deps import (
 from quanzi.api.native.common import ERRORS, PREFIX
 from quanzi.domain.media.actions import MAX_DESCRIPTION, do_describe_media, upload_image
 from quanzi.domain.media.queries import access_media, describe_media, media_by_url
-from quanzi.domain.media.views import MediaRead
+from quanzi.domain.media.shapes import MediaRead
 from quanzi.errors import NotFound
 from quanzi.kit.wire import Id
 

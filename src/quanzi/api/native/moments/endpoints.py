@@ -14,7 +14,7 @@ from quanzi.api.native.common import ERRORS, PREFIX, PageOut
 from quanzi.api.native.moments.schemas import CommentCreate, MomentCreate
 from quanzi.db.models import Moment, MomentComment
 from quanzi.domain.moments import actions, queries
-from quanzi.domain.moments.views import CommentRead, MomentRead
+from quanzi.domain.moments.shapes import CommentRead, MomentRead
 from quanzi.domain.tx import Tx
 from quanzi.kit.wire import Id
 

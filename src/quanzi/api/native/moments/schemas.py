@@ -1,4 +1,4 @@
-"""Request bodies of the Moments area (responses are the domain's views)."""
+"""Request bodies of the Moments area (responses are the domain's shapes)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from quanzi.domain.moments.actions import Audience
-from quanzi.domain.moments.views import AudienceKind
+from quanzi.domain.moments.shapes import AudienceKind
 from quanzi.kit.wire import Id
 
 

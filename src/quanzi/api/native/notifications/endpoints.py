@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from quanzi.api.deps import PageWindow, ServicesDep, Viewer
 from quanzi.api.native.common import ERRORS, PREFIX, PageOut
 from quanzi.domain.notifications import actions, queries
-from quanzi.domain.notifications.views import NotificationRead
+from quanzi.domain.notifications.shapes import NotificationRead
 from quanzi.kit.wire import Id
 
 router = APIRouter(prefix=PREFIX, tags=["notifications"], responses=ERRORS)  # type: ignore[arg-type]

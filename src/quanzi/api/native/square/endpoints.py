@@ -32,11 +32,14 @@ from quanzi.api.native.square.schemas import (
 from quanzi.db.models import Comment, Post
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.contacts.queries import search_accounts
-from quanzi.domain.square import actions, comments, communities, queries, topics
+from quanzi.domain.square import comments, communities, queries, topics
+from quanzi.domain.square.likes import do_like_post, do_unlike_post
+from quanzi.domain.square.posts import NewPost, do_create_post, do_delete_post, do_edit_post
+from quanzi.domain.square.reposts import do_repost
 from quanzi.domain.square.search import search_comments, search_posts
-from quanzi.domain.square.views import (
+from quanzi.domain.square.shapes import (
     CommentRead,
     CommunityRead,
     PostEditRead,
@@ -73,8 +76,8 @@ async def _post(services: Services, viewer: Principal | None, post_id: int) -> P
 async def create_post(
     body: PostCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> PostRead:
-    async def create(tx: Tx) -> actions.NewPost:
-        return await actions.do_create_post(
+    async def create(tx: Tx) -> NewPost:
+        return await do_create_post(
             tx,
             viewer,
             text=body.text,
@@ -96,7 +99,7 @@ async def edit_post(
     post_id: Id, body: PostUpdate, viewer: Viewer, services: ServicesDep
 ) -> PostRead:
     async with services.write() as tx:
-        await actions.do_edit_post(tx, viewer, post_id, text=body.text, media_ids=body.media_ids)
+        await do_edit_post(tx, viewer, post_id, text=body.text, media_ids=body.media_ids)
     return await _post(services, viewer, post_id)
 
 
@@ -111,7 +114,7 @@ async def post_history(post_id: Id, viewer: MaybeViewer, services: ServicesDep) 
 @router.delete("/posts/{post_id}", status_code=204, summary="Delete my post")
 async def delete_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> None:
     async with services.write() as tx:
-        await actions.do_delete_post(tx, viewer, post_id)
+        await do_delete_post(tx, viewer, post_id)
 
 
 @router.post(
@@ -121,7 +124,7 @@ async def repost(
     post_id: Id, body: RepostCreate, viewer: Viewer, services: ServicesDep, once: CreateOnce
 ) -> PostRead:
     async def create(tx: Tx) -> Post:
-        return await actions.do_repost(
+        return await do_repost(
             tx, viewer, post_id, comment=body.comment, visibility=body.visibility
         )
 
@@ -139,14 +142,14 @@ async def list_reposts(
 @router.post("/posts/{post_id}/like", summary="Like a post")
 async def like_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> PostRead:
     async with services.write() as tx:
-        await actions.do_like_post(tx, viewer, post_id)
+        await do_like_post(tx, viewer, post_id)
     return await _post(services, viewer, post_id)
 
 
 @router.delete("/posts/{post_id}/like", summary="Unlike a post")
 async def unlike_post(post_id: Id, viewer: Viewer, services: ServicesDep) -> PostRead:
     async with services.write() as tx:
-        await actions.do_unlike_post(tx, viewer, post_id)
+        await do_unlike_post(tx, viewer, post_id)
     return await _post(services, viewer, post_id)
 
 

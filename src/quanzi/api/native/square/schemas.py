@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from quanzi.domain.accounts.views import AccountPublic
-from quanzi.domain.square.views import (
+from quanzi.domain.accounts.shapes import AccountPublic
+from quanzi.domain.square.shapes import (
     CommentRead,
     PostEditRead,
     PostRead,

@@ -11,14 +11,23 @@ from pydantic import BaseModel
 
 from quanzi.db.models import Comment, Community, PostEdit, Topic
 from quanzi.domain.accounts.cache import AccountRow
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.media.urls import Holder, MediaUrls
 from quanzi.kit.posttext import excerpt, links
 from quanzi.kit.wire import Id
 
 Visibility = Literal["public", "followers", "mentioned"]
 
+# Live events of a post, for its author and its audience (`announce.py`)
 POST_NEW = "post.new"
+POST_UPDATED = "post.updated"
+POST_DELETED = "post.deleted"
+# For everyone watching the public square live (Mastodon's public and hashtag streams): a public
+# post was made, edited or deleted. Emitted with no users, so only processes that keep public
+# watchers act on it; the native gateway ignores it. Payload: post_id, author_id, change ("new",
+# "updated" or "deleted") and topics (the keys of its topics, `posttext.topic_key`). It carries
+# ids only: each watcher is shown the post as the domain renders it for them.
+POST_PUBLIC = "post.public"
 
 
 class PostFields(Protocol):

@@ -8,8 +8,8 @@ import httpx
 
 from quanzi.kit.posttext import mentions
 from quanzi.kit.text import handle_key, handle_prefix_key, is_valid_handle
+from tests.api.mastodon.test_mastodon_oauth import bearer, register_app
 from tests.helpers import PASSWORD, Personas
-from tests.test_mastodon_oauth import bearer, register_app
 from tests.web_helpers import WebUser
 
 NATIVE = "/api/quanzi/v1"

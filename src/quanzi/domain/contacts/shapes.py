@@ -9,7 +9,7 @@ import orjson
 from pydantic import BaseModel
 
 from quanzi.db.models import Account, FriendRequest, Label
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.media.urls import MediaUrls
 from quanzi.kit.wire import Id
 

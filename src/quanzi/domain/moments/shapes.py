@@ -11,9 +11,9 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 from quanzi.domain.accounts.cache import AccountRow
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
+from quanzi.domain.media.shapes import MediaRead
 from quanzi.domain.media.urls import MediaUrls
-from quanzi.domain.media.views import MediaRead
 from quanzi.kit.wire import Id
 
 AudienceKind = Literal["friends", "private", "include", "exclude"]

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.domain.square.test_square import Square, texts
 from tests.helpers import Personas
-from tests.test_square import Square, texts
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
-"""Writes on the square: posting, editing, deleting, reposting, liking.
+"""Writing posts: posting, editing (earlier versions are kept), deleting, and erasing a post's
+content with what hangs on it (mentions, images, topics, counts).
 
-Counts (reposts, comments, likes) change with `UPDATE ... SET n = n + 1` in the transaction
-that adds the row they count, and a unique key stops doubles, so they stay exact under
-concurrent updates.
+Counts (an author's and a community's posts, the reposts of what a repost points at) change
+with `UPDATE ... SET n = n + 1` in the transaction that adds or erases the row they count, so
+they stay exact under concurrent updates. Who is told of a post is `announce.py`; reposts,
+`reposts.py`; likes, `likes.py`.
 """
 
 from __future__ import annotations
@@ -21,33 +23,30 @@ from quanzi.db.models import (
     Account,
     Community,
     CommunityMember,
-    Follow,
     Media,
     Post,
     PostEdit,
-    PostLike,
     PostMedia,
     PostMention,
 )
-from quanzi.db.upsert import insert_new_only
 from quanzi.domain.accounts.cache import note_post_count
 from quanzi.domain.accounts.queries import findable
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.media.claims import claim_media
-from quanzi.domain.notifications.actions import do_notify
-from quanzi.domain.square.queries import access_post, blocked_between
-from quanzi.domain.square.topics import (
-    TopicIds,
-    link_topics,
-    record_engagement,
-    record_topic_events,
-    unlink_topics,
+from quanzi.domain.square.announce import (
+    announce_post,
+    audience_of,
+    broadcast,
+    emit_live,
+    read_audience,
 )
-from quanzi.domain.square.views import POST_NEW
-from quanzi.domain.square.views import media_ids as stored_media
+from quanzi.domain.square.queries import access_post
+from quanzi.domain.square.shapes import POST_DELETED, POST_UPDATED
+from quanzi.domain.square.shapes import media_ids as stored_media
+from quanzi.domain.square.topics import TopicIds, link_topics, record_topic_events, unlink_topics
 from quanzi.domain.tx import Tx
-from quanzi.errors import Conflict, Forbidden, Invalid, NotFound
+from quanzi.errors import Forbidden, Invalid, NotFound
 from quanzi.kit import posttext
 from quanzi.kit.ids import new_id
 from quanzi.kit.words import search_tokens
@@ -55,23 +54,13 @@ from quanzi.kit.words import search_tokens
 MAX_MEDIA = 9
 VISIBILITIES = ("public", "followers", "mentioned")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
-LIVE_CHUNK = 5000  # recipients per "post.new" / "post.updated" / "post.deleted" event
-POST_UPDATED = "post.updated"
-POST_DELETED = "post.deleted"
-# For everyone watching the public square live (Mastodon's public and hashtag streams): a public
-# post was made, edited or deleted. Emitted with no users, so only processes that keep public
-# watchers act on it; the native gateway ignores it. Payload: post_id, author_id, change ("new",
-# "updated" or "deleted") and topics (the keys of its topics, `posttext.topic_key`). It carries
-# ids only: each watcher is shown the post as the domain renders it for them.
-POST_PUBLIC = "post.public"
-POST_LIKES = cast(Table, PostLike.__table__)
 POSTS = cast(Table, Post.__table__)
 POST_COLUMNS = tuple(c.key for c in POSTS.columns)
 POST_MENTIONS = cast(Table, PostMention.__table__)
 POST_MEDIA = cast(Table, PostMedia.__table__)
 
 
-def _check_text(tx: Tx, text: str, *, required: bool) -> str:
+def check_text(tx: Tx, text: str, *, required: bool) -> str:
     text = text_field(
         text,
         field="text",
@@ -162,7 +151,7 @@ def _index(
     return Indexed(mentioned, link_topics(conn, post_id, posttext.topics(text), now, known))
 
 
-async def _index_post(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
+async def index_post(tx: Tx, post: Post, media_ids: list[int]) -> Indexed:
     indexed = await tx.run_sync(
         _index, post.id, post.author_id, post.text, media_ids, tx.now, TopicIds.of(tx)
     )
@@ -215,7 +204,7 @@ async def do_create_post(
             code="invalid_visibility",
             details={"field": "visibility"},
         )
-    text = _check_text(tx, text, required=not media_ids)
+    text = check_text(tx, text, required=not media_ids)
     if community_id is not None:
         await _community_member(tx, viewer, community_id)
     post = Post(
@@ -251,7 +240,7 @@ async def do_create_post(
     _remember_topics(tx, written.indexed)
     if written.post_count is not None:
         note_post_count(tx, viewer.account_id, written.post_count)
-    await _announce(tx, post, written.indexed.mentioned, written.audience)
+    await announce_post(tx, post, written.indexed.mentioned, written.audience)
     return NewPost(
         post, written.indexed.mentioned, list(written.indexed.topics.values()), described
     )
@@ -261,7 +250,7 @@ async def do_create_post(
 class _Written:
     indexed: Indexed
     post_count: int | None  # the author's, with this post
-    audience: list[int]  # who is sent the post live (`_audience`)
+    audience: list[int]  # who is sent the post live (`read_audience`)
 
 
 def _write_post(
@@ -281,91 +270,8 @@ def _write_post(
     post_count = _count(conn, author_id, 1)
     if visibility == "public":
         record_topic_events(conn, list(indexed.topics), author_id, "post", now)
-    audience = _audience(conn, post_id, author_id, visibility, indexed.mentioned)
+    audience = read_audience(conn, post_id, author_id, visibility, indexed.mentioned)
     return _Written(indexed, post_count, audience)
-
-
-async def _announce(tx: Tx, post: Post, mentioned: list[int], audience: list[int]) -> None:
-    """Notify who was mentioned (if they may see the post) and push the post live to
-    `audience` (`_audience`: the followers, or those mentioned), and to the public square's
-    watchers if it is public."""
-    author = post.author_id
-    may_see = set(mentioned)
-    if mentioned and post.visibility == "followers":
-        may_see &= set(
-            (
-                await tx.session.execute(
-                    select(Follow.follower_id).where(
-                        Follow.followee_id == author,
-                        Follow.status == "active",
-                        Follow.follower_id.in_(mentioned),
-                    )
-                )
-            ).scalars()
-        )
-    for account_id in sorted(may_see):
-        blocked = await tx.session.scalar(select(blocked_between(account_id, author)))
-        if not blocked:
-            await do_notify(
-                tx,
-                account_id,
-                "mention",
-                subject_id=post.id,
-                actor_id=author,
-                data={"post_id": str(post.id)},
-            )
-    _emit_live(tx, POST_NEW, post, audience)
-    _broadcast(tx, "new", post)
-
-
-def _audience(
-    conn: Connection,
-    post_id: int,
-    author_id: int,
-    visibility: str,
-    mentioned: Iterable[int] | None = None,
-) -> list[int]:
-    """Who besides the author is sent a post's live events: for a post to those mentioned only,
-    the accounts it mentions (`mentioned`, or read from the post); otherwise the author's
-    followers. The events carry ids only, and a door shows the post only to whom may see it."""
-    if visibility == "mentioned":
-        if mentioned is None:
-            mentioned = conn.execute(_MENTIONED_IN, {"post": post_id}).scalars()
-        return sorted(set(mentioned))
-    return list(conn.execute(_FOLLOWERS_OF, {"author": author_id}).scalars())
-
-
-async def _audience_of(tx: Tx, post: Post, mentioned: Iterable[int] | None = None) -> list[int]:
-    return await tx.run_sync(_audience, post.id, post.author_id, post.visibility, mentioned)
-
-
-_FOLLOWERS_OF = select(Follow.follower_id).where(
-    Follow.followee_id == bindparam("author"), Follow.status == "active"
-)
-_MENTIONED_IN = select(PostMention.account_id).where(PostMention.post_id == bindparam("post"))
-
-
-def _emit_live(tx: Tx, kind: str, post: Post, audience: list[int]) -> None:
-    """A post's live event for its author and `audience`, in chunks of LIVE_CHUNK recipients."""
-    payload = {"post_id": str(post.id), "author_id": str(post.author_id)}
-    for start in range(0, len(audience) + 1, LIVE_CHUNK):
-        chunk = audience[start : start + LIVE_CHUNK]
-        tx.emit(kind, payload, users=[post.author_id, *chunk] if start == 0 else chunk)
-
-
-def _broadcast(tx: Tx, change: str, post: Post, text: str | None = None) -> None:
-    """Tell the public square's live watchers about a public post (POST_PUBLIC); `text` is
-    whose topics to name (the post's own text unless given: a deleted post has none left)."""
-    if post.visibility != "public":
-        return
-    topics = posttext.topics(post.text if text is None else text)
-    payload = {
-        "post_id": str(post.id),
-        "author_id": str(post.author_id),
-        "change": change,
-        "topics": list(dict.fromkeys(posttext.topic_key(t) for t in topics)),
-    }
-    tx.emit(POST_PUBLIC, payload, users=())
 
 
 async def access_own_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
@@ -386,7 +292,7 @@ async def do_edit_post(
         raise Invalid("A repost cannot be edited.", code="not_editable")
     old_media = stored_media(post.media_ids)
     new_media = old_media if media_ids is None else media_ids
-    text = _check_text(tx, text, required=not new_media)
+    text = check_text(tx, text, required=not new_media)
     tx.session.add(
         PostEdit(
             id=new_id(),
@@ -405,27 +311,27 @@ async def do_edit_post(
     post.media_ids = orjson.dumps([str(i) for i in media]).decode() if media else ""
     post.edited_at = tx.now
     await tx.session.flush()
-    mentioned = (await _index_post(tx, post, media)).mentioned
+    mentioned = (await index_post(tx, post, media)).mentioned
     for media_id in [i for i in dict.fromkeys([*history, *old_media]) if i not in media]:
         tx.session.add(PostMedia(post_id=post.id, media_id=media_id, position=-1))
     await tx.session.flush()
-    _emit_live(tx, POST_UPDATED, post, await _audience_of(tx, post, mentioned))
-    _broadcast(tx, "updated", post)
+    emit_live(tx, POST_UPDATED, post, await audience_of(tx, post, mentioned))
+    broadcast(tx, "updated", post)
     return post
 
 
 async def do_delete_post(tx: Tx, viewer: Principal, post_id: int) -> None:
     """Delete a post: its content goes; reposts of it then show it as deleted."""
     post = await access_own_post(tx, viewer, post_id)
-    await _erase_announced(tx, post)
+    await erase_announced(tx, post)
 
 
-async def _erase_announced(tx: Tx, post: Post) -> None:
+async def erase_announced(tx: Tx, post: Post) -> None:
     """Erase a post and say so live to whoever was sent it (read before its mentions go)."""
-    audience, text = await _audience_of(tx, post), post.text
+    audience, text = await audience_of(tx, post), post.text
     await erase_post(tx, post)
-    _emit_live(tx, POST_DELETED, post, audience)
-    _broadcast(tx, "deleted", post, text)
+    emit_live(tx, POST_DELETED, post, audience)
+    broadcast(tx, "deleted", post, text)
 
 
 async def _history_media(tx: Tx, post_id: int) -> list[int]:
@@ -434,7 +340,7 @@ async def _history_media(tx: Tx, post_id: int) -> list[int]:
     return list(dict.fromkeys(int(i) for ids in kept if ids for i in orjson.loads(ids)))
 
 
-async def _count_posts(tx: Tx, author_id: int, delta: int) -> None:
+async def count_posts(tx: Tx, author_id: int, delta: int) -> None:
     """Keep the author's post count (profiles show it) in step with a post written or erased.
     Cached rows of the author take the new count as it is (`note_post_count`), rather than
     being dropped and read again at the next page that shows the author."""
@@ -478,112 +384,10 @@ async def erase_post(tx: Tx, post: Post) -> None:
             .values(post_count=Community.post_count - 1)
         )
     if post.deleted_at is None:
-        await _count_posts(tx, post.author_id, -1)
+        await count_posts(tx, post.author_id, -1)
     post.text = post.search_tokens = post.media_ids = ""
     post.deleted_at = tx.now
     await tx.session.execute(delete(PostEdit).where(PostEdit.post_id == post.id))
-
-
-async def do_repost(
-    tx: Tx, viewer: Principal, post_id: int, *, comment: str = "", visibility: str = "public"
-) -> Post:
-    """Repost, with or without a comment. A repost of a repost keeps the original as its root
-    and carries the chain: "my comment //@second: their comment //@first: theirs". Only public
-    posts can be reposted (a repost must not show a post to people it was not meant for)."""
-    parent = await access_post(tx, viewer, post_id)
-    root = parent if parent.root_id is None else await access_post(tx, viewer, parent.root_id)
-    if root.visibility != "public" or parent.visibility != "public":
-        raise Conflict("Only public posts can be reposted.", code="not_repostable")
-    if visibility not in VISIBILITIES:
-        raise Invalid("Visibility is public, followers or mentioned.", code="invalid_visibility")
-    comment = _check_text(tx, comment, required=False)
-    text = comment
-    if parent.root_id is not None:
-        author = await tx.session.get(Account, parent.author_id)
-        handle = author.handle if author is not None else "?"
-        text = f"{comment} //@{handle}: {parent.text}".strip()
-    text = text[: tx.settings.post_max_chars]
-    post = Post(
-        id=new_id(),
-        author_id=viewer.account_id,
-        text=text,
-        visibility=visibility,
-        root_id=root.id,
-        parent_id=parent.id,
-        community_id=None,
-        removed_from_community=False,
-        media_ids="",
-        repost_count=0,
-        comment_count=0,
-        like_count=0,
-        view_count=0,
-        created_at=tx.now,
-        edited_at=None,
-        deleted_at=None,
-        search_tokens=search_tokens(text),
-    )
-    tx.session.add(post)
-    await tx.session.flush()
-    mentioned = (await _index_post(tx, post, [])).mentioned
-    await _count_posts(tx, viewer.account_id, 1)
-    for counted in {root.id, parent.id}:
-        await tx.session.execute(
-            update(Post).where(Post.id == counted).values(repost_count=Post.repost_count + 1)
-        )
-    await tx.session.flush()
-    for author_id in {root.author_id, parent.author_id} - {viewer.account_id}:
-        await do_notify(
-            tx,
-            author_id,
-            "repost",
-            subject_id=post.id,
-            actor_id=viewer.account_id,
-            data={"post_id": str(post.id), "of": str(parent.id)},
-        )
-    await record_engagement(tx, root.id, viewer.account_id, "repost")
-    await _announce(tx, post, mentioned, await _audience_of(tx, post, mentioned))
-    return post
-
-
-async def do_like_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
-    """Like a post (twice changes nothing, also from two devices at the same moment)."""
-    post = await access_post(tx, viewer, post_id)
-    added = await tx.session.execute(
-        insert_new_only(tx.dialect, POST_LIKES)
-        .values(post_id=post.id, account_id=viewer.account_id, created_at=tx.now)
-        .returning(POST_LIKES.c.post_id)
-    )
-    if added.first() is not None:
-        await tx.session.execute(
-            update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1)
-        )
-        if post.author_id != viewer.account_id:
-            await do_notify(
-                tx,
-                post.author_id,
-                "like",
-                subject_id=post.id,
-                actor_id=viewer.account_id,
-                data={"post_id": str(post.id)},
-            )
-        await record_engagement(tx, post.root_id or post.id, viewer.account_id, "like")
-    await tx.session.refresh(post)
-    return post
-
-
-async def do_unlike_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
-    post = await access_post(tx, viewer, post_id)
-    gone = await tx.session.execute(
-        delete(PostLike)
-        .where(PostLike.post_id == post.id, PostLike.account_id == viewer.account_id)
-        .returning(PostLike.post_id)
-    )
-    if gone.first() is not None:
-        await tx.session.execute(
-            update(Post).where(Post.id == post.id).values(like_count=Post.like_count - 1)
-        )
-    await tx.session.refresh(post)
-    return post
 
 
 # Communities need membership to post: kept here so posting stays in one module.
@@ -597,23 +401,3 @@ async def _community_member(tx: Tx, viewer: Principal, community_id: int) -> Com
             raise NotFound("No such community.")
         raise Forbidden("Join the community to post in it.", code="not_a_member")
     return member
-
-
-async def do_unrepost(tx: Tx, viewer: Principal, post_id: int) -> Post:
-    """Take back my plain reposts (those without a comment) of a post; returns the post."""
-    post = await access_post(tx, viewer, post_id)
-    mine = (
-        await tx.session.execute(
-            select(Post).where(
-                Post.author_id == viewer.account_id,
-                Post.root_id == post.id,
-                Post.text == "",
-                Post.deleted_at.is_(None),
-            )
-        )
-    ).scalars()
-    for repost in list(mine):
-        await _erase_announced(tx, repost)
-    await tx.session.flush()
-    await tx.session.refresh(post)
-    return post

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from quanzi.db.models import Conversation, Member, Message
 from quanzi.domain.accounts.cache import AccountRow
-from quanzi.domain.accounts.views import AccountPublic
+from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.media.urls import Holder, MediaUrls
 from quanzi.kit.wire import Id
 

@@ -1,5 +1,7 @@
-"""What I liked: the posts and comments an account liked, the latest like first (Weibo's "my
-likes", Mastodon's favourites). Only the account itself reads this list.
+"""Likes of posts: liking (once, also from two devices at the same moment) and unliking, and
+what I liked: the posts and comments an account liked, the latest like first (Weibo's "my
+likes", Mastodon's favourites). Only the account itself reads this list. (Liking a comment is
+`comments.do_like_comment`.)
 
 A like has no id of its own (its key is the pair liked / liker), so a page is cut by the time
 of the like: the cursor is that time in microseconds since 1970, an integer like every other
@@ -11,17 +13,63 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, literal, select, union_all
+from sqlalchemy import ColumnElement, Table, delete, literal, select, union_all, update
 
-from quanzi.db.models import CommentLike, PostLike
+from quanzi.db.models import CommentLike, Post, PostLike
+from quanzi.db.upsert import insert_new_only
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.notifications.actions import do_notify
+from quanzi.domain.square.queries import access_post
+from quanzi.domain.square.topics import record_engagement
 from quanzi.domain.tx import Tx
 from quanzi.kit.pagination import Page, Window
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
+POST_LIKES = cast(Table, PostLike.__table__)
+
+
+async def do_like_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    """Like a post (twice changes nothing, also from two devices at the same moment)."""
+    post = await access_post(tx, viewer, post_id)
+    added = await tx.session.execute(
+        insert_new_only(tx.dialect, POST_LIKES)
+        .values(post_id=post.id, account_id=viewer.account_id, created_at=tx.now)
+        .returning(POST_LIKES.c.post_id)
+    )
+    if added.first() is not None:
+        await tx.session.execute(
+            update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1)
+        )
+        if post.author_id != viewer.account_id:
+            await do_notify(
+                tx,
+                post.author_id,
+                "like",
+                subject_id=post.id,
+                actor_id=viewer.account_id,
+                data={"post_id": str(post.id)},
+            )
+        await record_engagement(tx, post.root_id or post.id, viewer.account_id, "like")
+    await tx.session.refresh(post)
+    return post
+
+
+async def do_unlike_post(tx: Tx, viewer: Principal, post_id: int) -> Post:
+    post = await access_post(tx, viewer, post_id)
+    gone = await tx.session.execute(
+        delete(PostLike)
+        .where(PostLike.post_id == post.id, PostLike.account_id == viewer.account_id)
+        .returning(PostLike.post_id)
+    )
+    if gone.first() is not None:
+        await tx.session.execute(
+            update(Post).where(Post.id == post.id).values(like_count=Post.like_count - 1)
+        )
+    await tx.session.refresh(post)
+    return post
 
 
 @dataclass(frozen=True, slots=True)

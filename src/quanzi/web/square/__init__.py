@@ -1,0 +1,1 @@
+"""The square (Weibo-style public microblog), from the Discover tab: one module per screen."""
