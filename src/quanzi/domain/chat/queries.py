@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import cast
 
@@ -22,6 +23,7 @@ _MESSAGES = cast(Table, Message.__table__)
 _LAST_MESSAGES_Q = KeyedSelect(select(_MESSAGES), (_MESSAGES.c.conversation_id, _MESSAGES.c.seq))
 SYNC_OVERLAP = timedelta(seconds=10)  # covers transactions that commit after a sync read
 COUNTED_KINDS = ("text", "image")  # what unread counts count
+MENTION_ALL = '"all"'  # how Message.mentions stores an @all (a JSON list of id strings else)
 
 
 async def access_conversation(
@@ -77,6 +79,58 @@ async def list_messages(
         query = query.where(Message.seq < before_seq)
     rows = await tx.session.execute(query.order_by(Message.seq.desc()).limit(limit))
     return conv, me, list(reversed(list(rows.scalars())))
+
+
+async def quoted_messages(
+    tx: Tx, viewer: Principal, conversation_id: int, seqs: Collection[int]
+) -> dict[int, Message]:
+    """The messages that replies quote (by seq), those of them the viewer may read: a quote of
+    something sent before they joined (or after they left) shows nothing of it."""
+    conv, me = await access_conversation(tx, viewer, conversation_id)
+    wanted = sorted(set(seqs))[:MAX_MESSAGES]
+    if not wanted or me.state == "invited":
+        return {}
+    low, high = visible_range(conv, me)
+    rows = await tx.session.execute(
+        select(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.seq.in_(wanted),
+            Message.seq >= low,
+            Message.seq <= high,
+        )
+    )
+    return {m.seq: m for m in rows.scalars()}
+
+
+async def unread_mentions(tx: Tx, viewer: Principal, conversation_ids: list[int]) -> set[int]:
+    """The conversations with a message that mentions the viewer (by name or with @all), sent
+    by someone else after their read cursor, that they may read: the chat list's "[@me]"
+    until they have read it."""
+    if not conversation_ids:
+        return set()
+    me = viewer.account_id
+    query = (
+        select(Member.conversation_id)
+        .join(
+            Message,
+            and_(
+                Message.conversation_id == Member.conversation_id,
+                Message.seq > Member.read_seq,
+                Message.seq >= Member.joined_seq,
+            ),
+        )
+        .where(
+            Member.account_id == me,
+            Member.conversation_id.in_(conversation_ids),
+            Member.state != "invited",
+            or_(Member.left_seq.is_(None), Message.seq <= Member.left_seq),
+            Message.sender_id != me,
+            Message.kind.in_(COUNTED_KINDS),
+            or_(Message.mentions == MENTION_ALL, Message.mentions.contains(f'"{me}"')),
+        )
+        .distinct()
+    )
+    return {int(cid) for cid in (await tx.session.execute(query)).scalars()}
 
 
 async def unread_counts(tx: Tx, account_id: int, conversation_ids: list[int]) -> dict[int, int]:
