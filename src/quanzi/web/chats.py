@@ -390,15 +390,15 @@ async def answer_invitation(
 
 def system_text(page: Page, message: MessageRead, people: dict[int, AccountRow]) -> str:
     """A system notice in the reader's language, naming people as the reader does (their
-    remarks): "小明 invited 李雷, 韩梅梅"; a recalled message: "You recalled a message" for
-    the one who recalled it, "小明 recalled a message" for the others."""
+    remarks): "小明 invited 李雷, 韩梅梅". A recalled message (or the recall of one) reads
+    "You recalled a message" for the one who recalled it, "小明 recalled a message" for others."""
     body: dict[str, Any] = message.system or {}
 
     def who(raw: Any) -> str:
         row = people.get(int(raw)) if raw else None
         return page.name(row) if row is not None else _("someone")
 
-    if message.kind == "recalled":
+    if message.kind in ("recalled", "recall"):
         if page.viewer is not None and message.sender_id == page.viewer.account_id:
             return _("You recalled a message")
         return _("%(actor)s recalled a message", actor=who(message.sender_id))

@@ -58,7 +58,8 @@
       stream.attempts = 0;
       document.getElementById("connection").hidden = true;
       body.dataset.live = "true";
-      if (stream.everOpen) { catchUp(); fire("qz:reconnected"); }
+      // what came between the page being made and the stream opening, or while it was down
+      if (stream.everOpen) { catchUp(); fire("qz:reconnected"); } else fetchNew();
       stream.everOpen = true;
       markRead();
     });
@@ -146,8 +147,12 @@
     if (el && !body.dataset.view.startsWith("moments")) el.hidden = false;
   }
   async function getJSON(url) {
-    const response = await fetch(url, { credentials: "same-origin" });
-    return response.ok ? response.json() : null;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      return response.ok ? response.json() : null;
+    } catch (e) {
+      return null; // offline: the badges catch up when the stream is back
+    }
   }
   async function refreshChatBadge() {
     const data = await getJSON("/api/quanzi/v1/conversations/unread");
@@ -226,7 +231,14 @@
     pinned = true;
   }
   if (list) {
-    window.addEventListener("scroll", () => { pinned = nearBottom(); }, { passive: true });
+    // Only the reader scrolling up lets go (content growing never moves the page up).
+    let lastTop = document.scrollingElement.scrollTop;
+    window.addEventListener("scroll", () => {
+      const top = document.scrollingElement.scrollTop;
+      if (nearBottom()) pinned = true;
+      else if (top < lastTop - 2) pinned = false;
+      lastTop = top;
+    }, { passive: true });
     new ResizeObserver(() => { if (pinned) toBottom(); }).observe(chat);
     new MutationObserver(tidy).observe(list, { childList: true });
   }
