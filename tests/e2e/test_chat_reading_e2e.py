@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Route, expect
 
 from tests.e2e.conftest import NewPerson, Person
-from tests.e2e.test_chat_e2e import befriend, open_chat, say, seqs, texts, token
+from tests.e2e.test_chat_e2e import befriend, chat_between, open_chat, say, seqs, texts, token
 from tests.helpers import encode, picture
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -170,10 +170,7 @@ async def test_recall_leaves_one_notice_and_the_recaller_can_edit_again(
 ) -> None:
     alice = await person("alice", "Alice", viewport=DESKTOP)
     bob = await person("bob")
-    _, bob_id = await befriend(alice, bob)
-    chat = await open_chat(alice, bob_id)
-    await bob.go(chat)
-    await expect(bob.page.locator("body")).to_have_attribute("data-live", "true")
+    await chat_between(alice, bob)
     await say(alice, "meet at 7, not 8")
     mine = alice.page.locator("#messages .msg", has_text="meet at 7")
     await expect(mine).to_be_visible()
@@ -203,10 +200,7 @@ async def test_a_message_written_offline_is_pending_then_delivered_once(
 ) -> None:
     alice = await person("alice")
     bob = await person("bob")
-    _, bob_id = await befriend(alice, bob)
-    chat = await open_chat(alice, bob_id)
-    await bob.go(chat)
-    await expect(bob.page.locator("body")).to_have_attribute("data-live", "true")
+    chat = await chat_between(alice, bob)
     await say(alice, "before")
     await expect(bob.page.locator("#messages")).to_contain_text("before")
 

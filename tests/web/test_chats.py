@@ -74,10 +74,7 @@ async def test_chat_page_shows_history_and_sends_through_the_form(
 async def test_recall_replaces_the_message_for_the_page(
     browser_for: NewBrowser, people: Personas
 ) -> None:
-    alice = await browser_for("alice")
-    await browser_for("bob")
-    _, bob_id = await befriend(people, "alice", "bob")
-    chat_url = (await alice.post(f"/chats/direct/{bob_id}")).headers["location"]
+    alice, _, _, chat_url = await direct_chat(browser_for, people)
     await alice.post(
         f"{chat_url}/messages", {"client_msg_id": "r1", "text": "oops", "after_seq": "0"}, htmx=True
     )
@@ -146,6 +143,15 @@ async def test_removed_member_sees_the_group_pages_as_they_were_when_removed(
     assert "周四见" in await bob.page(chat_url)
 
 
+async def direct_chat(
+    browser_for: NewBrowser, people: Personas
+) -> tuple[WebUser, WebUser, str, str]:
+    """Alice and Bob, friends, each at a browser; Alice's id and their chat's address."""
+    alice, bob = await browser_for("alice"), await browser_for("bob")
+    alice_id, bob_id = await befriend(people, "alice", "bob")
+    return alice, bob, alice_id, (await alice.post(f"/chats/direct/{bob_id}")).headers["location"]
+
+
 async def say(user: WebUser, chat_url: str, text: str, client_id: str, **more: Any) -> None:
     r = await user.post(
         f"{chat_url}/messages", {"client_msg_id": client_id, "text": text, **more}, htmx=True
@@ -200,10 +206,7 @@ async def test_chats_name_people_by_my_remarks(browser_for: NewBrowser, people: 
 async def test_a_reply_shows_the_quoted_text_the_reader_may_see(
     browser_for: NewBrowser, people: Personas
 ) -> None:
-    alice = await browser_for("alice")
-    bob = await browser_for("bob")
-    _, bob_id = await befriend(people, "alice", "bob")
-    chat_url = (await alice.post(f"/chats/direct/{bob_id}")).headers["location"]
+    alice, bob, _, chat_url = await direct_chat(browser_for, people)
     await say(alice, chat_url, "what time on Thursday?", "a1")
     await say(bob, chat_url, "seven", "b1", reply_to_seq="1")
     for user in (alice, bob):
@@ -219,11 +222,8 @@ async def test_a_reply_shows_the_quoted_text_the_reader_may_see(
 async def test_a_recall_leaves_one_notice_worded_for_each_reader(
     browser_for: NewBrowser, people: Personas
 ) -> None:
-    alice = await browser_for("alice")
-    bob = await browser_for("bob")
-    alice_id, bob_id = await befriend(people, "alice", "bob")
+    alice, bob, alice_id, chat_url = await direct_chat(browser_for, people)
     await remark(people, "bob", alice_id, "小A")
-    chat_url = (await alice.post(f"/chats/direct/{bob_id}")).headers["location"]
     await say(alice, chat_url, "oops", "a1")
     await say(bob, chat_url, "what?", "b1")
     await alice.post(f"{chat_url}/messages/1/recall", {"after_seq": "2"}, htmx=True)
@@ -239,10 +239,7 @@ async def test_a_recall_leaves_one_notice_worded_for_each_reader(
 
 
 async def test_links_in_messages_open_safely(browser_for: NewBrowser, people: Personas) -> None:
-    alice = await browser_for("alice")
-    await browser_for("bob")
-    _, bob_id = await befriend(people, "alice", "bob")
-    chat_url = (await alice.post(f"/chats/direct/{bob_id}")).headers["location"]
+    alice, _, _, chat_url = await direct_chat(browser_for, people)
     await say(alice, chat_url, '看https://example.com/a?b=1&c="x"好的 <b>', "a1")
     html = await alice.page(chat_url)
     assert (
@@ -255,10 +252,7 @@ async def test_links_in_messages_open_safely(browser_for: NewBrowser, people: Pe
 
 
 async def test_time_separators_and_no_tool_row(browser_for: NewBrowser, people: Personas) -> None:
-    alice = await browser_for("alice")
-    await browser_for("bob")
-    _, bob_id = await befriend(people, "alice", "bob")
-    chat_url = (await alice.post(f"/chats/direct/{bob_id}")).headers["location"]
+    alice, _, _, chat_url = await direct_chat(browser_for, people)
     await say(alice, chat_url, "one", "a1")
     await say(alice, chat_url, "two", "a2")
     html = await alice.page(chat_url)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import timedelta
-from typing import cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import Select, Table, and_, func, or_, select
 
 from quanzi.db.keyed import KeyedSelect
 from quanzi.db.models import Account, Conversation, Member, Message
@@ -19,6 +19,7 @@ from quanzi.errors import NotFound
 from quanzi.kit.ids import id_at, time_of
 
 MAX_MESSAGES = 500
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 _MESSAGES = cast(Table, Message.__table__)
 _LAST_MESSAGES_Q = KeyedSelect(select(_MESSAGES), (_MESSAGES.c.conversation_id, _MESSAGES.c.seq))
 SYNC_OVERLAP = timedelta(seconds=10)  # covers transactions that commit after a sync read
@@ -102,35 +103,37 @@ async def quoted_messages(
     return {m.seq: m for m in rows.scalars()}
 
 
+def _unread(query: S, account_id: int, conversation_ids: list[int]) -> S:
+    """`query` over the messages of these conversations that the member has not read: after
+    their read cursor, sent by someone else, that they may read (system notices do not
+    count)."""
+    return query.join(
+        Message,
+        and_(
+            Message.conversation_id == Member.conversation_id,
+            Message.seq > Member.read_seq,
+            Message.seq >= Member.joined_seq,
+        ),
+    ).where(
+        Member.account_id == account_id,
+        Member.conversation_id.in_(conversation_ids),
+        Member.state != "invited",
+        or_(Member.left_seq.is_(None), Message.seq <= Member.left_seq),
+        or_(Message.sender_id.is_(None), Message.sender_id != account_id),
+        Message.kind.in_(COUNTED_KINDS),
+    )
+
+
 async def unread_mentions(tx: Tx, viewer: Principal, conversation_ids: list[int]) -> set[int]:
-    """The conversations with a message that mentions the viewer (by name or with @all), sent
-    by someone else after their read cursor, that they may read: the chat list's "[@me]"
-    until they have read it."""
+    """The conversations with an unread message that mentions the viewer (by name or with
+    @all): the chat list's "[@me]", until they have read it."""
     if not conversation_ids:
         return set()
     me = viewer.account_id
-    query = (
-        select(Member.conversation_id)
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == Member.conversation_id,
-                Message.seq > Member.read_seq,
-                Message.seq >= Member.joined_seq,
-            ),
-        )
-        .where(
-            Member.account_id == me,
-            Member.conversation_id.in_(conversation_ids),
-            Member.state != "invited",
-            or_(Member.left_seq.is_(None), Message.seq <= Member.left_seq),
-            Message.sender_id != me,
-            Message.kind.in_(COUNTED_KINDS),
-            or_(Message.mentions == MENTION_ALL, Message.mentions.contains(f'"{me}"')),
-        )
-        .distinct()
+    query = _unread(select(Member.conversation_id), me, conversation_ids).where(
+        or_(Message.mentions == MENTION_ALL, Message.mentions.contains(f'"{me}"'))
     )
-    return {int(cid) for cid in (await tx.session.execute(query)).scalars()}
+    return {int(cid) for cid in (await tx.session.execute(query.distinct())).scalars()}
 
 
 async def unread_counts(tx: Tx, account_id: int, conversation_ids: list[int]) -> dict[int, int]:
@@ -138,26 +141,9 @@ async def unread_counts(tx: Tx, account_id: int, conversation_ids: list[int]) ->
     read (system notices do not count)."""
     if not conversation_ids:
         return {}
-    query = (
-        select(Member.conversation_id, func.count(Message.id))
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == Member.conversation_id,
-                Message.seq > Member.read_seq,
-                Message.seq >= Member.joined_seq,
-            ),
-        )
-        .where(
-            Member.account_id == account_id,
-            Member.conversation_id.in_(conversation_ids),
-            Member.state != "invited",
-            or_(Member.left_seq.is_(None), Message.seq <= Member.left_seq),
-            or_(Message.sender_id.is_(None), Message.sender_id != account_id),
-            Message.kind.in_(COUNTED_KINDS),
-        )
-        .group_by(Member.conversation_id)
-    )
+    query = _unread(
+        select(Member.conversation_id, func.count(Message.id)), account_id, conversation_ids
+    ).group_by(Member.conversation_id)
     return {cid: int(n) for cid, n in (await tx.session.execute(query)).all()}
 
 
