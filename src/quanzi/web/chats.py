@@ -152,6 +152,7 @@ async def chat(conversation_id: Id, page: MemberPage) -> Response:
         messages=messages,
         quoted=quoted,
         people=people,
+        group=conv.kind == "group",
         recall_seconds=page.services.settings.recall_seconds,
         members=members,
         names=names,
@@ -172,7 +173,7 @@ async def _fragment(
     page: Page, conversation_id: int, *, after_seq: int | None, before_seq: int | None = None
 ) -> Response:
     async with page.services.read() as tx:
-        _, me, rows = await queries.list_messages(
+        conv, me, rows = await queries.list_messages(
             tx,
             page.principal,
             conversation_id,
@@ -188,6 +189,7 @@ async def _fragment(
         messages=found,
         quoted=quoted,
         people=people,
+        group=conv.kind == "group",
         recall_seconds=page.services.settings.recall_seconds,
         older=after_seq is None,
         more=after_seq is None and bool(found) and found[0].seq > me.joined_seq,
