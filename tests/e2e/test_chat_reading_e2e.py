@@ -127,7 +127,7 @@ async def test_message_menu_by_right_click_and_keyboard(
     await expect(link).to_have_attribute("target", "_blank")
 
     # Right click on someone else's message: Reply and Copy, no Recall.
-    theirs = page.locator("#messages .msg", has_text="from bob")
+    theirs = page.locator("#messages .msg", has_text="from bob").first
     await theirs.locator(".bubble p").click(button="right", position={"x": 8, "y": 8})
     await expect(menu).to_be_visible()
     await expect(menu.get_by_role("menuitem", name="Reply")).to_be_visible()
@@ -160,6 +160,16 @@ async def test_message_menu_by_right_click_and_keyboard(
     await page.keyboard.press("Enter")  # Copy
     await expect(menu).to_be_hidden()
     await expect(page.locator("#copied")).to_have_text("Copied")
+    # A long press (touch) opens it too.
+    await page.keyboard.press("Escape")
+    await theirs.locator(".bubble p").dispatch_event(
+        "pointerdown", {"pointerType": "touch", "isPrimary": True, "clientX": 60, "clientY": 60}
+    )
+    await expect(menu).to_be_visible()
+    await theirs.locator(".bubble p").dispatch_event("pointerup", {"pointerType": "touch"})
+    await expect(menu.get_by_role("menuitem", name="Recall")).to_be_hidden()
+    await page.keyboard.press("Escape")
+    await expect(menu).to_be_hidden()
     # No row of time / Reply / Recall under the bubbles: one time above them.
     await expect(page.locator("#messages .msg-tools")).to_have_count(0)
     await expect(page.locator("#messages .time-sep")).to_have_count(1)
