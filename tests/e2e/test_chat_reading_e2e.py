@@ -173,6 +173,15 @@ async def test_message_menu_by_right_click_and_keyboard(
     # No row of time / Reply / Recall under the bubbles: one time above them.
     await expect(page.locator("#messages .msg-tools")).to_have_count(0)
     await expect(page.locator("#messages .time-sep")).to_have_count(1)
+    # Forward: the menu leads to a list of my chats; choosing one sends a copy there.
+    await theirs.locator(".bubble p").click(button="right", position={"x": 8, "y": 8})
+    await menu.get_by_role("menuitem", name="Forward").click()
+    await page.wait_for_url("**/forward")
+    await page.get_by_role("button", name="鲍勃").click()
+    await page.wait_for_url(f"**{chat}")
+    await expect(page.locator("#messages .msg.mine .bubble > p").last).to_have_text(
+        "from bob https://example.com/x"
+    )
 
 
 async def test_recall_leaves_one_notice_and_the_recaller_can_edit_again(

@@ -7,9 +7,9 @@ import re
 from html import unescape
 from typing import Any
 
-from tests.helpers import Personas
+from tests.helpers import Personas, encode, picture
 from tests.web.conftest import NewBrowser
-from tests.web_helpers import WebUser
+from tests.web_helpers import WebUser, media_images
 
 
 def shown(html: str) -> list[int]:
@@ -291,3 +291,54 @@ async def test_chat_list_marks_an_unread_mention_until_read(
     assert "[@me]" in await bob.page("/chats")  # @all mentions everyone
     zh = await bob.get("/chats", headers={"accept-language": "zh-CN"})
     assert "[有人@我]" in zh.text
+
+
+async def test_forwarding_copies_a_message_into_another_of_my_chats(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    alice, bob, _, chat_url = await direct_chat(browser_for, people)
+    cat = await browser_for("cat")
+    _, cat_id = await befriend(people, "alice", "cat")
+    cat_chat = (await alice.post(f"/chats/direct/{cat_id}")).headers["location"]
+    cat_chat_id = cat_chat.rsplit("/", 1)[1]
+    await say(bob, chat_url, "see https://example.com/x", "b1")
+    picture_form = {"client_msg_id": "b2", "text": "", "after_seq": "1"}
+    sent = await bob.post(
+        f"{chat_url}/messages",
+        picture_form,
+        htmx=True,
+        files={"image": ("p.png", encode(picture(), "PNG"), "image/png")},
+    )
+    assert sent.status_code == 200, sent.text
+    form = await alice.page(f"{chat_url}/messages/1/forward")
+    assert "see https://example.com/x" in form and f'name="to" value="{cat_chat_id}"' in form
+    r = await alice.post(
+        f"{chat_url}/messages/1/forward", {"to": cat_chat_id, "client_msg_id": "f1"}
+    )
+    assert r.status_code == 303 and r.headers["location"] == cat_chat
+    again = await alice.post(
+        f"{chat_url}/messages/1/forward", {"to": cat_chat_id, "client_msg_id": "f1"}
+    )
+    assert again.status_code == 303  # the same form sent twice: one message
+    await alice.post(f"{chat_url}/messages/2/forward", {"to": cat_chat_id, "client_msg_id": "f2"})
+    seen = await cat.page(cat_chat)
+    assert shown(seen) == [1, 2]
+    assert 'href="https://example.com/x"' in seen
+    pictures = media_images(seen)
+    assert pictures and pictures[-1] not in media_images(await bob.page(chat_url))  # a copy
+    # Someone who cannot read the message gets what a missing one gets; so does a notice.
+    assert (await cat.get(f"{chat_url}/messages/1/forward")).status_code == 404
+    assert (
+        await cat.post(f"{chat_url}/messages/1/forward", {"to": cat_chat_id, "client_msg_id": "x"})
+    ).status_code == 404
+    await bob.post(f"{chat_url}/messages/1/recall", {"after_seq": "2"}, htmx=True)
+    assert (await alice.get(f"{chat_url}/messages/1/forward")).status_code == 404
+    # Forwarding into a chat I am not in is refused as the chat is missing.
+    bob_cat = await bob.get(f"{chat_url}/messages/2/forward")
+    assert bob_cat.status_code == 200
+    refused = await bob.post(
+        f"{chat_url}/messages/2/forward", {"to": cat_chat_id, "client_msg_id": "x"}
+    )
+    assert refused.status_code == 404
+    zh = await alice.get(f"{chat_url}/messages/2/forward", headers={"accept-language": "zh-CN"})
+    assert "转发给" in zh.text

@@ -37,7 +37,7 @@ from quanzi.domain.chat.messages import do_recall
 from quanzi.domain.chat.send import Draft
 from quanzi.domain.chat.shapes import ConversationRead, MessageRead
 from quanzi.domain.contacts.queries import list_friends, my_remarks
-from quanzi.domain.media.actions import upload_image
+from quanzi.domain.media.actions import copy_image, upload_image
 from quanzi.errors import Invalid
 from quanzi.kit import posttext
 from quanzi.kit.wire import Id
@@ -236,6 +236,47 @@ async def recall(
     async with page.services.write() as tx:
         await do_recall(tx, page.principal, conversation_id, seq)
     return await _fragment(page, conversation_id, after_seq=after_seq)
+
+
+# Forwarding
+
+
+@router.get("/chats/{conversation_id}/messages/{seq}/forward")
+async def forward_form(conversation_id: Id, seq: int, page: MemberPage) -> Response:
+    async with page.services.read() as tx:
+        message = await queries.access_message(tx, page.principal, conversation_id, seq)
+        conversations = await queries.list_conversations(tx, page.principal)
+    return await show(
+        page,
+        "chats/forward.html",
+        tab="chats",
+        source=conversation_id,
+        message=MessageRead.of(message, page.services.media_urls),
+        conversations=[
+            c for c in _ordered(conversations) if c.me.state == "active" and c.status == "active"
+        ],
+        client_msg_id=secrets.token_urlsafe(12),
+    )
+
+
+@router.post("/chats/{conversation_id}/messages/{seq}/forward")
+async def forward(
+    conversation_id: Id,
+    seq: int,
+    page: MemberPage,
+    to: Annotated[int, Form(ge=1, le=2**63)],
+    client_msg_id: Annotated[str, Form(min_length=1, max_length=64)],
+) -> Response:
+    """Send a copy of a message I may read to another of my chats (its picture uploaded
+    again as mine), as a new message of mine there, under the rules of any send."""
+    async with page.services.read() as tx:
+        message = await queries.access_message(tx, page.principal, conversation_id, seq)
+    media_id = None
+    if message.media_id is not None:
+        media_id = (await copy_image(page.services, page.principal, message.media_id)).id
+    draft = Draft(client_msg_id=client_msg_id, text=message.body, media_id=media_id)
+    await page.services.sender.send(page.principal, to, draft)
+    return redirect(page, f"/chats/{to}")
 
 
 # Starting chats

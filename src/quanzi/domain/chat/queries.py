@@ -103,6 +103,15 @@ async def quoted_messages(
     return {m.seq: m for m in rows.scalars()}
 
 
+async def access_message(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> Message:
+    """A message with words or a picture that the viewer may read (to forward it); NotFound
+    for a missing one, one they may not read, a notice or a recalled message alike."""
+    message = (await quoted_messages(tx, viewer, conversation_id, [seq])).get(seq)
+    if message is None or message.kind not in COUNTED_KINDS:
+        raise NotFound("No such message.")
+    return message
+
+
 def _unread(query: S, account_id: int, conversation_ids: list[int]) -> S:
     """`query` over the messages of these conversations that the member has not read: after
     their read cursor, sent by someone else, that they may read (system notices do not

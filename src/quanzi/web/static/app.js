@@ -551,7 +551,7 @@
     }
   }
 
-  // The message menu: Reply, Copy, Recall (one's own, while allowed). Opened by a long press,
+  // The message menu: Reply, Copy, Forward, Recall (one's own, while allowed). Opened by a long press,
   // a right click, or Enter / the context-menu key / Shift+F10 on a focused message.
   const menu = document.getElementById("msg-menu");
   let menuFor = null;
@@ -626,6 +626,7 @@
       if (button.dataset.menu === "reply") replyTo(seq);
       else if (button.dataset.menu === "copy") copyText(item);
       else if (button.dataset.menu === "recall") recall(seq);
+      else if (button.dataset.menu === "forward") location.href = `/chats/${chatId}/messages/${seq}/forward`;
     });
     document.addEventListener("pointerdown", (event) => {
       if (!menu.hidden && !menu.contains(event.target)) closeMenu(false);
