@@ -88,7 +88,8 @@ async def views(page: Page, base: str) -> list[tuple[str, str]]:
 
 
 async def chat_shots(page: Page, base: str, out: Path, size: str) -> None:
-    """The group chat with its message menu open, and the same chat in English."""
+    """The group chat with its message menu open, forwarding a message, and the chat in
+    English."""
     await page.goto(base + "/chats")
     chat = await page.locator("a.row-link", has_text="周末爬山").first.get_attribute("href")
     await page.goto(f"{base}{chat}")
@@ -96,7 +97,10 @@ async def chat_shots(page: Page, base: str, out: Path, size: str) -> None:
     await page.locator("#messages .msg.mine .bubble p").last.click(button="right")
     await page.wait_for_timeout(200)
     await save(page, out / f"chat-menu-{size}.png")
-    await page.keyboard.press("Escape")
+    await page.locator("#msg-menu [data-menu=forward]").click()
+    await page.wait_for_url("**/forward")
+    await page.wait_for_load_state("networkidle")
+    await save(page, out / f"chat-forward-{size}.png")
     await page.context.add_cookies([{"name": "quanzi_lang", "value": "en", "url": base}])
     await page.goto(f"{base}{chat}")
     await page.wait_for_load_state("networkidle")
