@@ -525,6 +525,11 @@ native   GET    /api/quanzi/v1/conversations                    viewer
 native   GET    /api/quanzi/v1/conversations/unread             viewer
 native   GET    /api/quanzi/v1/notifications                    viewer
 native   GET    /api/quanzi/v1/notifications/unread_count       viewer
+native   GET    /api/quanzi/v1/push/server_key                  viewer
+native   PUT    /api/quanzi/v1/push/subscription                viewer
+native   GET    /api/quanzi/v1/push/subscription                viewer
+native   PATCH  /api/quanzi/v1/push/subscription                viewer
+native   DELETE /api/quanzi/v1/push/subscription                viewer
 native   GET    /api/quanzi/v1/moments                          viewer
 native   GET    /api/quanzi/v1/timelines/home                   viewer
 native   GET    /api/quanzi/v1/timelines/public                 ?
@@ -549,6 +554,10 @@ mastodon GET    /api/v1/timelines/public                        ?read:statuses
 mastodon GET    /api/v1/notifications                           read:notifications
 mastodon GET    /api/v1/notifications/unread_count              read:notifications
 mastodon POST   /api/v1/notifications/clear                     write:notifications
+mastodon POST   /api/v1/push/subscription                       push
+mastodon GET    /api/v1/push/subscription                       push
+mastodon PUT    /api/v1/push/subscription                       push
+mastodon DELETE /api/v1/push/subscription                       push
 mastodon GET    /api/v1/markers                                 read:statuses
 mastodon POST   /api/v1/markers                                 write:statuses
 mastodon POST   /api/v1/media                                   write:media

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     # Extra modules whose JOBS (a list of async functions) the worker runs, comma-separated.
     jobs_modules: str = ""
 
+    # Web Push (domain/push/): notifications to closed tabs and Mastodon apps
+    push_subject: str = ""  # VAPID contact for push services (mailto: or https:); empty: public URL
+    push_ttl_seconds: int = Field(default=2 * 86400, ge=0)  # how long a push service keeps one
+    # Let subscriptions name http:// or private addresses (tests, a closed network); off, the
+    # server only calls public https push services.
+    push_allow_private: bool = False
+
     # Operations
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"  # auto: console on a terminal

@@ -28,6 +28,7 @@ from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Shared, Tx
 from quanzi.jobs.runner import Jobs
 from quanzi.kit import ids
+from quanzi.kit.webpush import PushClient, ServerKey
 from quanzi.obs.logging import get_logger
 from quanzi.ratelimit import RateLimiter
 from quanzi.realtime.bus import Bus, make_bus
@@ -82,6 +83,8 @@ class Services:
         self.topic_ids = TopicIds()
         self.shared = Shared(self.account_cache, self.views, self.topic_ids)
         self.jobs = Jobs(self.db, settings)  # the durable job queue; periodic tasks in jobs/
+        subject = settings.push_subject or settings.public_base
+        self.webpush = PushClient(ServerKey(settings.secret(), subject))  # domain/push/
         self.checkpoints = checkpointer_job(self.db.checkpointer) if self.db.checkpointer else None
         self.started = False
         self._on_stopping: list[Callable[[], None]] = []
@@ -123,6 +126,7 @@ class Services:
         await self.presence.stop()
         await self.views.stop()
         await self.jobs.stop()
+        await self.webpush.close()
         await self.auth.stop()
         await self.revocations.stop()
         await self.bus.stop()

@@ -22,6 +22,7 @@ from saq import Job, Worker
 from saq.types import Context, PartialTimersDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quanzi.domain.push.deliver import JOBS as push_jobs
 from quanzi.jobs import periodic
 from quanzi.jobs.queue import SqlQueue
 
@@ -34,7 +35,7 @@ logging.getLogger("saq").setLevel(logging.WARNING)
 
 MAX_BACKOFF = 60.0  # seconds between two attempts, at most
 SCHEDULE_EVERY = 10  # seconds between two looks at the periodic tasks' next ticks
-JOBS: list[Callable[..., Any]] = []  # the job functions of the areas (none store jobs yet)
+JOBS: list[Callable[..., Any]] = [*push_jobs]  # the job functions of the areas
 
 
 class _Worker(Worker[Context]):

@@ -209,6 +209,14 @@ async def save_privacy(
     return redirect(page, "/me/privacy?saved=1")
 
 
+# New message notifications: Web Push on this device (static/push.js calls the native API)
+
+
+@router.get("/me/alerts")
+async def alerts(page: MemberPage) -> Response:
+    return await show(page, "me/alerts.html", tab="me")
+
+
 # Language (the choice itself is posted to /language, which sets the cookie)
 
 

@@ -13,6 +13,7 @@ from quanzi.api.mastodon import (
     instance,
     media,
     notifications,
+    push,
     search,
     statuses,
     streaming,
@@ -30,6 +31,7 @@ routers: list[APIRouter] = [
     favourites.router,
     streaming.router,
     instance.router,
+    push.router,
     apps.router,
 ]
 PREFIXES = ("/api/v1/", "/api/v2/", "/oauth/")

@@ -124,6 +124,7 @@ async def instance_v2(services: ServicesDep) -> Response:
                 "urls": {"streaming": _streaming(base), "status": None},
                 **_configuration(services),
                 "translation": {"enabled": False},
+                "vapid": {"public_key": services.webpush.key.public},
             },
             "registrations": {
                 "enabled": settings.registration != "closed",

@@ -33,22 +33,13 @@ from quanzi.db.models import Marker, Notification
 from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.notifications import actions, markers, queries
+from quanzi.domain.notifications.shapes import MASTODON_TYPES
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 
 router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
-# quanzi's kind -> Mastodon's type (a reply or a comment is a mention: it speaks to you).
-TYPES = {
-    "mention": "mention",
-    "comment": "mention",
-    "reply": "mention",
-    "repost": "reblog",
-    "like": "favourite",
-    "comment_like": "favourite",
-    "follow": "follow",
-    "follow_request": "follow_request",
-}
+TYPES = MASTODON_TYPES  # quanzi's kind -> Mastodon's type
 KINDS = frozenset(TYPES)
 WITHOUT_STATUS = frozenset({"follow", "follow_request"})
 ON_POSTS = frozenset({"mention", "repost", "like"})  # the others' status is a comment

@@ -12,6 +12,7 @@ from quanzi.api.native.contacts import endpoints as contacts
 from quanzi.api.native.media import endpoints as media
 from quanzi.api.native.moments import endpoints as moments
 from quanzi.api.native.notifications import endpoints as notifications
+from quanzi.api.native.push import endpoints as push
 from quanzi.api.native.square import endpoints as square
 
 # Each router declares its full paths (PREFIX included), so a route's path is its template.
@@ -21,6 +22,7 @@ routers: list[APIRouter] = [
     contacts.router,
     chat.router,
     notifications.router,
+    push.router,
     moments.router,
     square.router,
     media.router,

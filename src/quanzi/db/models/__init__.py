@@ -10,6 +10,7 @@ from quanzi.db.models.moments import Moment, MomentAudience, MomentComment, Mome
 from quanzi.db.models.notifications import Notification
 from quanzi.db.models.oauth import Marker, OAuthApp, OAuthAppToken, OAuthCode
 from quanzi.db.models.ops import Counter, IdempotencyKey
+from quanzi.db.models.push import PushSubscription
 from quanzi.db.models.square import (
     Comment,
     CommentLike,
@@ -67,6 +68,7 @@ __all__ = [
     "PostMention",
     "PostTopic",
     "PostView",
+    "PushSubscription",
     "Revocation",
     "Topic",
     "TopicEvent",

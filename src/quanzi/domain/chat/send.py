@@ -43,6 +43,7 @@ from quanzi.domain.chat.rules import direct_refusals
 from quanzi.domain.chat.shapes import MESSAGE_NEW, MessageRead, MessageRow
 from quanzi.domain.media.claims import claim_media
 from quanzi.domain.notifications.actions import NewNotification, do_notify_many
+from quanzi.domain.push.actions import queue_message_pushes
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, Invalid, NotFound, QuanziError, Unauthorized
 from quanzi.kit.text import clean_text
@@ -290,6 +291,11 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
             MessageRead.of(message, urls).model_dump(mode="json"),
             users=active[message.conversation_id],
         )
+    await queue_message_pushes(
+        tx,
+        [message.id for message in fresh],
+        {a for m in fresh for a in active[m.conversation_id] if a != m.sender_id},
+    )
     await do_notify_many(
         tx,
         [

@@ -13,6 +13,7 @@ from quanzi.db.models import Notification
 from quanzi.db.upsert import upsert
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.notifications.shapes import NotificationRead
+from quanzi.domain.push.actions import queue_notification_pushes
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 
@@ -78,6 +79,14 @@ async def do_notify_many(tx: Tx, wanted: list[NewNotification]) -> list[Notifica
         notification = NotificationRead.of(Notification(**row))
         tx.emit(NOTIFICATION_NEW, notification.model_dump(mode="json"), users=[account_id])
         notifications.append(notification)
+    await queue_notification_pushes(
+        tx,
+        [
+            (int(n.id), key[0])
+            for key, n in zip(rows, notifications, strict=True)
+            if n.kind != "chat_mention"
+        ],
+    )
     return notifications
 
 

@@ -11,6 +11,20 @@ from pydantic import BaseModel
 from quanzi.db.models import Notification
 from quanzi.kit.wire import Id
 
+# How each kind reads in Mastodon's API, for the Mastodon door's notifications and the pushes
+# to Mastodon apps (a reply or a comment is a mention: it speaks to you). Kinds not named
+# here (chats, groups, friends, Moments) never reach a Mastodon app.
+MASTODON_TYPES = {
+    "mention": "mention",
+    "comment": "mention",
+    "reply": "mention",
+    "repost": "reblog",
+    "like": "favourite",
+    "comment_like": "favourite",
+    "follow": "follow",
+    "follow_request": "follow_request",
+}
+
 
 class NotificationRead(BaseModel):
     id: Id
