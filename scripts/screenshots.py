@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 from playwright.async_api import Page, async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ async def shoot(base: str, out: Path) -> None:
                 target = out / f"{name}-{size}.png"
                 await page.screenshot(path=str(target))
                 print(f"wrote {target.relative_to(ROOT)}")
+            await chat_shots(page, base, out, size)
             await context.close()
         await browser.close()
 
@@ -83,6 +85,68 @@ async def views(page: Page, base: str) -> list[tuple[str, str]]:
         ("square", "/square?tab=public"),
         ("me", "/me"),
     ]
+
+
+async def chat_shots(page: Page, base: str, out: Path, size: str) -> None:
+    """The group chat with its message menu open, forwarding a message, and the chat in
+    English."""
+    await page.goto(base + "/chats")
+    chat = await page.locator("a.row-link", has_text="周末爬山").first.get_attribute("href")
+    await page.goto(f"{base}{chat}")
+    await page.wait_for_load_state("networkidle")
+    await page.locator("#messages .msg.mine .bubble p").last.click(button="right")
+    await page.wait_for_timeout(200)
+    await save(page, out / f"chat-menu-{size}.png")
+    await page.locator("#msg-menu [data-menu=forward]").click()
+    await page.wait_for_url("**/forward")
+    await page.wait_for_load_state("networkidle")
+    await save(page, out / f"chat-forward-{size}.png")
+    await page.context.add_cookies([{"name": "quanzi_lang", "value": "en", "url": base}])
+    await page.goto(f"{base}{chat}")
+    await page.wait_for_load_state("networkidle")
+    await page.wait_for_timeout(300)
+    await save(page, out / f"chat-en-{size}.png")
+    await page.context.clear_cookies(name="quanzi_lang")
+
+
+async def save(page: Page, target: Path) -> None:
+    await page.screenshot(path=str(target))
+    print(f"wrote {target.relative_to(ROOT)}")
+
+
+def stage_chat(base: str) -> None:
+    """What a chat shows besides words, in the demo world's group chat: a link, a quoted
+    reply, a recalled message, an @mention (the chat list's [有人@我]), and long names."""
+    api = httpx.Client(base_url=base + "/api/quanzi/v1", timeout=10)
+
+    def login(handle: str) -> dict[str, str]:
+        r = api.post("/sessions", json={"login": handle, "password": "quanzi-demo"})
+        return {"Authorization": f"Bearer {r.raise_for_status().json()['token']}"}
+
+    xiaoming, lilei, meimei = login("xiaoming"), login("lilei"), login("hanmeimei")
+    alice = api.get("/accounts/lookup", params={"handle": "alice"}, headers=xiaoming).json()
+    group = next(
+        c
+        for c in api.get("/conversations", headers=xiaoming).json()["items"]
+        if "周末爬山" in c["name"]
+    )
+    path = f"/conversations/{group['id']}/messages"
+    me = api.get("/accounts/me", headers=xiaoming).json()
+
+    def say(who: dict[str, str], text: str, **more: object) -> dict[str, object]:
+        body = {"client_msg_id": f"shot-{time.monotonic_ns()}", "text": text, **more}
+        return dict(api.post(path, json=body, headers=who).raise_for_status().json())
+
+    api.patch(
+        f"/friends/{alice['id']}",
+        json={"remark": "Alice Johnson（大学室友 · 北京外国语大学 · 设计组）"},
+        headers=xiaoming,
+    ).raise_for_status()
+    route = say(lilei, "路线在这里：https://example.com/xiangshan/route?from=metro 大约三小时")
+    say(xiaoming, "好的，我下载离线地图", reply_to_seq=route["seq"])
+    oops = say(meimei, "我可能迟到半小时")
+    api.post(f"{path}/{oops['seq']}/recall", headers=meimei).raise_for_status()
+    say(meimei, "@小明 记得带充电宝", mentions=[me["id"]])
 
 
 def main() -> None:
@@ -113,6 +177,7 @@ def main() -> None:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
+            stage_chat(base)
             asyncio.run(shoot(base, args.out))
         finally:
             server.terminate()

@@ -397,6 +397,8 @@ GET    /chats/{conversation_id}                 group           MEMBERS     logi
 GET    /chats/{conversation_id}                 direct          FRIENDS     login
 GET    /chats/{conversation_id}/messages        group           MEMBERS     login
 GET    /chats/{conversation_id}/settings        group           MEMBERS     login
+GET    /chats/{conversation_id}/messages/{seq}/forward  direct_message  FRIENDS  login
+GET    /chats/{conversation_id}/messages/{seq}/forward  group_message   MEMBERS  login
 GET    /contacts/labels/{label_id}              label           OWNER_ONLY  login
 GET    /people/{account_id}                     owner           PUBLIC      login
 GET    /people/{account_id}/add                 owner           ACCOUNT     login
@@ -426,6 +428,7 @@ POST   /chats/direct/{account_id}                            owner            ME
 POST   /chats/{conversation_id}/messages                     group            MEMBERS_WRITE    login
 POST   /chats/{conversation_id}/messages                     direct           FRIENDS          login
 POST   /chats/{conversation_id}/messages/{seq}/recall        direct_message   DIRECT_OWNER     login  fresh
+POST   /chats/{conversation_id}/messages/{seq}/forward       direct_message   FRIENDS          login
 POST   /chats/{conversation_id}/settings                     group            GROUP_OWNER      login
 POST   /chats/{conversation_id}/me                           group            MEMBERS_OWN      login
 POST   /chats/{conversation_id}/members                      group            ok,no,miss,miss,miss,left  login
@@ -476,6 +479,9 @@ POST   /me/sessions/{session_id}/revoke                      session          OW
 WEB_REQUESTS: dict[tuple[str, ...], dict[str, Any]] = {
     ("POST", "/chats/{conversation_id}/messages"): {
         "data": {"client_msg_id": "web-1", "text": "hi"}
+    },
+    ("POST", "/chats/{conversation_id}/messages/{seq}/forward"): {
+        "data": {"to": "{conversation_id}", "client_msg_id": "forward-1"}
     },
     ("POST", "/chats/{conversation_id}/settings"): {"data": {"announcement": "{announcement}"}},
     ("POST", "/chats/{conversation_id}/me"): {"data": {"muted": "false"}},

@@ -58,6 +58,15 @@ async def open_chat(person: Person, other_id: str) -> str:
     return path
 
 
+async def chat_between(one: Person, other: Person) -> str:
+    """Two friends, both live on their direct chat (opened by the first); returns its path."""
+    _, other_id = await befriend(one, other)
+    chat = await open_chat(one, other_id)
+    await other.go(chat)
+    await expect(other.page.locator("body")).to_have_attribute("data-live", "true")
+    return chat
+
+
 async def say(person: Person, text: str) -> None:
     box = person.page.get_by_label("Message", exact=True)
     await box.fill(text)
@@ -77,10 +86,7 @@ async def seqs(person: Person) -> list[int]:
 
 async def test_two_people_chat_live_both_ways(person: NewPerson) -> None:
     alice, bob = await person("alice", "Alice"), await person("bob", "鲍勃")
-    _, bob_id = await befriend(alice, bob)
-    chat = await open_chat(alice, bob_id)
-    await bob.go(chat)
-    await expect(bob.page.locator("body")).to_have_attribute("data-live", "true")
+    await chat_between(alice, bob)
 
     await say(alice, "你好，Bob！")
     await expect(bob.page.locator("#messages")).to_contain_text("你好，Bob！")

@@ -9,7 +9,8 @@ lost connection all use the same fragment, so they cannot disagree.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -35,12 +36,16 @@ from quanzi.domain.chat.membership import (
 from quanzi.domain.chat.messages import do_recall
 from quanzi.domain.chat.send import Draft
 from quanzi.domain.chat.shapes import ConversationRead, MessageRead
-from quanzi.domain.contacts.queries import list_friends
-from quanzi.domain.media.actions import upload_image
+from quanzi.domain.contacts.queries import list_friends, my_remarks
+from quanzi.domain.media.actions import copy_image, upload_image
 from quanzi.errors import Invalid
+from quanzi.kit import posttext
 from quanzi.kit.wire import Id
-from quanzi.web.i18n import _
+from quanzi.web.i18n import _, when_in_chat
 from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show, templates
+
+if TYPE_CHECKING:
+    from quanzi.db.models import Message
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -48,24 +53,39 @@ PAGE_SIZE = 40
 Seq = Annotated[int | None, Query(ge=0, le=2**62)]
 
 
-def title_of(conv: ConversationRead) -> str:
+def title_of(page: Page, conv: ConversationRead) -> str:
+    """A chat's title as I see it: the other person by my remark for them, or the group's."""
     if conv.kind == "direct" and conv.peer is not None:
-        return conv.peer.display_name or conv.peer.handle
+        return page.name(conv.peer)
     return conv.name or _("Group chat")
+
+
+templates.globals["chat_title"] = title_of
 
 
 @router.get("/chats")
 async def chat_list(page: MemberPage) -> Response:
     async with page.services.read() as tx:
         conversations = await queries.list_conversations(tx, page.principal)
-    return await show(page, "chats/list.html", tab="chats", conversations=_ordered(conversations))
+        mentioned = await queries.unread_mentions(tx, page.principal, [c.id for c in conversations])
+    return await show(
+        page,
+        "chats/list.html",
+        tab="chats",
+        conversations=_ordered(conversations),
+        mentioned=mentioned,
+    )
 
 
 @router.get("/chats/list")
 async def chat_list_fragment(page: MemberPage) -> Response:
     async with page.services.read() as tx:
         conversations = await queries.list_conversations(tx, page.principal)
-    return render(page, "chats/_list.html", conversations=_ordered(conversations))
+        mentioned = await queries.unread_mentions(tx, page.principal, [c.id for c in conversations])
+    await page.load_remarks()
+    return render(
+        page, "chats/_list.html", conversations=_ordered(conversations), mentioned=mentioned
+    )
 
 
 def _ordered(conversations: list[ConversationRead]) -> list[ConversationRead]:
@@ -73,24 +93,42 @@ def _ordered(conversations: list[ConversationRead]) -> list[ConversationRead]:
     return sorted(conversations, key=lambda c: not c.me.pinned)
 
 
-async def _people(page: Page, messages: list[MessageRead]) -> dict[int, AccountRow]:
-    """Everyone these messages name: senders, and the people of system messages."""
+async def _shown(
+    page: Page, conversation_id: int, rows: list[Message]
+) -> tuple[list[MessageRead], dict[int, MessageRead], dict[int, AccountRow]]:
+    """Messages as the page shows them: with the messages their replies quote (those the
+    viewer may read) and everyone they name (senders, quoted senders, the people of system
+    notices); the viewer's remarks are loaded for naming them."""
+    urls = page.services.media_urls
+    messages = [MessageRead.of(m, urls) for m in rows]
     ids: set[int] = set()
-    for m in messages:
-        if m.sender_id is not None:
-            ids.add(m.sender_id)
-        if m.system:
-            for key in ("actor", "inviter"):
-                if m.system.get(key):
-                    ids.add(int(m.system[key]))
-            ids.update(int(t) for t in m.system.get("targets", []))
     async with page.services.read() as tx:
-        return await load_account_rows(tx, ids)
+        quoted = {
+            seq: MessageRead.of(m, urls)
+            for seq, m in (
+                await queries.quoted_messages(
+                    tx,
+                    page.principal,
+                    conversation_id,
+                    [m.reply_to_seq for m in messages if m.reply_to_seq and m.kind != "recall"],
+                )
+            ).items()
+        }
+        for m in [*messages, *quoted.values()]:
+            if m.sender_id is not None:
+                ids.add(m.sender_id)
+            if m.system:
+                for key in ("actor", "inviter"):
+                    if m.system.get(key):
+                        ids.add(int(m.system[key]))
+                ids.update(int(t) for t in m.system.get("targets", []))
+        people = await load_account_rows(tx, ids)
+        page.remarks = await my_remarks(tx, page.principal)
+    return messages, quoted, people
 
 
 @router.get("/chats/{conversation_id}")
 async def chat(conversation_id: Id, page: MemberPage) -> Response:
-    urls = page.services.media_urls
     async with page.services.read() as tx:
         conv = await queries.get_conversation(tx, page.principal, conversation_id)
         _, me, rows = await queries.list_messages(
@@ -101,19 +139,21 @@ async def chat(conversation_id: Id, page: MemberPage) -> Response:
             if conv.kind == "group" and conv.me.state == "active"
             else []
         )
-    messages = [MessageRead.of(m, urls) for m in rows]
-    people = await _people(page, messages)
-    names = {str(m.account.id): m.account.display_name for m in members}
+    messages, quoted, people = await _shown(page, conversation_id, rows)
+    names = {str(m.account.id): page.name(m.account) for m in members}
     if conv.peer is not None:
-        names[str(conv.peer.id)] = conv.peer.display_name
+        names[str(conv.peer.id)] = page.name(conv.peer)
     return await show(
         page,
         "chats/chat.html",
         tab="chats",
         conv=conv,
-        title=title_of(conv),
+        title=title_of(page, conv),
         messages=messages,
+        quoted=quoted,
         people=people,
+        group=conv.kind == "group",
+        recall_seconds=page.services.settings.recall_seconds,
         members=members,
         names=names,
         more=bool(messages) and messages[0].seq > me.joined_seq,
@@ -133,7 +173,7 @@ async def _fragment(
     page: Page, conversation_id: int, *, after_seq: int | None, before_seq: int | None = None
 ) -> Response:
     async with page.services.read() as tx:
-        _, me, rows = await queries.list_messages(
+        conv, me, rows = await queries.list_messages(
             tx,
             page.principal,
             conversation_id,
@@ -141,16 +181,18 @@ async def _fragment(
             before_seq=before_seq if after_seq is None else None,
             limit=PAGE_SIZE if after_seq is None else queries.MAX_MESSAGES,
         )
-    found = [MessageRead.of(m, page.services.media_urls) for m in rows]
+    found, quoted, people = await _shown(page, conversation_id, rows)
     return render(
         page,
         "chats/_messages.html",
         conversation_id=conversation_id,
         messages=found,
-        people=await _people(page, found),
+        quoted=quoted,
+        people=people,
+        group=conv.kind == "group",
+        recall_seconds=page.services.settings.recall_seconds,
         older=after_seq is None,
         more=after_seq is None and bool(found) and found[0].seq > me.joined_seq,
-        live=after_seq is not None,
     )
 
 
@@ -194,6 +236,47 @@ async def recall(
     async with page.services.write() as tx:
         await do_recall(tx, page.principal, conversation_id, seq)
     return await _fragment(page, conversation_id, after_seq=after_seq)
+
+
+# Forwarding
+
+
+@router.get("/chats/{conversation_id}/messages/{seq}/forward")
+async def forward_form(conversation_id: Id, seq: int, page: MemberPage) -> Response:
+    async with page.services.read() as tx:
+        message = await queries.access_message(tx, page.principal, conversation_id, seq)
+        conversations = await queries.list_conversations(tx, page.principal)
+    return await show(
+        page,
+        "chats/forward.html",
+        tab="chats",
+        source=conversation_id,
+        message=MessageRead.of(message, page.services.media_urls),
+        conversations=[
+            c for c in _ordered(conversations) if c.me.state == "active" and c.status == "active"
+        ],
+        client_msg_id=secrets.token_urlsafe(12),
+    )
+
+
+@router.post("/chats/{conversation_id}/messages/{seq}/forward")
+async def forward(
+    conversation_id: Id,
+    seq: int,
+    page: MemberPage,
+    to: Annotated[int, Form(ge=1, le=2**63)],
+    client_msg_id: Annotated[str, Form(min_length=1, max_length=64)],
+) -> Response:
+    """Send a copy of a message I may read to another of my chats (its picture uploaded
+    again as mine), as a new message of mine there, under the rules of any send."""
+    async with page.services.read() as tx:
+        message = await queries.access_message(tx, page.principal, conversation_id, seq)
+    media_id = None
+    if message.media_id is not None:
+        media_id = (await copy_image(page.services, page.principal, message.media_id)).id
+    draft = Draft(client_msg_id=client_msg_id, text=message.body, media_id=media_id)
+    await page.services.sender.send(page.principal, to, draft)
+    return redirect(page, f"/chats/{to}")
 
 
 # Starting chats
@@ -250,7 +333,7 @@ async def settings(conversation_id: Id, page: MemberPage) -> Response:
         "chats/settings.html",
         tab="chats",
         conv=conv,
-        title=title_of(conv),
+        title=title_of(page, conv),
         members=members,
         invitable=[f for f in friends if int(f.account.id) not in inside],
     )
@@ -348,13 +431,20 @@ async def answer_invitation(
     return redirect(page, f"/chats/{conversation_id}" if accept else "/chats")
 
 
-def system_text(message: MessageRead, people: dict[int, AccountRow]) -> str:
-    """A system message in the reader's language: "小明 invited 李雷 and 韩梅梅"."""
+def system_text(page: Page, message: MessageRead, people: dict[int, AccountRow]) -> str:
+    """A system notice in the reader's language, naming people as the reader does (their
+    remarks): "小明 invited 李雷, 韩梅梅". A recalled message (or the recall of one) reads
+    "You recalled a message" for the one who recalled it, "小明 recalled a message" for others."""
     body: dict[str, Any] = message.system or {}
 
     def who(raw: Any) -> str:
         row = people.get(int(raw)) if raw else None
-        return row.display_name if row is not None else _("someone")
+        return page.name(row) if row is not None else _("someone")
+
+    if message.kind in ("recalled", "recall"):
+        if page.viewer is not None and message.sender_id == page.viewer.account_id:
+            return _("You recalled a message")
+        return _("%(actor)s recalled a message", actor=who(message.sender_id))
 
     actor = who(body.get("actor"))
     targets = ", ".join(who(t) for t in body.get("targets", []))
@@ -375,9 +465,12 @@ def system_text(message: MessageRead, people: dict[int, AccountRow]) -> str:
         "owner": _("%(targets)s now owns the group", targets=targets),
         "dissolved": _("%(actor)s dissolved the group", actor=actor),
     }
-    if message.kind == "recall":
-        return _("%(actor)s recalled a message", actor=who(message.sender_id))
     return texts.get(str(event), _("The group changed"))
 
 
-templates.globals["system_text"] = system_text
+def link_parts(text: str) -> Sequence[posttext.Part]:
+    """A message's text cut into text and links (kit.posttext), each escaped by the template."""
+    return posttext.parts(text, links_only=True)
+
+
+templates.globals.update(system_text=system_text, when_in_chat=when_in_chat, link_parts=link_parts)

@@ -108,3 +108,16 @@ def when(moment: datetime, now: datetime | None = None) -> str:
     if moment.year == now.year:
         return format_skeleton("MMMd", moment, locale=locale)
     return format_date(moment, "yyyy-MM-dd", locale=locale)
+
+
+def when_in_chat(moment: datetime, now: datetime | None = None) -> str:
+    """A time between the messages of a chat, as WeChat shows it: the time today, the date and
+    time otherwise (UTC, as `when`)."""
+    now = now or datetime.now(UTC)
+    locale = Locale.parse(_language.get())
+    if moment.date() == now.date():
+        return format_time(moment, "HH:mm", locale=locale)
+    clock = format_time(moment, "HH:mm", locale=locale)
+    if moment.year == now.year:
+        return f"{format_skeleton('MMMd', moment, locale=locale)} {clock}"
+    return f"{format_date(moment, 'yyyy-MM-dd', locale=locale)} {clock}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
-from typing import cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import Select, Table, and_, func, or_, select
 
 from quanzi.db.keyed import KeyedSelect
 from quanzi.db.models import Account, Conversation, Member, Message
@@ -18,10 +19,12 @@ from quanzi.errors import NotFound
 from quanzi.kit.ids import id_at, time_of
 
 MAX_MESSAGES = 500
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 _MESSAGES = cast(Table, Message.__table__)
 _LAST_MESSAGES_Q = KeyedSelect(select(_MESSAGES), (_MESSAGES.c.conversation_id, _MESSAGES.c.seq))
 SYNC_OVERLAP = timedelta(seconds=10)  # covers transactions that commit after a sync read
 COUNTED_KINDS = ("text", "image")  # what unread counts count
+MENTION_ALL = '"all"'  # how Message.mentions stores an @all (a JSON list of id strings else)
 
 
 async def access_conversation(
@@ -79,31 +82,77 @@ async def list_messages(
     return conv, me, list(reversed(list(rows.scalars())))
 
 
+async def quoted_messages(
+    tx: Tx, viewer: Principal, conversation_id: int, seqs: Collection[int]
+) -> dict[int, Message]:
+    """The messages that replies quote (by seq), those of them the viewer may read: a quote of
+    something sent before they joined (or after they left) shows nothing of it."""
+    conv, me = await access_conversation(tx, viewer, conversation_id)
+    wanted = sorted(set(seqs))[:MAX_MESSAGES]
+    if not wanted or me.state == "invited":
+        return {}
+    low, high = visible_range(conv, me)
+    rows = await tx.session.execute(
+        select(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.seq.in_(wanted),
+            Message.seq >= low,
+            Message.seq <= high,
+        )
+    )
+    return {m.seq: m for m in rows.scalars()}
+
+
+async def access_message(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -> Message:
+    """A message with words or a picture that the viewer may read (to forward it); NotFound
+    for a missing one, one they may not read, a notice or a recalled message alike."""
+    message = (await quoted_messages(tx, viewer, conversation_id, [seq])).get(seq)
+    if message is None or message.kind not in COUNTED_KINDS:
+        raise NotFound("No such message.")
+    return message
+
+
+def _unread(query: S, account_id: int, conversation_ids: list[int]) -> S:
+    """`query` over the messages of these conversations that the member has not read: after
+    their read cursor, sent by someone else, that they may read (system notices do not
+    count)."""
+    return query.join(
+        Message,
+        and_(
+            Message.conversation_id == Member.conversation_id,
+            Message.seq > Member.read_seq,
+            Message.seq >= Member.joined_seq,
+        ),
+    ).where(
+        Member.account_id == account_id,
+        Member.conversation_id.in_(conversation_ids),
+        Member.state != "invited",
+        or_(Member.left_seq.is_(None), Message.seq <= Member.left_seq),
+        or_(Message.sender_id.is_(None), Message.sender_id != account_id),
+        Message.kind.in_(COUNTED_KINDS),
+    )
+
+
+async def unread_mentions(tx: Tx, viewer: Principal, conversation_ids: list[int]) -> set[int]:
+    """The conversations with an unread message that mentions the viewer (by name or with
+    @all): the chat list's "[@me]", until they have read it."""
+    if not conversation_ids:
+        return set()
+    me = viewer.account_id
+    query = _unread(select(Member.conversation_id), me, conversation_ids).where(
+        or_(Message.mentions == MENTION_ALL, Message.mentions.contains(f'"{me}"'))
+    )
+    return {int(cid) for cid in (await tx.session.execute(query.distinct())).scalars()}
+
+
 async def unread_counts(tx: Tx, account_id: int, conversation_ids: list[int]) -> dict[int, int]:
     """Per conversation: messages after the read cursor, not sent by the member, that they may
     read (system notices do not count)."""
     if not conversation_ids:
         return {}
-    query = (
-        select(Member.conversation_id, func.count(Message.id))
-        .join(
-            Message,
-            and_(
-                Message.conversation_id == Member.conversation_id,
-                Message.seq > Member.read_seq,
-                Message.seq >= Member.joined_seq,
-            ),
-        )
-        .where(
-            Member.account_id == account_id,
-            Member.conversation_id.in_(conversation_ids),
-            Member.state != "invited",
-            or_(Member.left_seq.is_(None), Message.seq <= Member.left_seq),
-            or_(Message.sender_id.is_(None), Message.sender_id != account_id),
-            Message.kind.in_(COUNTED_KINDS),
-        )
-        .group_by(Member.conversation_id)
-    )
+    query = _unread(
+        select(Member.conversation_id, func.count(Message.id)), account_id, conversation_ids
+    ).group_by(Member.conversation_id)
     return {cid: int(n) for cid, n in (await tx.session.execute(query)).all()}
 
 

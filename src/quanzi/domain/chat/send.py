@@ -38,6 +38,7 @@ from quanzi.domain.chat.append import (
     place,
     store,
 )
+from quanzi.domain.chat.queries import MENTION_ALL
 from quanzi.domain.chat.rules import direct_refusals
 from quanzi.domain.chat.shapes import MESSAGE_NEW, MessageRead, MessageRow
 from quanzi.domain.media.claims import claim_media
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 CLIENT_MSG_ID_RE = re.compile(r"^[\x21-\x7e]{1,64}$")
 MAX_MENTIONS = 100
 MAX_BATCH = 256
-MENTION_ALL = '"all"'  # how Message.mentions stores an @all
 log = get_logger("quanzi.chat")
 
 

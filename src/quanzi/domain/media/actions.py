@@ -115,6 +115,19 @@ async def do_describe_media(
     return media
 
 
+async def copy_image(services: MediaWork, viewer: Principal, media_id: int) -> Media:
+    """A new upload of `viewer`'s with the picture of another media (forwarding a chat
+    picture: a picture is attached to one holder only). The caller has checked that the
+    viewer may see it."""
+    async with services.read() as tx:
+        media = await tx.session.get(Media, media_id)
+    if media is None:
+        raise NotFound("No such media.")
+    raw = await asyncio.to_thread(services.media_store.path(media.file_key).read_bytes)
+    copy, _ = await upload_image(services, viewer, raw, description=media.description)
+    return copy
+
+
 def _write_files(store: MediaStore, keys: tuple[str, str], processed: Processed) -> None:
     store.write(keys[0], processed.main.data)
     store.write(keys[1], processed.thumb.data)

@@ -58,7 +58,8 @@
       stream.attempts = 0;
       document.getElementById("connection").hidden = true;
       body.dataset.live = "true";
-      if (stream.everOpen) catchUp();
+      // what came between the page being made and the stream opening, or while it was down
+      if (stream.everOpen) { catchUp(); fire("qz:reconnected"); } else fetchNew();
       stream.everOpen = true;
       markRead();
     });
@@ -146,8 +147,12 @@
     if (el && !body.dataset.view.startsWith("moments")) el.hidden = false;
   }
   async function getJSON(url) {
-    const response = await fetch(url, { credentials: "same-origin" });
-    return response.ok ? response.json() : null;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      return response.ok ? response.json() : null;
+    } catch (e) {
+      return null; // offline: the badges catch up when the stream is back
+    }
   }
   async function refreshChatBadge() {
     const data = await getJSON("/api/quanzi/v1/conversations/unread");
@@ -163,6 +168,7 @@
   // A chat on screen: messages in seq order, each once.
   const chat = document.getElementById("chat");
   const list = document.getElementById("messages");
+  const pending = document.getElementById("pending");
   const chatId = chat ? chat.dataset.conversation : null;
   let fetching = false;
   let fetchAgain = false;
@@ -176,32 +182,76 @@
     return last;
   }
 
-  function dedupe() {
+  // After every change to the list (a live fragment, a send's answer, older messages, a
+  // recall): each seq once, recalled messages turned into their notice, time separators only
+  // between messages more than five minutes apart, and sent messages no longer pending.
+  function tidy() {
     if (!list) return;
     const seen = new Set();
     list.querySelectorAll(":scope > [data-seq]").forEach((el) => {
       if (seen.has(el.dataset.seq)) el.remove();
       else seen.add(el.dataset.seq);
     });
+    list.querySelectorAll(":scope > [data-recalls]:not([data-done])").forEach((marker) => {
+      const target = document.getElementById("m" + marker.dataset.recalls);
+      if (target && !target.classList.contains("msg-recalled")) {
+        target.replaceWith(marker.querySelector("template").content.cloneNode(true));
+      }
+      marker.dataset.done = "true";
+    });
+    let before = null;
+    list.querySelectorAll(":scope > .time-sep, :scope > [data-time]").forEach((el) => {
+      if (el.classList.contains("time-sep")) {
+        const next = el.nextElementSibling;
+        const orphan = !next || next.classList.contains("time-sep");
+        if (orphan || (before && Date.parse(el.dataset.time) - before <= SEPARATED_MS)) el.remove();
+      } else {
+        before = Date.parse(el.dataset.time);
+      }
+    });
+    if (pending) {
+      list.querySelectorAll(":scope > [data-client]").forEach((el) => {
+        const waiting = pending.querySelector(`[data-client-id="${CSS.escape(el.dataset.client)}"]`);
+        if (waiting) waiting.remove();
+      });
+    }
+    showReedit();
   }
+  const SEPARATED_MS = 5 * 60 * 1000;
 
+  // The newest message stays in view while the reader has not scrolled up, also when pictures
+  // above it finish loading.
+  let pinned = true;
   function nearBottom() {
     const scroller = document.scrollingElement;
-    return scroller.scrollHeight - scroller.scrollTop - window.innerHeight < 200;
+    return scroller.scrollHeight - scroller.scrollTop - window.innerHeight < 80;
   }
   function toBottom() {
     window.scrollTo(0, document.scrollingElement.scrollHeight);
+    pinned = true;
+  }
+  if (list) {
+    // Only the reader scrolling up lets go (content growing never moves the page up).
+    let lastTop = document.scrollingElement.scrollTop;
+    window.addEventListener("scroll", () => {
+      const top = document.scrollingElement.scrollTop;
+      if (nearBottom()) pinned = true;
+      else if (top < lastTop - 2) pinned = false;
+      lastTop = top;
+    }, { passive: true });
+    new ResizeObserver(() => { if (pinned) toBottom(); }).observe(chat);
+    new MutationObserver(tidy).observe(list, { childList: true });
   }
 
   function fetchNew() {
     if (!chatId) return;
     if (fetching) { fetchAgain = true; return; }
     fetching = true;
-    const stick = nearBottom();
+    const stick = pinned;
     htmx.ajax("GET", `/chats/${chatId}/messages?after_seq=${lastSeq()}`, {
       target: "#messages", swap: "beforeend",
     }).then(() => {
-      dedupe();
+      tidy();
       if (stick) toBottom();
       markRead();
     }).finally(() => {
@@ -256,11 +306,21 @@
   }
 
   const composer = document.getElementById("composer");
+  const text = composer ? composer.querySelector("textarea") : null;
+  const replyField = composer ? composer.querySelector("[name=reply_to_seq]") : null;
+  const replying = document.getElementById("replying");
+
+  function replyTo(seq) {
+    if (!composer) return;
+    const item = document.getElementById("m" + seq);
+    replyField.value = seq;
+    document.getElementById("replying-text").textContent = item ? item.querySelector(".bubble").dataset.text : "";
+    replying.hidden = false;
+    text.focus();
+  }
+
   if (composer) {
-    const text = composer.querySelector("textarea");
     const idField = composer.querySelector("[name=client_msg_id]");
-    const replyField = composer.querySelector("[name=reply_to_seq]");
-    const replying = document.getElementById("replying");
     const fileInput = composer.querySelector("input[type=file]");
     const preview = document.getElementById("image-preview");
     let typedAt = 0;
@@ -280,16 +340,19 @@
       sendNow();
     });
 
-    // Sending clears the box at once (as WeChat does), so the next message can be typed while
-    // this one travels. Sends go one after another, in the order they were made, each with its
-    // own client id; a send that meets a network error is retried with the same id (the server
-    // keeps it once), and one that is refused gives its text back if nothing new was typed.
-    let chain = Promise.resolve();
+    // Sending clears the box at once (as WeChat does) and shows the message as "sending" below
+    // the others until the server has it. Sends go one after another, in the order they were
+    // made, each with its own client id; while the browser is offline they wait, and they go
+    // when it is back (the `online` event, or the stream reconnecting). A send that keeps
+    // meeting network errors, or that is refused, shows as failed: tapping it sends it again.
+    // Every attempt carries the same client id, which the server keeps once.
+    const outbox = [];
+    let pumping = false;
     function sendNow() {
       const hasFile = fileInput.files && fileInput.files.length > 0;
       if (!text.value.trim() && !hasFile) return;
       const data = new FormData(composer);
-      const draft = text.value;
+      const item = { id: idField.value, data: data, el: pendingItem(idField.value, text.value, hasFile) };
       text.value = "";
       fileInput.value = "";
       preview.hidden = true;
@@ -297,39 +360,107 @@
       replying.hidden = true;
       composer.querySelectorAll("[data-mention]").forEach((box) => { box.checked = false; });
       idField.value = newId();
-      chain = chain.then(() => post(data, draft));
+      outbox.push(item);
+      toBottom();
+      pump();
     }
 
-    async function post(data, draft) {
-      for (let attempt = 0; attempt < 4; attempt++) {
-        data.set("after_seq", String(lastSeq()));
+    function pendingItem(id, words, hasFile) {
+      const li = document.createElement("li");
+      li.className = "msg mine pending";
+      li.dataset.clientId = id;
+      const wrap = document.createElement("div");
+      wrap.className = "bubble-wrap";
+      const bubble = document.createElement("div");
+      bubble.className = "bubble";
+      const p = document.createElement("p");
+      p.textContent = words || "[" + (chat.dataset.picture || "Picture") + "]";
+      bubble.appendChild(p);
+      const state = document.createElement("button");
+      state.type = "button";
+      state.className = "send-state link";
+      state.dataset.action = "resend";
+      state.disabled = true;
+      state.textContent = chat.dataset.sending;
+      wrap.append(bubble, state);
+      li.appendChild(wrap);
+      pending.appendChild(li);
+      return li;
+    }
+
+    function setState(item, failed) {
+      item.el.classList.toggle("failed", failed);
+      const state = item.el.querySelector(".send-state");
+      state.disabled = !failed;
+      state.textContent = failed ? chat.dataset.failed : chat.dataset.sending;
+    }
+
+    async function pump() {
+      if (pumping) return;
+      pumping = true;
+      try {
+        let item;
+        while ((item = outbox.find((i) => !i.failed)) && navigator.onLine) {
+          const done = await post(item);
+          if (done === "offline") break;
+          outbox.splice(outbox.indexOf(item), 1);
+          if (done === "failed") {
+            item.failed = true;
+            setState(item, true);
+            failedItems.set(item.id, item);
+          }
+        }
+      } finally {
+        pumping = false;
+      }
+    }
+    const failedItems = new Map();
+    function resend(id) {
+      const item = failedItems.get(id);
+      if (!item) return;
+      failedItems.delete(id);
+      item.failed = false;
+      setState(item, false);
+      outbox.push(item);
+      pump();
+    }
+    function resendAll() {
+      Array.from(failedItems.keys()).forEach(resend);
+      pump();
+    }
+    window.addEventListener("online", resendAll);
+    body.addEventListener("qz:reconnected", resendAll);
+
+    async function post(item) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        item.data.set("after_seq", String(lastSeq()));
         let response;
         try {
           response = await fetch(composer.action, {
             method: "POST",
-            body: data,
+            body: item.data,
             credentials: "same-origin",
             headers: { "X-CSRF-Token": csrf, "HX-Request": "true" },
           });
         } catch (e) {
+          if (!navigator.onLine) return "offline";
           await new Promise((done) => setTimeout(done, 500 * (attempt + 1)));
           continue;
         }
         const html = await response.text();
         if (response.ok) {
+          const stick = pinned;
           htmx.swap(list, html, { swapStyle: "beforeend" }, { contextElement: list });
-          dedupe();
-          toBottom();
+          item.el.remove();
+          tidy();
+          if (stick) toBottom();
           markRead();
-        } else {
-          const toast = document.getElementById("toast");
-          htmx.swap(toast, html, { swapStyle: "innerHTML" }, { contextElement: toast });
-          hideToasts(toast);
-          if (!text.value) text.value = draft;
+          return "sent";
         }
-        return;
+        showToast(html);
+        return "failed";
       }
-      if (!text.value) text.value = draft;
+      return "failed";
     }
 
     fileInput.addEventListener("change", () => {
@@ -350,20 +481,173 @@
       const button = event.target.closest("[data-action]");
       if (!button) return;
       const action = button.dataset.action;
-      if (action === "reply") {
-        const item = document.getElementById("m" + button.dataset.seq);
-        replyField.value = button.dataset.seq;
-        document.getElementById("replying-text").textContent = item ? item.querySelector(".bubble").dataset.text : "";
-        replying.hidden = false;
-        text.focus();
-      } else if (action === "cancel-reply") {
+      if (action === "cancel-reply") {
         replyField.value = "";
         replying.hidden = true;
       } else if (action === "clear-image") {
         fileInput.value = "";
         preview.hidden = true;
+      } else if (action === "resend") {
+        resend(button.closest("[data-client-id]").dataset.clientId);
+      } else if (action === "reedit") {
+        const kept = reeditText(button.dataset.seq);
+        if (kept !== null) {
+          text.value = kept;
+          text.focus();
+        }
       }
     });
+  }
+
+  function showToast(html) {
+    const toast = document.getElementById("toast");
+    htmx.swap(toast, html, { swapStyle: "innerHTML" }, { contextElement: toast });
+    hideToasts(toast);
+  }
+
+  // Recalling: the recaller may take the text back into the box for a few minutes
+  // ("Re-edit"); the text is kept in this tab only, never sent anywhere.
+  const REEDIT_MS = 5 * 60 * 1000;
+  function reeditKey(seq) { return `qz-reedit:${chatId}:${seq}`; }
+  function reeditText(seq) {
+    try {
+      const kept = JSON.parse(sessionStorage.getItem(reeditKey(seq)) || "null");
+      return kept && kept.until > Date.now() ? kept.text : null;
+    } catch (e) { return null; }
+  }
+  function showReedit() {
+    if (!list || !composer) return;
+    list.querySelectorAll("[data-action=reedit][hidden]").forEach((button) => {
+      const kept = reeditText(button.dataset.seq);
+      if (kept === null) return;
+      button.hidden = false;
+      const left = JSON.parse(sessionStorage.getItem(reeditKey(button.dataset.seq))).until - Date.now();
+      setTimeout(() => { button.hidden = true; }, left);
+    });
+  }
+  async function recall(seq) {
+    const item = document.getElementById("m" + seq);
+    const words = item ? item.querySelector(".bubble > p") : null;
+    const form = new FormData();
+    form.set("after_seq", String(lastSeq()));
+    if (words) {
+      try {
+        sessionStorage.setItem(reeditKey(seq), JSON.stringify({ text: words.textContent, until: Date.now() + REEDIT_MS }));
+      } catch (e) { /* storage full or disabled: no re-edit */ }
+    }
+    let response;
+    try {
+      response = await fetch(`/chats/${chatId}/messages/${seq}/recall`, {
+        method: "POST", body: form, credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "HX-Request": "true" },
+      });
+    } catch (e) { return; }
+    const html = await response.text();
+    if (response.ok) {
+      htmx.swap(list, html, { swapStyle: "beforeend" }, { contextElement: list });
+      tidy();
+    } else {
+      showToast(html);
+    }
+  }
+
+  // The message menu: Reply, Copy, Forward, Recall (one's own, while allowed). Opened by a long press,
+  // a right click, or Enter / the context-menu key / Shift+F10 on a focused message.
+  const menu = document.getElementById("msg-menu");
+  let menuFor = null;
+  function openMenu(item, x, y) {
+    if (!menu) return;
+    menuFor = item;
+    const until = Number(item.dataset.recallUntil || 0);
+    menu.querySelector("[data-menu=recall]").hidden = !(until > Date.now());
+    menu.querySelector("[data-menu=reply]").hidden = !composer;
+    menu.querySelector("[data-menu=copy]").hidden = !item.querySelector(".bubble > p");
+    menu.hidden = false;
+    const box = menu.getBoundingClientRect();
+    menu.style.left = Math.max(8, Math.min(x, window.innerWidth - box.width - 8)) + "px";
+    menu.style.top = Math.max(8, Math.min(y, window.innerHeight - box.height - 8)) + "px";
+    const first = menu.querySelector("button:not([hidden])");
+    if (first) first.focus();
+  }
+  function closeMenu(refocus) {
+    if (!menu || menu.hidden) return;
+    menu.hidden = true;
+    if (refocus && menuFor && document.body.contains(menuFor)) menuFor.focus();
+    menuFor = null;
+  }
+  function menuItem(target) {
+    const item = target.closest("#messages > .msg[data-seq]");
+    return item && !item.classList.contains("msg-system") ? item : null;
+  }
+  if (list && menu) {
+    list.addEventListener("contextmenu", (event) => {
+      const item = menuItem(event.target);
+      if (!item || event.target.closest("a")) return;
+      event.preventDefault();
+      openMenu(item, event.clientX, event.clientY);
+    });
+    let press = null;
+    list.addEventListener("pointerdown", (event) => {
+      const item = menuItem(event.target);
+      if (!item || event.pointerType === "mouse") return;
+      const x = event.clientX, y = event.clientY;
+      press = { x, y, timer: setTimeout(() => { press = null; openMenu(item, x, y); }, 500) };
+    });
+    const cancelPress = (event) => {
+      if (!press) return;
+      if (event.type === "pointermove" && Math.hypot(event.clientX - press.x, event.clientY - press.y) < 10) return;
+      clearTimeout(press.timer);
+      press = null;
+    };
+    ["pointerup", "pointercancel", "pointermove"].forEach((name) => list.addEventListener(name, cancelPress));
+    list.addEventListener("keydown", (event) => {
+      const item = event.target.matches("#messages > .msg[data-seq]") ? menuItem(event.target) : null;
+      if (!item) return;
+      if (event.key === "Enter" || event.key === "ContextMenu" || (event.key === "F10" && event.shiftKey)) {
+        event.preventDefault();
+        const box = item.querySelector(".bubble").getBoundingClientRect();
+        openMenu(item, box.left, box.bottom);
+      }
+    });
+    menu.addEventListener("keydown", (event) => {
+      const items = Array.from(menu.querySelectorAll("button:not([hidden])"));
+      const at = items.indexOf(document.activeElement);
+      if (event.key === "Escape") { event.preventDefault(); closeMenu(true); }
+      else if (event.key === "ArrowDown") { event.preventDefault(); items[(at + 1) % items.length].focus(); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); items[(at - 1 + items.length) % items.length].focus(); }
+      else if (event.key === "Tab") closeMenu(false);
+    });
+    menu.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-menu]");
+      if (!button || !menuFor) return;
+      const item = menuFor;
+      closeMenu(true);
+      const seq = item.dataset.seq;
+      if (button.dataset.menu === "reply") replyTo(seq);
+      else if (button.dataset.menu === "copy") copyText(item);
+      else if (button.dataset.menu === "recall") recall(seq);
+      else if (button.dataset.menu === "forward") location.href = `/chats/${chatId}/messages/${seq}/forward`;
+    });
+    document.addEventListener("pointerdown", (event) => {
+      if (!menu.hidden && !menu.contains(event.target)) closeMenu(false);
+    });
+    window.addEventListener("resize", () => closeMenu(false));
+  }
+  async function copyText(item) {
+    const words = item.querySelector(".bubble > p").textContent;
+    try {
+      await navigator.clipboard.writeText(words);
+    } catch (e) {
+      const area = document.createElement("textarea");
+      area.value = words;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    const said = document.getElementById("copied");
+    said.textContent = said.dataset.text;
+    setTimeout(() => { said.textContent = ""; }, 2000);
   }
 
   function newId() {
@@ -372,8 +656,7 @@
   }
 
   if (list) {
-    list.addEventListener("htmx:afterSwap", dedupe);
-    document.addEventListener("htmx:oobAfterSwap", dedupe);
+    tidy();
     toBottom();
   }
   hideToasts(document);
