@@ -135,7 +135,9 @@ async def test_posting_claims_the_uploads_by_the_one_rule(
     assert refused.startswith("404") and "没有这个文件。" in refused
     assert await moment_with(alice, [str(mine["id"])]) == ""
     # used once: to show it again it is uploaded again
-    assert "这张图片已经用过了，请重新上传。" in await moment_with(alice, [str(mine["id"])], zh=True)
+    assert "这张图片已经用过了，请重新上传。" in await moment_with(
+        alice, [str(mine["id"])], zh=True
+    )
     ten = [str((await upload(alice, jpeg()))[1]["id"]) for _ in range(10)]
     refused = await moment_with(alice, ten, zh=True)
     assert refused.startswith("422") and "一条朋友圈最多 9 张照片。" in refused
