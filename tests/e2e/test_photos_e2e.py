@@ -270,3 +270,29 @@ async def test_nine_phone_photos_post_from_the_moments_composer(person: NewPerso
         "status of 415 (Unsupported Media Type)",
     )
     someone.errors[:] = [e for e in someone.errors if not e.endswith(refusals)]
+
+
+async def test_a_body_the_edge_refuses_is_said_in_the_page(person: NewPerson) -> None:
+    """A form sent by HTMX that is over the request limit (the edge answers 413 in JSON before
+    any page can): a message in the person's language, the page and its text as they were."""
+    someone = await person("edge")
+    await someone.context.add_cookies(
+        [{"name": "quanzi_lang", "value": "zh_CN", "url": someone.base}]
+    )
+    await someone.go("/moments/new")
+    await someone.page.locator("#moment-text").fill("写了很久的一段话")
+    await someone.page.evaluate(
+        """() => {
+            const form = document.getElementById("moment-form");
+            const big = document.createElement("input");
+            big.type = "hidden";
+            big.name = "location";
+            big.value = "x".repeat(22_000_000);
+            form.appendChild(big);
+        }"""
+    )
+    await someone.page.get_by_role("button", name="发表").click()
+    await expect(someone.page.locator("#toast")).to_have_text("内容太大，无法发送。")
+    await expect(someone.page.locator("#moment-text")).to_have_value("写了很久的一段话")
+    assert "too_large" not in await someone.page.content()
+    someone.errors[:] = [e for e in someone.errors if "status of 413" not in e]

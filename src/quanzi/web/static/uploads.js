@@ -13,6 +13,23 @@
 
   document.querySelectorAll("form[data-uploads]").forEach(setup);
 
+  // A form sent by HTMX whose body the server's edge refused (413, JSON in English, before any
+  // page could answer) must not put that JSON in the page: say it in the person's language.
+  const refusals = document.getElementById("refusals");
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    const type = xhr.getResponseHeader("content-type") || "";
+    if (xhr.status < 400 || !type.startsWith("application/json") || !refusals) return;
+    event.detail.shouldSwap = false;
+    const toast = document.getElementById("toast");
+    const note = document.createElement("p");
+    note.className = "toast toast-error";
+    note.dataset.autohide = "";
+    note.textContent = xhr.status === 413 ? refusals.dataset.tooLarge : refusals.dataset.failed;
+    toast.replaceChildren(note);
+    setTimeout(() => note.remove(), 5000);
+  });
+
   function setup(form) {
     const input = form.querySelector("input[type=file][data-upload-input]");
     const tiles = form.querySelector("[data-tiles]");
