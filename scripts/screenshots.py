@@ -62,11 +62,19 @@ async def shoot(base: str, out: Path) -> None:
                 await page.fill("input[name=password]", "quanzi-demo")
                 await page.click("button[type=submit]")
                 await page.wait_for_url("**/chats")
+                if size == "phone" and locale == "zh-CN":
+                    await long_remark(page, base)
                 suffix = size if locale == "zh-CN" else f"{size}-en"
                 for name, path in await views(page, base, english=locale != "zh-CN"):
                     await page.goto(base + path)
                     await settle(page)
                     await page.screenshot(path=str(out / f"{name}-{suffix}.png"))
+                    if name in ("moments", "square"):  # further down: every size of grid
+                        for more in (2, 3):
+                            await page.evaluate("window.scrollBy(0, innerHeight * 0.85)")
+                            await settle(page)
+                            shot = out / f"{name}-{more}-{suffix}.png"
+                            await page.screenshot(path=str(shot))
                     print(f"wrote {name}-{suffix}.png")
                     if name in ("moment", "post", "chat"):
                         await page.locator("a[data-photo]").first.click()
@@ -80,6 +88,18 @@ async def shoot(base: str, out: Path) -> None:
                         print(f"wrote {name}-viewer-{suffix}.png")
                 await context.close()
         await browser.close()
+
+
+async def long_remark(page: Page, base: str) -> None:
+    """A long name where names are tight (Moments, the square, chats): xiaoming's remark for
+    Alice, as long as a remark may be."""
+    await page.goto(base + "/contacts")
+    await page.locator("a.row-link", has_text="Alice Chen").first.click()
+    await page.wait_for_url("**/people/*")
+    await page.goto(page.url.rstrip("/") + "/remark")
+    await page.fill("input[name=remark]", "Alice Chen 陈爱丽 · 设计团队的产品经理 Product Manager")
+    await page.click("#remark-form button[type=submit]")
+    await page.wait_for_url("**/people/*")
 
 
 async def settle(page: Page) -> None:
@@ -104,7 +124,7 @@ async def views(page: Page, base: str, *, english: bool) -> list[tuple[str, str]
     hike = page.locator("article.moment", has_text="香山的红叶").locator("a.moment-time")
     moment = await hike.first.get_attribute("href") or "/moments"
     await page.goto(base + "/square?tab=public")
-    nine = page.locator("[data-post-id]", has_text="周六去香山看红叶").first
+    nine = page.locator("[data-post-id]", has_text="周六去香山看红叶").last  # not a repost
     post = f"/posts/{await nine.get_attribute('data-post-id')}"
     with_photos = [
         ("chat", chat),

@@ -160,6 +160,12 @@ async def test_the_viewer_opens_goes_and_closes(
     await swipe(150)
     await swipe(150)
     assert await counter(someone) == "2 of 9"
+    # a tap on the photo keeps the keys working
+    await someone.page.mouse.click(mid_x, mid_y)
+    await someone.page.keyboard.press("ArrowRight")
+    assert await counter(someone) == "3 of 9"
+    await someone.page.keyboard.press("ArrowLeft")
+    assert await counter(someone) == "2 of 9"
 
     # zoom: the wheel, then a double tap back out; the page behind does not scroll
     viewer = someone.page.locator(".pv")
