@@ -41,7 +41,6 @@
     const max = Number(say.maxPhotos || 9);
     const items = [];
     input.removeAttribute("name"); // the files go to /uploads, not with the form
-    form.uploads = items;
 
     function showError(message) {
       if (!error) return;
