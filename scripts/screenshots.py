@@ -1,5 +1,6 @@
 """Screenshots of the web client for docs/screenshots/: each tab, at phone and desktop sizes,
-in Chinese, on a fresh demo world.
+in Chinese (Moments and the square in English too), on a fresh demo world; and the photo
+viewer open on a Moment of nine photos.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
@@ -33,7 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
 
 
 def free_port() -> int:
@@ -50,40 +51,99 @@ async def shoot(base: str, out: Path) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for size, (width, height) in SIZES.items():
-            context = await browser.new_context(
-                viewport={"width": width, "height": height}, locale="zh-CN", device_scale_factor=2
-            )
-            page = await context.new_page()
-            await page.goto(base + "/login")
-            await page.fill("input[name=login]", "xiaoming")
-            await page.fill("input[name=password]", "quanzi-demo")
-            await page.click("button[type=submit]")
-            await page.wait_for_url("**/chats")
-            for name, path in await views(page, base):
-                await page.goto(base + path)
-                await page.wait_for_load_state("networkidle")
-                await page.wait_for_timeout(300)
-                target = out / f"{name}-{size}.png"
-                await page.screenshot(path=str(target))
-                print(f"wrote {target.relative_to(ROOT)}")
-            await chat_shots(page, base, out, size)
-            await context.close()
+            for locale in ("zh-CN", "en-US"):
+                context = await browser.new_context(
+                    viewport={"width": width, "height": height},
+                    locale=locale,
+                    device_scale_factor=2,
+                )
+                page = await context.new_page()
+                await page.goto(base + "/login")
+                await page.fill("input[name=login]", "xiaoming")
+                await page.fill("input[name=password]", "quanzi-demo")
+                await page.click("button[type=submit]")
+                await page.wait_for_url("**/chats")
+                if size == "phone" and locale == "zh-CN":
+                    await long_remark(page, base)
+                suffix = size if locale == "zh-CN" else f"{size}-en"
+                for name, path in await views(page, base, english=locale != "zh-CN"):
+                    await page.goto(base + path)
+                    await settle(page)
+                    await page.screenshot(path=str(out / f"{name}-{suffix}.png"))
+                    if name in ("moments", "square"):  # further down: every size of grid
+                        for more in (2, 3):
+                            await page.evaluate("window.scrollBy(0, innerHeight * 0.85)")
+                            await settle(page)
+                            shot = out / f"{name}-{more}-{suffix}.png"
+                            await page.screenshot(path=str(shot))
+                    print(f"wrote {name}-{suffix}.png")
+                    if name in ("moment", "post", "chat"):
+                        await page.locator("a[data-photo]").first.click()
+                        await page.locator(".pv").wait_for()
+                        if name == "moment":
+                            await page.keyboard.press("ArrowRight")
+                            await page.keyboard.press("ArrowRight")
+                            await page.keyboard.press("ArrowRight")  # the one with a caption
+                        await settle(page)
+                        await page.screenshot(path=str(out / f"{name}-viewer-{suffix}.png"))
+                        print(f"wrote {name}-viewer-{suffix}.png")
+                if locale == "zh-CN":
+                    await chat_shots(page, base, out, size)
+                await context.close()
         await browser.close()
 
 
-async def views(page: Page, base: str) -> list[tuple[str, str]]:
-    """Each tab, plus a chat and the Moments and square pages (found from the lists)."""
+async def long_remark(page: Page, base: str) -> None:
+    """A long name where names are tight (Moments, the square, chats): xiaoming's remark for
+    Alice, as long as a remark may be."""
+    await page.goto(base + "/contacts")
+    await page.locator("a.row-link", has_text="Alice Chen").first.click()
+    await page.wait_for_url("**/people/*")
+    await page.goto(page.url.rstrip("/") + "/remark")
+    await page.fill("input[name=remark]", "Alice Chen 陈爱丽 · 设计团队的产品经理 Product Manager")
+    await page.click("#remark-form button[type=submit]")
+    await page.wait_for_url("**/people/*")
+
+
+async def settle(page: Page) -> None:
+    await page.wait_for_load_state("networkidle")
+    # the images in view decoded (lazy ones further down never load, so no waiting for those)
+    await page.evaluate(
+        """Promise.race([
+            Promise.all(Array.from(document.images, (i) => i.decode().catch(() => null))),
+            new Promise((done) => setTimeout(done, 2000)),
+        ])"""
+    )
+    await page.wait_for_timeout(300)
+
+
+async def views(page: Page, base: str, *, english: bool) -> list[tuple[str, str]]:
+    """Each tab, plus a chat with pictures, a Moment and a post of nine photos (found from the
+    lists); in English only the pages with photos."""
     await page.goto(base + "/chats")
     group = page.locator("a.row-link", has_text="周末爬山")
-    chat = await group.first.get_attribute("href")
+    chat = await group.first.get_attribute("href") or "/chats"
+    await page.goto(base + "/moments")
+    hike = page.locator("article.moment", has_text="香山的红叶").locator("a.moment-time")
+    moment = await hike.first.get_attribute("href") or "/moments"
+    await page.goto(base + "/square?tab=public")
+    nine = page.locator("[data-post-id]", has_text="周六去香山看红叶").last  # not a repost
+    post = f"/posts/{await nine.get_attribute('data-post-id')}"
+    with_photos = [
+        ("chat", chat),
+        ("moments", "/moments"),
+        ("moment", moment),
+        ("square", "/square?tab=public"),
+        ("post", post),
+    ]
+    if english:
+        return with_photos
     return [
         ("chats", "/chats"),
-        ("chat", chat or "/chats"),
         ("contacts", "/contacts"),
         ("discover", "/discover"),
-        ("moments", "/moments"),
-        ("square", "/square?tab=public"),
         ("me", "/me"),
+        *with_photos,
     ]
 
 

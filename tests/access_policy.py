@@ -598,6 +598,7 @@ mastodon GET    /api/v1/streaming/public/local                  stream
 mastodon GET    /api/v1/streaming/public/remote                 stream
 mastodon GET    /api/v1/streaming/hashtag                       stream
 mastodon GET    /api/v1/streaming/hashtag/local                 stream
+web      POST   /uploads                                        viewer
 """
 NO_ID: list[tuple[str, str, str, str]] = [
     (door, method, path, auth)

@@ -251,6 +251,9 @@ async def test_token_kinds_on_routes_without_ids(
     OAuth token is refused by the native door and held to its scopes by the Mastodon door
     (only the refusals are called here: an allowed call would act)."""
     assert world.owner is not None
+    if door == "web":
+        await _web_page_without_a_session(world, method, path)
+        return
     optional = auth.startswith("?")
     anon = await world.call(method, path)
     if not optional:
@@ -264,6 +267,22 @@ async def test_token_kinds_on_routes_without_ids(
             r = await world.call(method, path, token=token)
             assert r.status_code == 403, (scope, r.text)
             assert r.json() == {"error": "This action is outside the authorized scopes"}
+
+
+async def _web_page_without_a_session(world: World, method: str, path: str) -> None:
+    """A web form that names no object (as the web lines, with the page's CSRF token): nobody's
+    session, or an OAuth token given to an app as the cookie, is sent to log in."""
+    assert world.owner is not None
+    csrf = "c" * 43
+    for cookie in (None, *world.owner.oauth.values()):
+        sent = f"quanzi_csrf={csrf}" + (f"; quanzi_session={cookie}" if cookie else "")
+        r = await world.call(
+            method,
+            path,
+            headers={"Cookie": sent, "X-CSRF-Token": csrf},
+            data={"file": "x"},
+        )
+        assert r.status_code == 303 and r.headers["location"].startswith("/login"), r.text
 
 
 # Streams

@@ -1,10 +1,11 @@
 """A small demo world, so that a newcomer who starts the server sees something alive.
 
 Everything is made through domain actions, as a person would through the API: people with
-avatars, friends and a label, follows, direct and group chats with history, Moments with
-photos, likes and comments (where the mutual-friend rule shows: lilei sees hanmeimei's comment
-on xiaoming's Moment, not alice's), and the square with topics, a repost chain, threaded
-comments, likes and a community.
+avatars, friends and a label, follows, direct and group chats with history (pictures in the
+group), Moments with photos (grids of 1, 2, 3, 4 and 9, of every shape), likes and comments
+(where the mutual-friend rule shows: lilei sees hanmeimei's comment on xiaoming's Moment, not
+alice's), and the square with photos, topics, a repost chain, threaded comments, likes and a
+community.
 """
 
 from __future__ import annotations
@@ -151,6 +152,8 @@ DIRECT_CHATS = [
     ),
 ]
 
+PICTURE = "picture:"  # a line of a chat that is a picture of this shape
+
 GROUP = (
     "xiaoming",
     "周末爬山 ⛰️",
@@ -160,6 +163,9 @@ GROUP = (
         ("xiaoming", "欢迎大家！这周六去香山。"),
         ("hanmeimei", "我带相机 📷"),
         ("alice", "Count me in! I'll bring snacks."),
+        ("hanmeimei", PICTURE + "portrait"),
+        ("alice", PICTURE + "wide"),
+        ("xiaoming", PICTURE + "square"),
         ("lilei", "天气预报说是晴天 ☀️"),
     ],
 )
@@ -214,23 +220,44 @@ async def _say(
     lines: list[tuple[str, str]],
 ) -> None:
     for n, (who, text) in enumerate(lines):
-        await services.sender.send(
-            people[who], conversation_id, Draft(client_msg_id=f"demo-{n}", text=text)
-        )
+        draft = Draft(client_msg_id=f"demo-{n}", text=text)
+        if text.startswith(PICTURE):
+            [media_id] = await _photos(services, people[who], [(text[len(PICTURE) :], "")], n)
+            draft = Draft(client_msg_id=f"demo-{n}", media_id=media_id)
+        await services.sender.send(people[who], conversation_id, draft)
 
 
-def photo_jpeg(sky: tuple[int, int, int], ground: tuple[int, int, int], side: int = 480) -> bytes:
+SHAPES = {  # width and height of the demo's photos: phones take all of these
+    "landscape": (480, 360),
+    "portrait": (360, 480),
+    "square": (420, 420),
+    "wide": (720, 240),  # a panorama: cropped to 2.5:1 when shown alone
+    "tall": (240, 600),
+}
+
+
+def photo_jpeg(
+    sky: tuple[int, int, int], ground: tuple[int, int, int], shape: str = "landscape"
+) -> bytes:
     """A simple landscape: sky, sun and hills (no camera metadata, nothing to strip)."""
-    image = Image.new("RGB", (side, side * 3 // 4), sky)
+    width, height = SHAPES[shape]
+    image = Image.new("RGB", (width, height), sky)
     draw = ImageDraw.Draw(image)
-    height = image.height
-    draw.ellipse((side * 0.7, height * 0.12, side * 0.85, height * 0.32), fill=(255, 214, 102))
+    sun = min(width, height) * 0.2
+    draw.ellipse(
+        (width * 0.7, height * 0.12, width * 0.7 + sun, height * 0.12 + sun), fill=(255, 214, 102)
+    )
     draw.polygon(
-        [(0, height), (side * 0.3, height * 0.45), (side * 0.6, height), (0, height)], fill=ground
+        [(0, height), (width * 0.3, height * 0.45), (width * 0.6, height), (0, height)], fill=ground
     )
     shade = tuple(max(0, c - 40) for c in ground)
     draw.polygon(
-        [(side * 0.35, height), (side * 0.7, height * 0.55), (side, height * 0.8), (side, height)],
+        [
+            (width * 0.35, height),
+            (width * 0.7, height * 0.55),
+            (width, height * 0.8),
+            (width, height),
+        ],
         fill=shade,
     )
     out = io.BytesIO()
@@ -238,12 +265,69 @@ def photo_jpeg(sky: tuple[int, int, int], ground: tuple[int, int, int], side: in
     return out.getvalue()
 
 
-POSTS = [
-    ("xiaoming", "周六去香山看红叶，天气特别好！#周末爬山# #北京#"),
-    ("alice", "Reading Designing Data-Intensive Applications again. Still the best #books read."),
-    ("lilei", "今天学会了用 Python 写异步服务器，太有意思了 #python #编程#"),
-    ("hanmeimei", "推荐一本好书：《活着》。#读书# 看完久久不能平静。"),
-    ("bob", "Book club this Thursday: we discuss chapter 7. @alice will bring tea. #books"),
+# Skies and grounds of the demo's photos, taken in turn
+PALETTE = [
+    ((135, 190, 235), (190, 60, 40)),
+    ((250, 200, 150), (120, 80, 60)),
+    ((200, 215, 230), (240, 240, 245)),
+    ((90, 120, 200), (40, 120, 60)),
+    ((255, 170, 120), (90, 60, 110)),
+    ((170, 220, 240), (210, 180, 90)),
+    ((60, 70, 120), (30, 40, 60)),
+    ((220, 235, 250), (70, 150, 90)),
+    ((240, 150, 160), (150, 50, 70)),
+]
+# A photo: (shape, alt text or ""): the author's alt text is the viewer's caption.
+Photo = tuple[str, str]
+HIKE = [
+    ("landscape", "香山山顶，红叶满山"),
+    ("portrait", ""),
+    ("square", ""),
+    ("wide", "山顶的全景 · The view from the top"),
+    ("tall", ""),
+    ("landscape", ""),
+    ("square", ""),
+    ("portrait", ""),
+    ("landscape", ""),
+]
+
+
+async def _photos(
+    services: Services, who: Principal, photos: list[Photo], start: int = 0
+) -> list[int]:
+    """Upload the demo photos of one Moment, post or message; their ids."""
+    ids = []
+    for n, (shape, alt) in enumerate(photos):
+        sky, ground = PALETTE[(start + n) % len(PALETTE)]
+        media, _ = await upload_image(
+            services, who, photo_jpeg(sky, ground, shape), description=alt or None
+        )
+        ids.append(media.id)
+    return ids
+
+
+POSTS: list[tuple[str, str, list[Photo]]] = [
+    ("xiaoming", "周六去香山看红叶，天气特别好！#周末爬山# #北京#", HIKE),
+    (
+        "alice",
+        "Reading Designing Data-Intensive Applications again. Still the best #books read.",
+        [("portrait", "The book on my desk, next to a cup of tea")],
+    ),
+    (
+        "lilei",
+        "今天学会了用 Python 写异步服务器，太有意思了 #python #编程#",
+        [("landscape", ""), ("square", "")],
+    ),
+    (
+        "hanmeimei",
+        "推荐一本好书：《活着》。#读书# 看完久久不能平静。",
+        [("portrait", ""), ("landscape", ""), ("square", ""), ("tall", "")],
+    ),
+    (
+        "bob",
+        "Book club this Thursday: we discuss chapter 7. @alice will bring tea. #books",
+        [("square", ""), ("wide", ""), ("portrait", "")],
+    ),
 ]
 
 
@@ -251,9 +335,10 @@ async def _square(services: Services, people: dict[str, Principal]) -> None:
     """Posts with topics, a repost chain with comments, threaded comments, likes and a
     community, so the square and trending are not empty."""
     posted: dict[str, int] = {}
-    for handle, text in POSTS:
+    for n, (handle, text, photos) in enumerate(POSTS):
+        media_ids = await _photos(services, people[handle], photos, start=n)
         async with services.write() as tx:
-            made = await do_create_post(tx, people[handle], text=text)
+            made = await do_create_post(tx, people[handle], text=text, media_ids=media_ids)
         posted[handle] = made.post.id
     hike = posted["xiaoming"]
     async with services.write() as tx:
@@ -296,17 +381,24 @@ async def _square(services: Services, people: dict[str, Principal]) -> None:
         )
 
 
-MOMENTS = [
-    # author, text, location, and the (sky, ground) colours of a photo, if any
+MOMENTS: list[tuple[str, str, str, list[Photo]]] = [
+    # author, text, location, photos: one Moment of each size of grid (1, 2, 3, 4 and 9)
+    ("xiaoming", "香山的红叶 🍁 和大家一起爬山真开心", "北京·香山", HIKE),
+    ("hanmeimei", "周末在家读书，窗外下着雨 ☔", "广州", [("portrait", ""), ("square", "")]),
+    ("alice", "First snow in the mountains this year.", "", [("wide", "Snow on the ridge")]),
     (
-        "xiaoming",
-        "香山的红叶 🍁 和大家一起爬山真开心",
-        "北京·香山",
-        ((135, 190, 235), (190, 60, 40)),
+        "lilei",
+        "新买的键盘到了，打字声音很好听 ⌨️",
+        "上海",
+        [("square", ""), ("landscape", ""), ("portrait", ""), ("landscape", "")],
     ),
-    ("hanmeimei", "周末在家读书，窗外下着雨 ☔", "广州", None),
-    ("alice", "First snow in the mountains this year.", "", ((200, 215, 230), (240, 240, 245))),
-    ("lilei", "新买的键盘到了，打字声音很好听 ⌨️", "上海", None),
+    (
+        "bob",
+        "Three places from this week's walks.",
+        "",
+        [("tall", ""), ("square", ""), ("wide", "")],
+    ),
+    ("alice", "Tea garden in the morning.", "Hangzhou", [("portrait", "Rows of tea bushes")]),
 ]
 
 
@@ -315,11 +407,8 @@ async def _moments(services: Services, people: dict[str, Principal], classmates:
     alice all comment: lilei and hanmeimei (friends of each other) see each other's comments,
     and neither sees alice's, who is friends with xiaoming only."""
     posted: dict[str, int] = {}
-    for handle, text, location, colours in MOMENTS:
-        media_ids: list[int] = []
-        if colours is not None:
-            media, _ = await upload_image(services, people[handle], photo_jpeg(*colours))
-            media_ids.append(media.id)
+    for n, (handle, text, location, photos) in enumerate(MOMENTS):
+        media_ids = await _photos(services, people[handle], photos, start=n)
         async with services.write() as tx:
             moment = await moments.do_post_moment(
                 tx,
@@ -329,7 +418,7 @@ async def _moments(services: Services, people: dict[str, Principal], classmates:
                 location=location,
                 audience=moments.Audience("friends"),
             )
-        posted[handle] = moment.id
+        posted.setdefault(handle, moment.id)
     hike = posted["xiaoming"]
     for who in ("lilei", "hanmeimei", "alice"):
         async with services.write() as tx:

@@ -7,7 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from quanzi.web import auth, chats, contacts, discover, me, moments, oauth
+from quanzi.web import auth, chats, contacts, discover, me, moments, oauth, uploads
+from quanzi.web import photos as photos  # the photo grids' template globals
 from quanzi.web.square import comments, communities, posts, search, timelines, topics
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -23,6 +24,7 @@ routers: list[APIRouter] = [
     topics.router,
     communities.router,
     search.router,
+    uploads.router,
     me.router,
     oauth.router,
 ]

@@ -8,7 +8,6 @@ same fragment, fetched again for the viewer, so nothing hidden can reach a page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -17,16 +16,15 @@ from fastapi.responses import Response
 
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.contacts.queries import list_friends, list_labels
-from quanzi.domain.media.actions import upload_image
 from quanzi.domain.moments import actions, queries
 from quanzi.domain.moments.shapes import AudienceKind, MomentRead
-from quanzi.errors import Invalid
 from quanzi.kit.ids import MAX_ID
 from quanzi.kit.pagination import Window
 from quanzi.kit.posttext import parts
 from quanzi.kit.wire import Id
 from quanzi.web.i18n import _
 from quanzi.web.page import MemberPage, Page, WebRoute, redirect, render, show, templates
+from quanzi.web.uploads import photo_ids
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -125,16 +123,18 @@ async def post(
     audience: Annotated[AudienceKind, Form()] = "friends",
     account_ids: Ids = None,
     label_ids: Ids = None,
+    media_ids: Ids = None,
     photos: list[UploadFile] | None = None,
 ) -> Response:
-    chosen = [p for p in photos or [] if p.filename]
-    if len(chosen) > actions.MEDIA_MAX:
-        raise Invalid(_("A Moment has at most 9 photos."), code="too_many_media")
+    """Photos come as the ids `static/uploads.js` uploaded, or (without script) as files."""
     listed = audience in ("include", "exclude")
-    media_ids: list[int] = []
-    for photo in chosen:
-        media, _replayed = await upload_image(page.services, page.principal, await photo.read())
-        media_ids.append(media.id)
+    media_ids = await photo_ids(
+        page,
+        media_ids,
+        photos,
+        most=actions.MEDIA_MAX,
+        too_many=_("A Moment has at most 9 photos."),
+    )
     async with page.services.write() as tx:
         await actions.do_post_moment(
             tx,
@@ -237,18 +237,11 @@ def moment_text(text: str) -> list[tuple[str, bool]]:
     return [(part.text, part.kind == "link") for part in parts(text, links_only=True)]
 
 
-def photo_columns(media: Sequence[object]) -> int:
-    """WeChat's grid: one photo alone, 2 or 4 in two columns, otherwise three."""
-    n = len(media)
-    return 1 if n == 1 else 2 if n in (2, 4) else 3
-
-
 def own_moment(page: Page, moment: MomentRead) -> bool:
     return page.viewer is not None and moment.author.id == page.viewer.account_id
 
 
 templates.globals.update(
     moment_text=moment_text,
-    moment_photo_columns=photo_columns,
     moment_is_mine=own_moment,
 )

@@ -168,6 +168,9 @@ def test_media_urls_load_in_an_image_view_before_and_after_posting(cast: Cast) -
         status.media_attachments[0].url,
         status.media_attachments[0].preview_url,
     )
+    # the sizes apps lay photos out with, as the upload's
+    assert seen.meta.original.width == media.meta.original.width > 0
+    assert seen.meta.small.height == media.meta.small.height > 0
     for url in (seen.url, seen.preview_url):
         assert image_view(url).status_code == 200
         assert image_view(url, bob.token).status_code == 200

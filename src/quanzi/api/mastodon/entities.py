@@ -94,7 +94,24 @@ def account(a: AccountPublic, urls: Urls) -> Entity:
     }
 
 
+def media_meta(width: int | None, height: int | None, thumb: tuple[int, int] | None) -> Entity:
+    """Mastodon's `meta` of an attachment: the sizes of the image and of its preview (apps lay
+    photos out with them before they load); empty where the sizes are not known."""
+
+    def size(w: int, h: int) -> Entity:
+        return {"width": w, "height": h, "aspect": round(w / max(1, h), 4)}
+
+    if not width or not height or thumb is None:
+        return {}
+    return {"original": size(width, height), "small": size(*thumb)}
+
+
 def media_attachment(m: MediaRef) -> Entity:
+    thumb = (
+        (m.thumbnail_width, m.thumbnail_height)
+        if m.thumbnail_width and m.thumbnail_height
+        else None
+    )
     return {
         "id": str(m.id),
         "type": "image",
@@ -103,7 +120,7 @@ def media_attachment(m: MediaRef) -> Entity:
         "remote_url": None,
         "preview_remote_url": None,
         "text_url": None,
-        "meta": {},
+        "meta": media_meta(m.width, m.height, thumb),
         "description": m.description,
         "blurhash": None,
     }

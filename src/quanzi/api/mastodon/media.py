@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from quanzi.api.deps import ServicesDep
 from quanzi.api.mastodon.auth import ReadStatuses, WriteMedia
 from quanzi.api.mastodon.common import V1, V2, MastodonRoute, MastoJSON, Params, path_id
-from quanzi.api.mastodon.entities import Entity
+from quanzi.api.mastodon.entities import Entity, media_meta
 from quanzi.domain.media.actions import do_describe_media, upload_image
 from quanzi.domain.media.queries import access_media, describe_media
 from quanzi.domain.media.shapes import MediaRead
@@ -22,12 +22,6 @@ router = APIRouter(route_class=MastodonRoute, include_in_schema=False)
 
 
 def attachment(m: MediaRead) -> Entity:
-    size = {"width": m.width, "height": m.height, "aspect": round(m.width / max(1, m.height), 4)}
-    small = {
-        "width": m.thumbnail_width,
-        "height": m.thumbnail_height,
-        "aspect": round(m.thumbnail_width / max(1, m.thumbnail_height), 4),
-    }
     return {
         "id": str(m.id),
         "type": "gifv" if m.animated else "image",
@@ -36,7 +30,7 @@ def attachment(m: MediaRead) -> Entity:
         "remote_url": None,
         "preview_remote_url": None,
         "text_url": None,
-        "meta": {"original": size, "small": small},
+        "meta": media_meta(m.width, m.height, (m.thumbnail_width, m.thumbnail_height)),
         "description": m.description,
         "blurhash": None,
     }

@@ -91,7 +91,7 @@ async def new_status(tx: Tx, viewer: Principal, new: NewPost) -> Entity:
         mentions=new.mentioned,
         topics=new.topics,
         liked=False,
-        descriptions=new.descriptions,
+        media=new.media,
     )
     mentioned = {i: AccountPublic.of(rows[i], media) for i in new.mentioned if i in rows}
     make = StatusMaker(

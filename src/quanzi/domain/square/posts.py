@@ -42,7 +42,7 @@ from quanzi.domain.square.announce import (
     read_audience,
 )
 from quanzi.domain.square.queries import access_post
-from quanzi.domain.square.shapes import POST_DELETED, POST_UPDATED
+from quanzi.domain.square.shapes import POST_DELETED, POST_UPDATED, MediaFacts
 from quanzi.domain.square.shapes import media_ids as stored_media
 from quanzi.domain.square.topics import TopicIds, link_topics, record_topic_events, unlink_topics
 from quanzi.domain.tx import Tx
@@ -180,7 +180,7 @@ class NewPost:
     post: Post
     mentioned: list[int]
     topics: list[str]
-    descriptions: dict[int, str]  # alt text of its images
+    media: dict[int, MediaFacts]  # alt text and sizes of its images
 
     @property
     def id(self) -> int:
@@ -227,7 +227,7 @@ async def do_create_post(
         deleted_at=None,
     )
     media = await _attach_media(tx, viewer, media_ids)
-    described = {m.id: m.description for m in media if m.description}
+    described = {m.id: MediaFacts.of(m) for m in media}
     post.search_tokens = search_tokens(text)
     if community_id is not None:
         await tx.session.execute(

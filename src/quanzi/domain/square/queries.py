@@ -46,7 +46,14 @@ from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.queries import access_account, load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.media.urls import MediaUrls
-from quanzi.domain.square.shapes import PostFields, PostRead, RepostedRef, media_ids, post_read
+from quanzi.domain.square.shapes import (
+    MediaFacts,
+    PostFields,
+    PostRead,
+    RepostedRef,
+    media_ids,
+    post_read,
+)
 from quanzi.domain.square.viewcount import ViewCounter
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
@@ -143,18 +150,24 @@ _TOPICS_OF = (
     .where(PostTopic.post_id.in_(IDS))
 )
 _LIKED_AMONG = select(PostLike.post_id).where(PostLike.account_id == ME, PostLike.post_id.in_(IDS))
-_DESCRIPTIONS = select(Media.id, Media.description).where(
-    Media.id.in_(IDS), Media.description.is_not(None)
-)
+_MEDIA_FACTS = select(
+    Media.id,
+    Media.description,
+    Media.width,
+    Media.height,
+    Media.thumb_width,
+    Media.thumb_height,
+).where(Media.id.in_(IDS))
 
 
-async def media_descriptions(tx: Tx, posts: Sequence[PostFields]) -> dict[int, str]:
-    """The alt text of the posts' images (one query, and none for pages without images)."""
+async def media_facts(tx: Tx, posts: Sequence[PostFields]) -> dict[int, MediaFacts]:
+    """The alt text and sizes of the posts' images (one query, and none for pages without
+    images)."""
     ids = [i for p in posts for i in media_ids(p.media_ids)]
     if not ids:
         return {}
     conn = await tx.connection()
-    return {i: d for i, d in await conn.execute(_DESCRIPTIONS, {"ids": ids}) if d}
+    return {row[0]: MediaFacts(*row[1:]) for row in await conn.execute(_MEDIA_FACTS, {"ids": ids})}
 
 
 async def visible_among(
@@ -225,7 +238,7 @@ async def render_posts(
             liked = set(
                 (await conn.execute(_LIKED_AMONG, {"ids": ids, "me": viewer.account_id})).scalars()
             )
-    described = await media_descriptions(tx, everything)
+    described = await media_facts(tx, everything)
     urls = tx.media_urls
     out: list[PostRead] = []
     for post in posts:
@@ -255,7 +268,7 @@ def _one(
     topics: dict[int, list[str]],
     liked: set[int],
     reposted: RepostedRef | None = None,
-    described: dict[int, str] | None = None,
+    described: dict[int, MediaFacts] | None = None,
 ) -> PostRead | None:
     author = authors.get(post.author_id)
     if author is None:
@@ -268,7 +281,7 @@ def _one(
         topics=topics.get(post.id, []),
         liked=post.id in liked,
         reposted=reposted,
-        descriptions=described,
+        media=described,
     )
 
 

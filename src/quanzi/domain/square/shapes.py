@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 import orjson
 from pydantic import BaseModel
 
-from quanzi.db.models import Comment, Community, PostEdit, Topic
+from quanzi.db.models import Comment, Community, Media, PostEdit, Topic
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.media.urls import Holder, MediaUrls
@@ -57,6 +57,28 @@ class MediaRef(BaseModel):
     url: str
     thumbnail_url: str
     description: str | None = None  # alt text
+    # Sizes in pixels, for laying photos out before they load (None where not read: the
+    # images of an earlier version of a post)
+    width: int | None = None
+    height: int | None = None
+    thumbnail_width: int | None = None
+    thumbnail_height: int | None = None
+
+
+class MediaFacts(NamedTuple):
+    """What a post's image adds to its URLs: its alt text and its sizes."""
+
+    description: str | None
+    width: int
+    height: int
+    thumbnail_width: int
+    thumbnail_height: int
+
+    @classmethod
+    def of(cls, media: Media) -> MediaFacts:
+        return cls(
+            media.description, media.width, media.height, media.thumb_width, media.thumb_height
+        )
 
 
 class Counts(BaseModel):
@@ -103,19 +125,20 @@ def is_plain_repost(post: PostFields | PostRead) -> bool:
 
 
 def media_refs(
-    raw: str, post_id: int, urls: MediaUrls, descriptions: Mapping[int, str] | None = None
+    raw: str, post_id: int, urls: MediaUrls, facts: Mapping[int, MediaFacts] | None = None
 ) -> list[MediaRef]:
     """The images of a post (`raw`: its `media_ids`, now or in an earlier version), with
-    their alt text if known."""
+    their alt text and sizes if known."""
     refs, post = [], Holder("post", post_id)
     for i in media_ids(raw):
         links = urls.links(i, post)
+        known = facts.get(i) if facts else None
         refs.append(
             MediaRef(
                 id=i,
                 url=links.url,
                 thumbnail_url=links.thumbnail_url,
-                description=descriptions.get(i) if descriptions else None,
+                **(known._asdict() if known else {}),
             )
         )
     return refs
@@ -134,7 +157,7 @@ def post_read(
     topics: list[str],
     liked: bool,
     reposted: RepostedRef | None = None,
-    descriptions: Mapping[int, str] | None = None,
+    media: Mapping[int, MediaFacts] | None = None,
 ) -> PostRead:
     short, more = excerpt(post.text)
     return PostRead(
@@ -145,7 +168,7 @@ def post_read(
         truncated=more,
         visibility=post.visibility,
         language=post.language,
-        media=media_refs(post.media_ids, post.id, urls, descriptions),
+        media=media_refs(post.media_ids, post.id, urls, media),
         mentions=mentions,
         topics=topics,
         links=links(post.text),

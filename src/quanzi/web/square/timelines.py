@@ -10,12 +10,10 @@ from fastapi.responses import Response
 
 from quanzi.domain.accounts.queries import lookup_account, view_account
 from quanzi.domain.accounts.sessions import Principal
-from quanzi.domain.media.actions import upload_image
 from quanzi.domain.square import queries
 from quanzi.domain.square.posts import MAX_MEDIA, do_create_post
 from quanzi.domain.square.shapes import PostFields
 from quanzi.domain.tx import Tx
-from quanzi.errors import Invalid
 from quanzi.kit.pagination import Page as Found
 from quanzi.kit.pagination import Window
 from quanzi.kit.wire import Id
@@ -31,6 +29,7 @@ from quanzi.web.square.render import (
     shown_posts,
     timeline_page,
 )
+from quanzi.web.uploads import photo_ids
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -91,16 +90,14 @@ async def create_post(
     text: Annotated[str, Form(max_length=100_000)] = "",
     visibility: Annotated[str, Form(max_length=20)] = "public",
     community_id: Annotated[str, Form(max_length=20)] = "",
+    media_ids: Annotated[list[int] | None, Form()] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
     back: Back = "/square",
 ) -> Response:
-    chosen = [f for f in photos or [] if f.filename]
-    if len(chosen) > MAX_MEDIA:
-        raise Invalid(_("A post has at most 9 photos."), code="too_many_media")
-    media_ids = []
-    for photo in chosen:
-        media, _replayed = await upload_image(page.services, page.principal, await photo.read())
-        media_ids.append(media.id)
+    """Photos come as the ids `static/uploads.js` uploaded, or (without script) as files."""
+    media_ids = await photo_ids(
+        page, media_ids, photos, most=MAX_MEDIA, too_many=_("A post has at most 9 photos.")
+    )
     async with page.services.write() as tx:
         await do_create_post(
             tx,

@@ -1,5 +1,5 @@
 // Moments (朋友圈): opening the comment box and replying, live updates of the Moments on
-// screen, and choosing photos for a new Moment. Everything a Moment shows comes from the
+// screen, and the audience of a new Moment. Everything a Moment shows comes from the
 // server's fragment for this viewer; this script only decides when to fetch it.
 (function () {
   "use strict";
@@ -154,57 +154,10 @@
     });
   }
 
-  // Posting: photos chosen in one or several goes (at most data-max-photos), previewed with
-  // object URLs and removable; the audience lists are shown for "only" and "except".
+  // Posting: the audience lists are shown for "only" and "except" (photos: uploads.js).
 
   const form = document.getElementById("moment-form");
   if (!form) return;
-  const input = document.getElementById("moment-photos");
-  const preview = document.getElementById("photo-preview");
-  const adder = document.getElementById("photo-add");
-  const counter = document.getElementById("photo-count");
-  const max = Number(form.dataset.maxPhotos || 9);
-  let chosen = [];
-  let urls = [];
-
-  function keep(files, tooMany) {
-    chosen = files.slice(0, max);
-    const transfer = new DataTransfer();
-    chosen.forEach((file) => transfer.items.add(file));
-    input.files = transfer.files;
-    urls.forEach((url) => URL.revokeObjectURL(url));
-    urls = chosen.map((file) => URL.createObjectURL(file));
-    preview.querySelectorAll(".photo-chosen").forEach((item) => item.remove());
-    adder.before(...chosen.map((file, i) => {
-      const item = document.createElement("li");
-      item.className = "photo-chosen";
-      const img = document.createElement("img");
-      img.src = urls[i];
-      img.alt = preview.dataset.alt.replace("{n}", String(i + 1));
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "remove-photo";
-      remove.textContent = "×";
-      remove.setAttribute("aria-label", preview.dataset.removeLabel.replace("{n}", String(i + 1)));
-      remove.addEventListener("click", () => {
-        keep(chosen.filter((_, j) => j !== i), false);
-        input.focus();
-      });
-      item.append(img, remove);
-      return item;
-    }));
-    adder.hidden = chosen.length >= max;
-    counter.textContent = tooMany
-      ? counter.dataset.tooMany
-      : chosen.length ? counter.dataset.template.replace("{n}", String(chosen.length)) : "";
-  }
-
-  input.addEventListener("change", () => {
-    const added = Array.from(input.files);
-    const all = chosen.concat(added);
-    keep(all, all.length > max);
-  });
-
   const pick = document.getElementById("audience-pick");
   function showPick() {
     const kind = form.querySelector("input[name=audience]:checked");

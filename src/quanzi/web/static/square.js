@@ -1,4 +1,4 @@
-// The square (广场): the character counter and photo previews of the compose box, the
+// The square (广场): the character counter of the compose box (its photos: uploads.js), the
 // "New posts" button fed by the live stream, and replying to a comment without a reload.
 // Every post shown comes from the server's fragments; this script only decides when to fetch.
 (function () {
@@ -8,7 +8,7 @@
   const view = body.dataset.view || "";
   if (!view.startsWith("square")) return;
 
-  // Compose boxes: characters used against the limit, photos (at most 9) with previews.
+  // Compose boxes: characters used against the limit.
 
   function length(text) {
     return Array.from(text).length; // characters, as the server counts them
@@ -18,9 +18,6 @@
     const text = form.querySelector("textarea[data-limit]");
     const counter = form.querySelector("[data-counter]");
     const submit = form.querySelector("button[type=submit]");
-    const files = form.querySelector("input[type=file]");
-    const previews = form.querySelector("[data-previews]");
-    const error = form.querySelector("[data-compose-error]");
 
     function count() {
       if (!text || !counter) return;
@@ -35,45 +32,10 @@
       count();
     }
 
-    function showError(message) {
-      if (!error) return;
-      error.textContent = message || "";
-      error.hidden = !message;
-    }
-
-    if (files && previews) {
-      files.addEventListener("change", () => {
-        previews.querySelectorAll("img").forEach((img) => URL.revokeObjectURL(img.src));
-        previews.replaceChildren();
-        const chosen = Array.from(files.files || []);
-        const max = Number(files.dataset.max || 9);
-        if (chosen.length > max) {
-          files.value = "";
-          showError(files.dataset.tooMany);
-          previews.hidden = true;
-          return;
-        }
-        showError("");
-        chosen.forEach((file) => {
-          const item = document.createElement("li");
-          const img = document.createElement("img");
-          img.src = URL.createObjectURL(file);
-          img.alt = file.name;
-          item.appendChild(img);
-          previews.appendChild(item);
-        });
-        previews.hidden = chosen.length === 0;
-      });
-    }
-
-    // One post per press: the button waits while the form is sent (and wakes up again when
-    // the browser's back button brings this page back from its cache).
-    form.addEventListener("submit", () => {
-      if (submit) setTimeout(() => { submit.disabled = true; }, 0);
-    });
+    // The button waits while the form is sent (hx-disabled-elt); the browser's back button
+    // may bring this page back from its cache with a count to redo.
     window.addEventListener("pageshow", (event) => {
       if (event.persisted) count();
-      if (event.persisted && submit && !text) submit.disabled = false;
     });
   });
 
