@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from quanzi.web import auth, chats, contacts, discover, me, moments, oauth
+from quanzi.web import auth, chats, contacts, discover, me, moments, oauth, shell
 from quanzi.web.square import comments, communities, posts, search, timelines, topics
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -25,6 +25,7 @@ routers: list[APIRouter] = [
     search.router,
     me.router,
     oauth.router,
+    shell.router,
 ]
 
 
