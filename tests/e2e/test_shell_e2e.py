@@ -16,7 +16,10 @@ CACHED_URLS = """async () => {
   const urls = [];
   for (const name of await caches.keys()) {
     const cache = await caches.open(name);
-    for (const request of await cache.keys()) urls.push(new URL(request.url).pathname + new URL(request.url).search);
+    for (const request of await cache.keys()) {
+      const url = new URL(request.url);
+      urls.push(url.pathname + url.search);
+    }
   }
   return urls;
 }"""
