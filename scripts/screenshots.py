@@ -1,7 +1,7 @@
 """Screenshots of the web client for docs/screenshots/: each tab, at phone and desktop sizes,
 in Chinese, on a fresh demo world.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--only NAME ...]
 
 Starts `quanzi serve` on a free port with a temporary data directory, seeds the demo world, and
 drives Debian's Chromium (/usr/bin/chromium) with Playwright.
@@ -45,7 +45,7 @@ def quanzi(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "quanzi", *args], env=env, check=True, cwd=ROOT)
 
 
-async def shoot(base: str, out: Path) -> None:
+async def shoot(base: str, out: Path, only: list[str] | None = None) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for size, (width, height) in SIZES.items():
@@ -59,6 +59,8 @@ async def shoot(base: str, out: Path) -> None:
             await page.click("button[type=submit]")
             await page.wait_for_url("**/chats")
             for name, path in await views(page, base):
+                if only and name not in only:
+                    continue
                 await page.goto(base + path)
                 await page.wait_for_load_state("networkidle")
                 await page.wait_for_timeout(300)
@@ -82,12 +84,14 @@ async def views(page: Page, base: str) -> list[tuple[str, str]]:
         ("moments", "/moments"),
         ("square", "/square?tab=public"),
         ("me", "/me"),
+        ("notifications", "/me/notifications"),
     ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", help="only these views (chats, chat, me, …)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -113,7 +117,7 @@ def main() -> None:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
-            asyncio.run(shoot(base, args.out))
+            asyncio.run(shoot(base, args.out, args.only))
         finally:
             server.terminate()
             server.wait()
