@@ -3,9 +3,10 @@
 (function () {
   "use strict";
 
-  // "(3) 聊天 · 圈子": the tab badges added up, kept current as app.js changes them (it
-  // sets data-count on each badge as the live stream tells it).
-  const badges = ["badge-chats", "badge-contacts", "badge-me"]
+  // "(3) 聊天 · 圈子": unread messages and notifications (a friend request is one of them),
+  // kept current as app.js changes the badges (it sets their data-count as the live stream
+  // tells it).
+  const badges = ["badge-chats", "badge-me"]
     .map((id) => document.getElementById(id))
     .filter(Boolean);
   const bareTitle = document.title.replace(/^\(\d+\+?\) /, "");
