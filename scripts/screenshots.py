@@ -85,6 +85,7 @@ async def views(page: Page, base: str) -> list[tuple[str, str]]:
         ("square", "/square?tab=public"),
         ("me", "/me"),
         ("notifications", "/me/notifications"),
+        ("offline", "/offline"),
     ]
 
 
