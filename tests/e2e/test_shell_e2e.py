@@ -71,6 +71,8 @@ async def test_service_worker_registers_keeps_no_personal_page_and_shows_offline
     await alice.page.goto(alice.base + "/contacts")
     await expect(alice.page.locator("h1")).to_have_text("You are offline")
     await expect(alice.page.locator("#offline")).to_contain_text("你已离线")
+    # shell.js has run on the offline page (it listens for the network to come back)
+    await expect(alice.page.locator("body")).to_have_attribute("data-service-worker", "registered")
     await alice.context.set_offline(False)  # back online: the page loads again by itself
     await expect(alice.page.locator("body")).to_have_attribute("data-view", re.compile("contacts"))
     # what failed to load while the network was off is what should have failed; nothing else
