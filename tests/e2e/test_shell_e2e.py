@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import orjson
 from playwright.async_api import expect
 
 from quanzi import __version__
@@ -78,3 +79,51 @@ async def test_service_worker_registers_keeps_no_personal_page_and_shows_offline
     # what failed to load while the network was off is what should have failed; nothing else
     offline = alice.errors[before:]
     alice.errors[before:] = [e for e in offline if "net::ERR_INTERNET_DISCONNECTED" not in e]
+
+
+async def test_service_worker_shows_a_push_as_the_server_worded_it(person: NewPerson) -> None:
+    """A push as the browser's push service hands it over (Chromium's DevTools protocol
+    delivers it to the worker; the server's sealing and sending have their own tests)."""
+    alice = await person("alice", "Alice")
+    await alice.context.grant_permissions(["notifications"], origin=alice.base)
+    await alice.go("/discover")
+    await expect(alice.page.locator("body")).to_have_attribute("data-service-worker", "registered")
+    await alice.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp = await alice.context.new_cdp_session(alice.page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(
+            r["registrationId"] for r in e["registrations"] if r["scopeURL"] == alice.base + "/"
+        ),
+    )
+    await cdp.send("ServiceWorker.enable")
+    for _ in range(150):  # the event comes as soon as the protocol is enabled
+        if registrations:
+            break
+        await alice.page.wait_for_timeout(100)
+    assert registrations
+    payload = {
+        "kind": "message",
+        "url": "/me/notifications",
+        "tag": "chat-1",
+        "title": "圈子",
+        "body": "你有一条新消息",
+    }
+    await cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": alice.base + "/",
+            "registrationId": registrations[0],
+            "data": orjson.dumps(payload).decode(),
+        },
+    )
+    await alice.page.wait_for_function(
+        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0"
+    )
+    shown = await alice.page.evaluate(
+        """() => navigator.serviceWorker.ready
+          .then((r) => r.getNotifications())
+          .then((list) => list.map((n) => [n.title, n.body, n.tag, n.data.url]))"""
+    )
+    assert shown == [["圈子", "你有一条新消息", "chat-1", "/me/notifications"]]

@@ -79,6 +79,8 @@ async def test_service_worker_from_the_root_keeps_no_personal_page(
     assert 'url.pathname.startsWith("/static/")' in script and "cache.put(request" in script
     assert script.count("cache.put(") == 1 and script.count("caches.match(") == 1
     assert "caches.match(OFFLINE)" in script
+    # and it shows what Web Push brings, opening only pages of this site
+    assert 'addEventListener("push"' in script and 'addEventListener("notificationclick"' in script
     # what it stores at install, and the public files, are the same for everyone: logged in
     # or not (tests/access_policy.py names them so)
     anonymous = WebUser(client)

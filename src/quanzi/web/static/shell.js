@@ -22,15 +22,27 @@
   }
 
   // The offline page (the service worker shows it in place of a page the network could not
-  // bring): try again on request, when the browser says it is online, and every 15 s.
+  // bring): once the server answers again, load the page that was asked for. Asked at once
+  // when the browser says it is online or on "Try again", else every few seconds (up to 15).
   const retry = document.getElementById("offline-retry");
   if (retry) {
-    const reload = () => location.reload();
-    retry.addEventListener("click", reload);
-    window.addEventListener("online", reload);
-    setInterval(() => {
-      fetch("/offline", { cache: "no-store" }).then((r) => { if (r.ok) reload(); }, () => {});
-    }, 15000);
+    let timer = null;
+    let wait = 2000;
+    const check = () => {
+      clearTimeout(timer);
+      fetch("/offline", { cache: "no-store" }).then((r) => {
+        if (r.ok) location.reload();
+        else later();
+      }, later);
+    };
+    const later = () => {
+      timer = setTimeout(check, wait);
+      wait = Math.min(15000, wait * 2);
+    };
+    const now = () => { wait = 1000; check(); };
+    retry.addEventListener("click", now);
+    window.addEventListener("online", now);
+    later();
   }
 
   // The service worker: the offline page and this version's static files, nothing personal.

@@ -3,6 +3,7 @@
 // ?v={{ version }}). Pages, fragments, the API and media are never stored: they hold personal
 // data, and they pass straight to the network. A page that cannot be loaded because the
 // network is down is answered with the offline page, which reloads when the network is back.
+// It also shows what Web Push brings (docs/api.md, "Push"), as the server worded it.
 "use strict";
 
 const VERSION = {{ version|tojson }};
@@ -50,5 +51,45 @@ self.addEventListener("fetch", (event) => {
         if (response.ok) cache.put(request, response.clone());
         return response;
       })))
+  );
+});
+
+// Web Push: each push is one notification, worded by the server in the device's language
+// (who and what only if the person turned previews on); a newer one about the same chat
+// replaces the older (its tag). A tap opens, or brings forward, the page it is about.
+function pagePath(url) {
+  return typeof url === "string" && url.startsWith("/") && !url.startsWith("//") ? url : "/chats";
+}
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = {};
+  }
+  const options = {
+    body: typeof data.body === "string" ? data.body : "",
+    icon: "/static/icons/icon-192.png",
+    data: { url: pagePath(data.url) },
+  };
+  if (typeof data.tag === "string" && data.tag) {
+    options.tag = data.tag;
+    options.renotify = true;
+  }
+  const title = typeof data.title === "string" && data.title ? data.title : "quanzi";
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(pagePath((event.notification.data || {}).url), self.location.origin);
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const same = windows.find((w) => new URL(w.url).pathname === target.pathname);
+      if (same) return same.focus();
+      if (windows.length) return windows[0].navigate(target.href).then((w) => w && w.focus());
+      return self.clients.openWindow(target.href);
+    })
   );
 });
