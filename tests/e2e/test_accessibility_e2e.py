@@ -57,6 +57,7 @@ PAGES = [
     "/me/qr",
     "/me/delete",
     "/me/notifications",
+    "/me/alerts",
 ]
 LOGGED_OUT = ["/login", "/register", "/offline"]
 
