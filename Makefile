@@ -27,9 +27,12 @@ run: $(VENV)/.installed
 	$(BIN)/quanzi serve
 
 ## test: install the test dependencies and run the whole suite (SQLite; also PostgreSQL +
-## Redis when QUANZI_TEST_DATABASE_URL and QUANZI_TEST_REDIS_URL are set)
+## Redis when QUANZI_TEST_DATABASE_URL and QUANZI_TEST_REDIS_URL are set). The browser tests
+## need Chromium and fonts (.ci/browser) and axe-core from npm, at the version
+## package-lock.json pins (`npm ci`).
 test: $(VENV)/.installed-dev
 	.ci/browser
+	npm ci --no-audit --no-fund
 	$(BIN)/pytest
 
 ## check: lint, format check and type check
@@ -46,4 +49,4 @@ lock: $(VENV)/.installed-dev
 	sed -i '/^quanzi @ /d' requirements/dev.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -2,7 +2,7 @@
 in Chinese (Moments and the square in English too), on a fresh demo world; and the photo
 viewer open on a Moment of nine photos.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--only NAME ...]
 
 Starts `quanzi serve` on a free port with a temporary data directory, seeds the demo world, and
 drives Debian's Chromium (/usr/bin/chromium) with Playwright.
@@ -47,7 +47,7 @@ def quanzi(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "quanzi", *args], env=env, check=True, cwd=ROOT)
 
 
-async def shoot(base: str, out: Path) -> None:
+async def shoot(base: str, out: Path, only: list[str] | None = None) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for size, (width, height) in SIZES.items():
@@ -67,6 +67,8 @@ async def shoot(base: str, out: Path) -> None:
                     await long_remark(page, base)
                 suffix = size if locale == "zh-CN" else f"{size}-en"
                 for name, path in await views(page, base, english=locale != "zh-CN"):
+                    if only and name not in only:
+                        continue
                     await page.goto(base + path)
                     await settle(page)
                     await page.screenshot(path=str(out / f"{name}-{suffix}.png"))
@@ -87,7 +89,7 @@ async def shoot(base: str, out: Path) -> None:
                         await settle(page)
                         await page.screenshot(path=str(out / f"{name}-viewer-{suffix}.png"))
                         print(f"wrote {name}-viewer-{suffix}.png")
-                if locale == "zh-CN":
+                if locale == "zh-CN" and (not only or "chat" in only):
                     await chat_shots(page, base, out, size)
                 await context.close()
         await browser.close()
@@ -144,6 +146,8 @@ async def views(page: Page, base: str, *, english: bool) -> list[tuple[str, str]
         ("discover", "/discover"),
         ("me", "/me"),
         *with_photos,
+        ("notifications", "/me/notifications"),
+        ("offline", "/offline"),
     ]
 
 
@@ -212,6 +216,7 @@ def stage_chat(base: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", help="only these views (chats, chat, me, …)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -238,7 +243,7 @@ def main() -> None:
                         raise
                     time.sleep(0.2)
             stage_chat(base)
-            asyncio.run(shoot(base, args.out))
+            asyncio.run(shoot(base, args.out, args.only))
         finally:
             server.terminate()
             server.wait()

@@ -503,7 +503,9 @@ WEB_REQUESTS: dict[tuple[str, ...], dict[str, Any]] = {
 # Routes that name no object (beyond page cursors): who may call them at all. `viewer`: a
 # person's session; `?`: anyone, a session optional; `-`: no token is looked at; on the
 # Mastodon door, the scope a token needs (`?scope`: a token is optional); `stream`: the
-# streaming API, checked by the stream tests below.
+# streaming API, checked by the stream tests below. (The web client's pages without an id
+# need no line; its public files, the same for everyone, logged in or not, are named:
+# tests/web/test_shell.py holds them to it.)
 _NO_ID = """
 native   DELETE /api/quanzi/v1/accounts/me                      viewer
 native   GET    /api/quanzi/v1/accounts/me                      viewer
@@ -599,6 +601,9 @@ mastodon GET    /api/v1/streaming/public/remote                 stream
 mastodon GET    /api/v1/streaming/hashtag                       stream
 mastodon GET    /api/v1/streaming/hashtag/local                 stream
 web      POST   /uploads                                        viewer
+web      GET    /manifest.webmanifest                           -
+web      GET    /sw.js                                          -
+web      GET    /offline                                        -
 """
 NO_ID: list[tuple[str, str, str, str]] = [
     (door, method, path, auth)

@@ -12,7 +12,7 @@ import jieba
 
 from quanzi.kit.ids import MAX_ID, IdGenerator, id_at, new_id, time_of
 from quanzi.kit.pagination import Page, Window
-from quanzi.kit.text import clean_line, clean_text, is_valid_handle
+from quanzi.kit.text import clean_line, clean_text, is_valid_handle, shorten
 from quanzi.kit.words import Term, name_tokens, query_terms, query_words, search_tokens, words
 
 
@@ -174,3 +174,11 @@ def test_query_terms_look_up_stems_and_the_last_word_as_a_prefix() -> None:
     assert query_terms("韩梅梅 lil", names=True) == [Term("韩梅"), Term("梅梅"), Term("lil", "lil")]
     assert query_terms("韩", names=True) == [Term("韩")]
     assert query_terms(" ,. ") == []
+
+
+def test_shorten_gives_one_line_cut_with_an_ellipsis() -> None:
+    assert shorten("  写得\n\n真好  ", 60) == "写得 真好"
+    assert shorten("一" * 60, 60) == "一" * 60
+    cut = shorten("一" * 61, 60)
+    assert cut == "一" * 59 + "…" and len(cut) == 60
+    assert shorten("word " * 20, 11) == "word word…"  # no space before the ellipsis

@@ -402,24 +402,98 @@ async def test_notifications_read_as_sentences_with_links(
     assert "Dave commented on your post" in html
     assert f'href="/posts/{post["id"]}#c{comment["id"]}"' in html
     unread = html.count('data-unread="true"')
-    assert unread >= 5 and 'id="mark-all-read"' in html
-    me = await alice_web.page("/me")
-    # the menu row's badge (app.js keeps it live, as the tab's)
-    assert f'id="badge-me-row" data-count="{unread}"' in me
-
-    fragment = await alice_web.get("/me/notifications/list", headers={"HX-Request": "true"})
-    assert fragment.status_code == 200 and "<html" not in fragment.text
-    assert "Carol followed you" in fragment.text
-
-    newest = re.search(r'name="up_to_id" value="(\d+)"', html)
-    assert newest is not None
-    r = await alice_web.post("/me/notifications/read", {"up_to_id": newest.group(1)})
-    assert r.status_code == 303 and r.headers["location"] == "/me/notifications"
-    html = await alice_web.page("/me/notifications")
-    assert 'data-unread="true"' not in html and 'id="mark-all-read"' not in html
-    assert "Carol followed you" in html
+    assert unread >= 5 and "mark-all-read" not in html and "/me/notifications/read" not in html
+    # opening the list marked what it showed read: the badges clear (app.js hears
+    # notifications.read and asks again), and the next visit shows them read
     count = await c.get("/api/quanzi/v1/notifications/unread_count", headers=alice.auth)
     assert count.json()["count"] == 0
+    me = await alice_web.page("/me")
+    assert 'id="badge-me-row" data-count="0"' in me and 'id="badge-me" data-count="0"' in me
+
+    await c.post(f"/api/quanzi/v1/posts/{post['id']}/reposts", json={}, headers=dave.auth)
+    me = await alice_web.page("/me")
+    assert 'id="badge-me-row" data-count="1"' in me  # the menu row's badge (kept live too)
+    fragment = await alice_web.get("/me/notifications/list", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "Dave reposted your post" in fragment.text and fragment.text.count("data-unread") == 1
+    count = await c.get("/api/quanzi/v1/notifications/unread_count", headers=alice.auth)
+    assert count.json()["count"] == 0  # the live refresh marks what it shows read too
+    html = await alice_web.page("/me/notifications")
+    assert 'data-unread="true"' not in html and "Carol followed you" in html
+
+
+async def test_notification_preview_shows_what_it_is_about_as_the_reader_may_see_it(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    alice_web = await browser_for("alice")
+    await browser_for("dave")
+    await befriend(people, "alice", "dave")
+    alice, dave = await people.login("alice"), await people.login("dave")
+    c = people.client
+    long_text = "这是一段很长的动态" * 12
+    post = (
+        await c.post("/api/quanzi/v1/posts", json={"text": long_text}, headers=alice.auth)
+    ).json()
+    await c.post(f"/api/quanzi/v1/posts/{post['id']}/like", headers=dave.auth)
+    await c.post(
+        f"/api/quanzi/v1/posts/{post['id']}/comments",
+        json={"text": "写得  真好\n<i>赞</i>"},
+        headers=dave.auth,
+    )
+    moment = (
+        await c.post("/api/quanzi/v1/moments", json={"text": "周末去爬山"}, headers=alice.auth)
+    ).json()
+    await c.post(
+        f"/api/quanzi/v1/moments/{moment['id']}/comments",
+        json={"text": "带上我"},
+        headers=dave.auth,
+    )
+    group = (
+        await c.post(
+            "/api/quanzi/v1/conversations/group",
+            json={"name": "爬山群", "member_ids": [alice.id]},
+            headers=dave.auth,
+        )
+    ).json()
+    for n, text in enumerate(("@Alice 几点出发？", "@Alice 发错了")):
+        await c.post(
+            f"/api/quanzi/v1/conversations/{group['id']}/messages",
+            json={"client_msg_id": f"m{n}", "text": text, "mentions": [alice.id]},
+            headers=dave.auth,
+        )
+    await c.patch(f"/api/quanzi/v1/friends/{dave.id}", json={"remark": "老戴"}, headers=alice.auth)
+
+    html = await alice_web.page("/me/notifications")
+    previews = re.findall(r'<span class="me-quote me-preview">([^<]*)</span>', html)
+    # the post's first words, cut; the comment on one line, escaped; the Moment's comment;
+    # the message that mentioned me
+    assert long_text[:59] + "…" in previews
+    assert "写得 真好 &lt;i&gt;赞&lt;/i&gt;" in previews
+    assert "带上我" in previews and "@Alice 几点出发？" in previews
+    assert all(len(p) <= 60 for p in previews if "&" not in p)
+    # people are named by my remark for them, as everywhere on the web
+    assert "老戴 liked your post" in html and "老戴 commented on your Moment" in html
+    assert "Dave liked" not in html
+
+    # what I may no longer see shows no preview: a recalled message, a deleted comment
+    chat_mentions = (await c.get("/api/quanzi/v1/notifications", headers=alice.auth)).json()
+    seqs = [n["data"]["seq"] for n in chat_mentions["items"] if n["kind"] == "chat_mention"]
+    recall = await c.post(
+        f"/api/quanzi/v1/conversations/{group['id']}/messages/{max(seqs)}/recall",
+        headers=dave.auth,
+    )
+    assert recall.status_code == 200, recall.text
+    comments = (await c.get(f"/api/quanzi/v1/moments/{moment['id']}", headers=alice.auth)).json()[
+        "comments"
+    ]
+    gone = await c.delete(
+        f"/api/quanzi/v1/moments/{moment['id']}/comments/{comments[0]['id']}",
+        headers=dave.auth,
+    )
+    assert gone.status_code == 204, gone.text
+    html = await alice_web.page("/me/notifications")
+    assert "发错了" not in html and "带上我" not in html
+    assert "几点出发" in html  # the other message still shows
 
 
 def test_every_kind_of_notification_reads_as_a_sentence_with_its_link() -> None:
@@ -509,7 +583,6 @@ async def test_me_forms_refuse_requests_without_the_csrf_token(browser_for: NewB
         },
         "/me/delete": {"password": PASSWORD},
         "/me/sessions/others/revoke": {},
-        "/me/notifications/read": {"up_to_id": "1"},
     }
     for path, data in forged.items():
         r = await alice.c.post(path, data=data)

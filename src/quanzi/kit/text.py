@@ -68,3 +68,10 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
     text = _CONTROL.sub("", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def shorten(text: str, limit: int) -> str:
+    """A preview of user text on one line: its whitespace collapsed, cut to `limit`
+    characters (the last one an ellipsis when it was longer)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.staticfiles import StaticFiles
 
-from quanzi.web import auth, chats, contacts, discover, me, moments, oauth, uploads
+from quanzi.web import auth, chats, contacts, discover, me, moments, oauth, shell, uploads
 from quanzi.web import photos as photos  # the photo grids' template globals
 from quanzi.web.square import comments, communities, posts, search, timelines, topics
 
@@ -27,6 +27,7 @@ routers: list[APIRouter] = [
     uploads.router,
     me.router,
     oauth.router,
+    shell.router,
 ]
 
 

@@ -94,8 +94,14 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
 _ = gettext
 
 
-def html_lang() -> str:
-    return "zh-CN" if _language.get() == "zh_CN" else "en"
+def gettext_in(language: str, message: str) -> str:
+    """A text in a language other than the request's (the offline page says it in both)."""
+    return str(catalogue(language).ugettext(message))
+
+
+def html_lang(language: str | None = None) -> str:
+    """The BCP 47 tag of a language (of the request's, by default), for `lang` attributes."""
+    return "zh-CN" if (language or _language.get()) == "zh_CN" else "en"
 
 
 def when(moment: datetime, now: datetime | None = None) -> str:

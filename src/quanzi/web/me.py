@@ -9,6 +9,7 @@ as SVG for the page and as PNG to download.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.media.actions import upload_image
 from quanzi.domain.notifications import actions as notifications
 from quanzi.domain.notifications import queries as notification_queries
+from quanzi.domain.notifications.previews import data_id, preview_notifications
 from quanzi.domain.notifications.shapes import NotificationRead
 from quanzi.errors import QuanziError
 from quanzi.kit.ids import MAX_ID
@@ -372,43 +374,41 @@ class Notice:
     actor: AccountRow | None
     text: str
     href: str
-    quote: str  # words of the actor the notification carries (a greeting), shown escaped
+    preview: str  # what it is about, in a few words (`preview_notifications`), shown escaped
 
 
-def _ref(data: dict[str, Any], key: str) -> int | None:
-    raw = data.get(key)
-    text = str(raw) if raw is not None else ""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
+def _chosen_name(account: AccountRow) -> str:
+    return account.display_name or account.handle
 
 
-def describe(n: NotificationRead, actor: AccountRow | None) -> Notice:
-    """One notification: "李雷 liked your Moment", linked to the Moment."""
-    who = (
-        (actor.display_name or actor.handle)
-        if actor is not None and actor.status == "active"
-        else _("Someone")
-    )
+def describe(
+    n: NotificationRead,
+    actor: AccountRow | None,
+    preview: str = "",
+    name: Callable[[AccountRow], str] = _chosen_name,
+) -> Notice:
+    """One notification: "李雷 liked your Moment", linked to the Moment; the actor named by
+    `name` (the page's `Page.name`: my remark for them, else the name they chose)."""
+    who = name(actor) if actor is not None and actor.status == "active" else _("Someone")
     data = n.data
     person = f"/people/{n.actor_id}" if n.actor_id else "/me/notifications"
     post, moment, chat = (
-        _ref(data, "post_id"),
-        _ref(data, "moment_id"),
-        _ref(data, "conversation_id"),
+        data_id(data, "post_id"),
+        data_id(data, "moment_id"),
+        data_id(data, "conversation_id"),
     )
     post_href = f"/posts/{post}" if post else person
-    comment = _ref(data, "comment_id")
+    comment = data_id(data, "comment_id")
     comment_href = f"{post_href}#c{comment}" if post and comment else post_href
     moment_href = f"/moments/{moment}" if moment else person
     moment_comment_href = f"{moment_href}#comment-{comment}" if moment and comment else moment_href
     chat_href = f"/chats/{chat}" if chat else "/chats"
-    quote = ""
     match n.kind:
         case "friend_request":
             text, href = (
                 _("%(actor)s wants to add you as a friend", actor=who),
                 "/contacts/requests",
             )
-            quote = str(data.get("greeting") or "")
         case "friend_accepted":
             text, href = _("%(actor)s accepted your friend request", actor=who), person
         case "follow":
@@ -418,15 +418,15 @@ def describe(n: NotificationRead, actor: AccountRow | None) -> Notice:
         case "follow_accepted":
             text, href = _("%(actor)s accepted your follow request", actor=who), person
         case "group_invite":
-            name = str(data.get("name") or "")
+            group = str(data.get("name") or "")
             text = (
-                _('%(actor)s invited you to the group "%(name)s"', actor=who, name=name)
-                if name
+                _('%(actor)s invited you to the group "%(name)s"', actor=who, name=group)
+                if group
                 else _("%(actor)s invited you to a group chat", actor=who)
             )
             href = chat_href
         case "chat_mention":
-            seq = _ref(data, "seq")
+            seq = data_id(data, "seq")
             text = _("%(actor)s mentioned you in a chat", actor=who)
             href = f"{chat_href}#m{seq}" if seq else chat_href
         case "mention":
@@ -451,17 +451,29 @@ def describe(n: NotificationRead, actor: AccountRow | None) -> Notice:
             href = moment_comment_href
         case _:
             text, href = _("%(actor)s sent you a notification", actor=who), person
-    return Notice(n.id, n.kind, n.read, n.created_at, actor, text, href, quote)
+    return Notice(n.id, n.kind, n.read, n.created_at, actor, text, href, preview)
 
 
 async def _notices(page: Page, max_id: int | None) -> tuple[list[Notice], int | None]:
-    async with page.services.read() as tx:
+    """A page of my notifications, each with its preview; the unread ones shown are marked
+    read as they are shown (they still look new on this page), which clears the badge."""
+    await page.load_remarks()
+    async with page.services.write() as tx:
         found = await notification_queries.list_notifications(
             tx, page.principal, Window(max_id=max_id, limit=NOTIFICATIONS_PAGE)
         )
         rows = [NotificationRead.of(n) for n in found.items]
         actors = await queries.load_account_rows(tx, {n.actor_id for n in rows if n.actor_id})
-    notices = [describe(n, actors.get(n.actor_id) if n.actor_id else None) for n in rows]
+        previews = await preview_notifications(tx, page.principal, rows)
+        unread = [n.id for n in rows if not n.read]
+        if unread:
+            await notifications.do_mark_read(tx, page.principal, up_to_id=None, ids=unread)
+    notices = [
+        describe(
+            n, actors.get(n.actor_id) if n.actor_id else None, previews.get(n.id, ""), page.name
+        )
+        for n in rows
+    ]
     return notices, found.next_max_id
 
 
@@ -482,12 +494,3 @@ async def notification_list(page: MemberPage, max_id: MaxId = None) -> Response:
 async def notification_fragment(page: MemberPage) -> Response:
     notices, older = await _notices(page, None)
     return render(page, "me/_notifications.html", notices=notices, older=older, first=True)
-
-
-@router.post("/me/notifications/read")
-async def mark_all_read(
-    page: MemberPage, up_to_id: Annotated[int, Form(ge=1, le=MAX_ID)]
-) -> Response:
-    async with page.services.write() as tx:
-        await notifications.do_mark_read(tx, page.principal, up_to_id=up_to_id, ids=[])
-    return redirect(page, "/me/notifications")

@@ -50,6 +50,8 @@ PAGE_CSP = "; ".join(
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
@@ -73,6 +75,7 @@ templates.globals.update(
     languages=i18n.LANGUAGES,
     when=i18n.when,
     html_lang=i18n.html_lang,
+    gettext_in=i18n.gettext_in,
 )
 
 
