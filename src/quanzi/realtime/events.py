@@ -29,6 +29,9 @@ BUS_GAP = "internal.bus_gap"  # this process may have missed events (bus reconne
 ACCOUNTS_CHANGED = "internal.accounts_changed"  # payload: ids whose cached rows are stale
 POSTS_COUNTED = "internal.posts_counted"  # payload: id, post_count (its new value)
 
+# Told to native clients by the gateway itself when this process may have missed events
+STREAM_RESYNC = "stream.resync"
+
 
 @dataclass(frozen=True, slots=True)
 class Revoked:

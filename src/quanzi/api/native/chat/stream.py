@@ -19,7 +19,8 @@ from quanzi.domain.chat.presence import announce_typing
 from quanzi.domain.chat.shapes import MessageRead
 from quanzi.errors import QuanziError
 from quanzi.kit.wire import Id
-from quanzi.realtime.gateway import Connection, frame
+from quanzi.realtime.connection import Connection
+from quanzi.realtime.gateway import frame
 from quanzi.services import Services
 
 TYPING_EVERY = 2.0  # seconds between typing notices for one conversation from one socket
