@@ -6,11 +6,7 @@ cookies, drop a client that does not keep up with 1013 and close on revocation w
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import json
-import os
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
 from quanzi.obs import metrics
 from quanzi.realtime.connection import (
@@ -26,8 +22,8 @@ from quanzi.realtime.connection import (
     CLOSE_TRY_AGAIN_LATER,
     Connection,
 )
-from tests.api.native.test_stream import until
 from tests.helpers import Personas, User
+from tests.socket_helpers import closed_with, silent_client, until, upgrade
 
 NATIVE = "/api/quanzi/v1/stream"
 MASTODON = "/api/v1/streaming"
@@ -51,46 +47,13 @@ async def _mastodon_user_stream(ws: ClientConnection) -> None:
     assert await _first(ws) == {"error": "Unknown stream type", "status": 400}
 
 
-async def _closed_with(ws: ClientConnection) -> int | None:
-    """The close code, once the server has closed the socket (skipping frames before it)."""
-    async with asyncio.timeout(WAIT):
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                await ws.recv()
-    return ws.close_code
-
-
-async def _raw(base: str, request: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A client that sends `request`, reads the answer's head and then never reads again."""
-    parts = urlsplit(base)
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
-    reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
-    writer.write(request.replace("{host}", parts.netloc).encode())
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    assert head.split(b"\r\n")[0].split(b" ")[1] in (b"101", b"200"), head
-    return reader, writer
-
-
-def _upgrade(path: str, token: str) -> str:
-    key = base64.b64encode(os.urandom(16)).decode()
-    return (
-        f"GET {path}?access_token={token} HTTP/1.1\r\nHost: {{host}}\r\n"
-        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n"
-    )
-
-
 async def _silent_client(base: str, door: str, me: User) -> asyncio.StreamWriter:
     if door == "native":
-        _, writer = await _raw(base, _upgrade(NATIVE, me.token))
+        _, writer = await silent_client(base, upgrade(NATIVE, me.token))
     elif door == "mastodon-socket":
-        _, writer = await _raw(base, _upgrade(MASTODON, me.token))
+        _, writer = await silent_client(base, upgrade(MASTODON, me.token))
     else:
-        _, writer = await _raw(
+        _, writer = await silent_client(
             base,
             f"GET {MASTODON}/user HTTP/1.1\r\nHost: {{host}}\r\n"
             f"Authorization: Bearer {me.token}\r\n\r\n",
@@ -154,7 +117,7 @@ async def test_revocation_closes_the_session_on_every_door(live: str, people: Pe
         )
         assert r.status_code == 204
         for ws in (native, mastodon):
-            assert await _closed_with(ws) == CLOSE_SESSION_REVOKED
+            assert await closed_with(ws) == CLOSE_SESSION_REVOKED
         async with asyncio.timeout(WAIT):  # the event stream ends as a response does
             async for _ in events.aiter_bytes():
                 pass

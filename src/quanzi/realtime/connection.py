@@ -74,6 +74,7 @@ class Connection:
         "on_close",
         "scratch",
         "session_id",
+        "written",
     )
 
     def __init__(
@@ -96,6 +97,7 @@ class Connection:
         self.close_code = CLOSE_NORMAL
         self.ended = asyncio.Event()  # set once closed and the close was sent (or given up)
         self.scratch: dict[str, Any] | None = None  # per-socket state of frame handlers
+        self.written = 0  # frames written so far
 
     def push(self, text: str) -> None:
         """Queue a frame; a client whose queue is full is closed (the slow-consumer rule)."""
@@ -113,6 +115,7 @@ class Connection:
         try:
             while self._queue and not self.closed:
                 await self._sink.write(self._queue.popleft())
+                self.written += 1
         except Exception:  # the peer went away mid-send; the reader sees it too
             self.gone()
         finally:

@@ -31,10 +31,9 @@ from quanzi.api.mastodon.notifications import KINDS, render_notifications
 from quanzi.api.mastodon.streams import Stream
 from quanzi.domain.accounts.doors import Door, admits
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.events import NOTIFICATION_NEW, POST_DELETED, POST_NEW, POST_PUBLIC, POST_UPDATED
 from quanzi.domain.notifications import queries as notification_queries
-from quanzi.domain.notifications.actions import NOTIFICATION_NEW
 from quanzi.domain.square import queries as square_queries
-from quanzi.domain.square.shapes import POST_DELETED, POST_NEW, POST_PUBLIC, POST_UPDATED
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
 from quanzi.obs import metrics
@@ -126,7 +125,11 @@ async def _notification(notification_id: int, tx: Tx, viewer: Principal | None) 
 
 
 # The square's events -> Mastodon's
-POST_EVENTS = {POST_NEW: "update", POST_UPDATED: "status.update", POST_DELETED: "delete"}
+POST_EVENTS = {
+    POST_NEW.name: "update",
+    POST_UPDATED.name: "status.update",
+    POST_DELETED.name: "delete",
+}
 PUBLIC_CHANGES = {"new": "update", "updated": "status.update", "deleted": "delete"}
 
 Route = tuple[str, int | str | None]
@@ -203,7 +206,7 @@ class Hub:
         if event.type in POST_EVENTS:
             targets = self._targets(self._homes(event.users), "home")
             return _post_delivery(POST_EVENTS[event.type], int(event.payload["post_id"]), targets)
-        if event.type == POST_PUBLIC:
+        if event.type == POST_PUBLIC.name:
             readers = [self._readers.get(("public", None), set())]
             readers += [self._readers.get(("tag", key), set()) for key in event.payload["topics"]]
             subs = set().union(*readers)
@@ -214,7 +217,7 @@ class Hub:
             ]
             change = PUBLIC_CHANGES[event.payload["change"]]
             return _post_delivery(change, int(event.payload["post_id"]), targets)
-        if event.type == NOTIFICATION_NEW and event.payload.get("kind") in KINDS:
+        if event.type == NOTIFICATION_NEW.name and event.payload.get("kind") in KINDS:
             targets = [
                 (sub, stream)
                 for sub, stream in self._targets(self._homes(event.users), "home", "notifications")

@@ -34,7 +34,7 @@ from quanzi.services import Services
 router = APIRouter(include_in_schema=False)
 
 PATH = f"{V1}/streaming"
-HEARTBEAT = 15.0  # seconds between ":thump" comments on an event stream
+HEARTBEAT = 15.0  # seconds of quiet after which an event stream gets a ":thump" comment
 MAX_STREAMS = 50  # subscriptions one WebSocket may hold
 MAX_CLIENT_MESSAGE = 4096
 
@@ -68,7 +68,7 @@ class EventStreamSink:
 
 class EventStream(Response):
     """An endless text/event-stream response for one subscriber: ":)" at once, then its
-    frames, with a ":thump" comment every HEARTBEAT seconds. It ends when the client goes away
+    frames, with a ":thump" comment after HEARTBEAT quiet seconds. It ends when the client goes away
     (noticed at once, not at the next write) or the server closes the connection."""
 
     media_type = "text/event-stream"
@@ -88,11 +88,14 @@ class EventStream(Response):
         self.hub.subscribe(sub, self.stream)
         watcher = asyncio.create_task(_gone_on_disconnect(receive, sub.conn))
         try:
+            seen = sub.conn.written
             while not sub.conn.ended.is_set():
                 try:
                     await asyncio.wait_for(sub.conn.ended.wait(), HEARTBEAT)
                 except TimeoutError:
-                    sub.conn.push(":thump\n")
+                    if sub.conn.written == seen:  # nothing written for HEARTBEAT seconds
+                        sub.conn.push(":thump\n")
+                    seen = sub.conn.written
         finally:
             watcher.cancel()
             self.hub.remove(sub)

@@ -1,10 +1,12 @@
 """The realtime stream: one authenticated WebSocket per device at /api/quanzi/v1/stream.
 
 Server to client, every frame is {"type": ..., "payload": {...}}: first a "hello", then the
-events of the account (e.g. "account.updated"), "pong" answers, and "stream.resync" when the
-client should catch up from the REST API because this server may have missed events. Client to
-server: {"type": "ping"} (answered by "pong"); more types arrive with chats. The protocol is in
-docs/api.md.
+events of the account (any event of the catalogue, domain/events.py, that names it), "pong"
+answers, and "stream.resync" when the client should catch up from the REST API because this
+server may have missed events. Client to server: {"type": "ping"} (answered by "pong") and the
+chat frames (chat/stream.py). The stream's own frame types are in frames.py; the protocol is
+in docs/api.md. The web pages' live updates use this stream too (web/static/app.js), with
+the session cookie, which counts only from our own origin (api/credentials.py).
 
 This endpoint is a bare ASGI application rather than a FastAPI route: an idle socket then
 holds only this coroutine and uvicorn's protocol state, not a dependency-injection stack
@@ -22,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from quanzi.api.credentials import credentials_of, same_origin
 from quanzi.api.errors import error_body
+from quanzi.api.native import frames
 from quanzi.api.native.chat import stream as chat_stream
 from quanzi.api.native.common import PREFIX
 from quanzi.api.sockets import refuse, text_of
@@ -53,7 +56,7 @@ class StreamEndpoint:
         conn = services.gateway.attach(send, principal.account_id, principal.session_id)
         conn.push(
             frame(
-                "hello",
+                frames.HELLO,
                 {
                     "account_id": str(principal.account_id),
                     "session_id": str(principal.session_id),
@@ -84,9 +87,9 @@ async def _principal(scope: Scope, services: Services) -> Principal:
 
 Handler = Callable[[Services, Connection, Principal, dict[str, Any]], Coroutine[Any, Any, None]]
 HANDLERS: dict[str, Handler] = {
-    "message.send": chat_stream.send,
-    "typing": chat_stream.typing,
-    "read": chat_stream.read,
+    frames.MESSAGE_SEND: chat_stream.send,
+    frames.TYPING: chat_stream.typing,
+    frames.READ: chat_stream.read,
 }
 _running: set[asyncio.Task[None]] = set()
 
@@ -95,23 +98,25 @@ def _on_client_frame(services: Services, conn: Connection, principal: Principal,
     if conn.closed:
         return  # closed by the server (session ended, too slow): nothing more is taken from it
     if len(data) > MAX_CLIENT_FRAME:
-        conn.push(frame("error", {"code": "too_large", "message": "Frame too large."}))
+        conn.push(frame(frames.ERROR, {"code": "too_large", "message": "Frame too large."}))
         return
     try:
         message: Any = orjson.loads(data)
     except orjson.JSONDecodeError:
         message = None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        conn.push(frame("error", {"code": "bad_frame", "message": 'Send {"type": ...} JSON.'}))
+        conn.push(frame(frames.ERROR, {"code": "bad_frame", "message": 'Send {"type": ...} JSON.'}))
         return
     kind = message["type"]
     handler = HANDLERS.get(kind)
-    if kind == "ping":
-        conn.push(frame("pong", {"id": message.get("id")} if "id" in message else None))
+    if kind == frames.PING:
+        conn.push(frame(frames.PONG, {"id": message.get("id")} if "id" in message else None))
     elif handler is not None:
         # Tasks start in the order frames arrive, so one socket's sends keep their order.
         task = asyncio.create_task(handler(services, conn, principal, message))
         _running.add(task)
         task.add_done_callback(_running.discard)
     else:
-        conn.push(frame("error", {"code": "unknown_type", "message": f"Unknown type {kind!r}."}))
+        conn.push(
+            frame(frames.ERROR, {"code": "unknown_type", "message": f"Unknown type {kind!r}."})
+        )

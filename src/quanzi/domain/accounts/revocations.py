@@ -64,7 +64,7 @@ async def record_revocation(tx: Tx, account_id: int, session_ids: list[int] | No
     stored = None if session_ids is None else " ".join(str(s) for s in sorted(session_ids))
     conn = await tx.connection()
     await conn.execute(_INSERT, {"id": revoked.id, "account_id": account_id, "session_ids": stored})
-    tx.emit(SESSIONS_REVOKED, revoked.payload())
+    tx.emit(Event(SESSIONS_REVOKED, revoked.payload()))
 
 
 class Revocations:

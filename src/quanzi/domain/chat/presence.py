@@ -20,18 +20,15 @@ from quanzi.db.models import Contact
 from quanzi.domain.accounts.queries import load_account_row
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.queries import access_conversation, active_member_ids
-from quanzi.domain.chat.shapes import TYPING
+from quanzi.domain.events import PRESENCE, TYPING, PresenceChange, TypingNotice
 from quanzi.domain.relations import blocked_among, friends_among
 from quanzi.domain.tx import Tx
 from quanzi.errors import NotFound
-from quanzi.realtime.events import Event
 
 if TYPE_CHECKING:
     from quanzi.realtime.bus import Bus
 
 Reader = Callable[[], AbstractAsyncContextManager[Tx]]  # opens a read transaction
-
-PRESENCE = "presence"
 
 
 async def announce_typing(read: Reader, bus: Bus, viewer: Principal, conversation_id: int) -> None:
@@ -47,8 +44,8 @@ async def announce_typing(read: Reader, bus: Bus, viewer: Principal, conversatio
         if row is None or not row.show_presence:
             return
         others = [a for a in await active_member_ids(tx, conv.id) if a != viewer.account_id]
-    payload = {"conversation_id": str(conversation_id), "account_id": str(viewer.account_id)}
-    await bus.publish([Event(TYPING, payload, tuple(others))])
+    notice = TypingNotice(conversation_id=conversation_id, account_id=viewer.account_id)
+    await bus.publish([TYPING(notice, users=others)])
 
 
 class Online(Protocol):
@@ -88,8 +85,8 @@ class Presence:
             friends = await friends_among(tx, account_id, candidates)
             friends -= await blocked_among(tx, account_id, friends)
         if friends:
-            payload = {"account_id": str(account_id), "online": online}
-            await self._bus.publish([Event(PRESENCE, payload, tuple(friends))])
+            change = PresenceChange(account_id=account_id, online=online)
+            await self._bus.publish([PRESENCE(change, users=friends)])
 
 
 async def presence_of(
