@@ -63,13 +63,14 @@ class WebSocketSink:
 
 class Connection:
     __slots__ = (
+        "_ended",
+        "_finished",
         "_queue",
         "_sink",
         "_writer",
         "account_id",
         "close_code",
         "closed",
-        "ended",
         "limit",
         "on_close",
         "scratch",
@@ -95,9 +96,24 @@ class Connection:
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
         self.close_code = CLOSE_NORMAL
-        self.ended = asyncio.Event()  # set once closed and the close was sent (or given up)
+        self._finished = False  # closed, and the close sent (or given up)
+        self._ended: asyncio.Event | None = None  # made only for who waits for it
         self.scratch: dict[str, Any] | None = None  # per-socket state of frame handlers
         self.written = 0  # frames written so far
+
+    @property
+    def ended(self) -> asyncio.Event:
+        """Set once the connection is closed and its close was sent (or given up on)."""
+        if self._ended is None:
+            self._ended = asyncio.Event()
+            if self._finished:
+                self._ended.set()
+        return self._ended
+
+    def _finish(self) -> None:
+        self._finished = True
+        if self._ended is not None:
+            self._ended.set()
 
     def push(self, text: str) -> None:
         """Queue a frame; a client whose queue is full is closed (the slow-consumer rule)."""
@@ -135,7 +151,7 @@ class Connection:
         if self.closed:
             return
         self._stop(CLOSE_NORMAL)
-        self.ended.set()
+        self._finish()
 
     def _stop(self, code: int) -> None:
         self.closed, self.close_code = True, code
@@ -148,7 +164,7 @@ class Connection:
             self._writer.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._sink.end(code, reason), timeout=CLOSE_WAIT)
-        self.ended.set()
+        self._finish()
 
 
 _closing: set[asyncio.Task[None]] = set()  # closes under way, held until they are done
