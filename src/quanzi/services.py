@@ -33,6 +33,7 @@ from quanzi.obs.logging import get_logger
 from quanzi.ratelimit import RateLimiter
 from quanzi.realtime.bus import Bus, make_bus
 from quanzi.realtime.gateway import Gateway
+from quanzi.realtime.presence import Online
 
 log = get_logger("quanzi.services")
 
@@ -69,16 +70,17 @@ class Services:
         self.auth = Authenticator(self.db, settings.session_cache_seconds)
         self.media_store = MediaStore(settings.media_path)
         self.media_urls = MediaUrls(settings.public_base, settings.secret())
-        self.gateway = Gateway(settings.ws_send_queue)
         self.account_cache = AccountCache(self.db)
         self.revocations = Revocations(self.db)
+        self.gateway = Gateway(settings.ws_send_queue, ended=self.revocations.ends)
         self.revocations.listen(self.auth.forget)
         self.revocations.listen(self.gateway.revoke)
         self.bus.subscribe(self.account_cache.handle)
         self.bus.subscribe(self.revocations.handle)
         self.bus.subscribe(self.gateway.handle)
         self.sender = MessageSender(self.write, settings)
-        self.presence = Presence(self.read, self.bus, settings)
+        self.online = Online(settings.redis_url, settings.redis_prefix)
+        self.presence = Presence(self.read, self.bus, self.online)
         self.views = ViewCounter(self.db)
         self.topic_ids = TopicIds()
         self.shared = Shared(self.account_cache, self.views, self.topic_ids)
@@ -111,7 +113,7 @@ class Services:
         await self.revocations.start()
         self.auth.start()
         self.sender.start()
-        self.presence.start()
+        self.online.start()
         self.views.start()
         if work:
             self.jobs.start({"services": self})
@@ -123,7 +125,7 @@ class Services:
         self.stopping()
         self.gateway.close_all()
         await self.sender.stop()
-        await self.presence.stop()
+        await self.online.stop()
         await self.views.stop()
         await self.jobs.stop()
         await self.webpush.close()

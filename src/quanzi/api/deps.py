@@ -11,6 +11,8 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 
+from quanzi.api.credentials import SESSION_COOKIE as SESSION_COOKIE  # the pages' cookie
+from quanzi.api.credentials import credentials_of, same_origin
 from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.idempotency import MAX_KEY_LENGTH, Created, HasId, Idempotency, create_once
@@ -20,7 +22,6 @@ from quanzi.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Window
 from quanzi.kit.wire import Id
 from quanzi.services import Services
 
-SESSION_COOKIE = "quanzi_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -40,34 +41,23 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def same_origin(request: Request, services: Services) -> bool:
-    """True if the request says it comes from a page of this server."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin:
-        return False
-    own = {services.settings.public_base, f"{request.url.scheme}://{request.url.netloc}"}
-    return any(origin == o or origin.startswith(o + "/") for o in own)
-
-
 async def _principal(request: Request) -> Principal | None:
     services: Services = request.app.state.services
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        principal = (
-            await services.auth.authenticate(token.strip()) if scheme.lower() == "bearer" else None
-        )
+    given = credentials_of(request.scope, query=False, cookie=True)
+    if given.token is None:
+        return None
+    if not given.by_cookie:
+        principal = await services.auth.authenticate(given.token) if given.token else None
         if principal is None:
             raise Unauthorized(
                 "The token is not valid (expired, revoked or mistyped).", code="invalid_token"
             )
         return admit(principal, Door.NATIVE)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie is None:
-        return None
-    if request.method not in SAFE_METHODS and not same_origin(request, services):
+    if request.method not in SAFE_METHODS and not same_origin(
+        request.scope, services.settings.public_base
+    ):
         raise Forbidden("Cross-site request refused.", code="csrf")
-    principal = await services.auth.authenticate(cookie)
+    principal = await services.auth.authenticate(given.token)
     return admit(principal, Door.NATIVE) if principal is not None else None
 
 

@@ -9,7 +9,7 @@ itself, so they exist exactly when it committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
@@ -115,10 +115,9 @@ class Tx:
     def opened(self) -> AsyncSession | None:
         return self._session
 
-    def emit(self, type_: str, payload: dict[str, Any], users: Iterable[int] = ()) -> None:
-        self.events.append(Event(type_, payload, tuple(users)))
-
-    def emit_event(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
+        """Record an event (one of domain/events.py's types, or an internal one), published
+        on the bus once the transaction commits."""
         self.events.append(event)
 
     def enqueue(

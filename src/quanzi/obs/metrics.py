@@ -20,17 +20,19 @@ http_latency = Histogram(
     registry=REGISTRY,
 )
 ws_open = Gauge(
-    "quanzi_websockets_open", "WebSocket connections open on this process.", registry=REGISTRY
+    "quanzi_websockets_open",
+    "Streams of people open on this process (native and Mastodon sockets, event streams).",
+    registry=REGISTRY,
 )
 ws_dropped = Counter(
     "quanzi_websockets_dropped",
-    "WebSocket connections closed by the server, by reason.",
+    "Stream connections closed by the server, by reason.",
     ["reason"],
     registry=REGISTRY,
 )
 events_delivered = Counter(
     "quanzi_events_delivered",
-    "Event frames queued to WebSocket connections on this process.",
+    "Event frames queued to stream connections on this process.",
     registry=REGISTRY,
 )
 bus_published = Counter(

@@ -1,9 +1,19 @@
-"""What the domain records and the bus carries."""
+"""What the domain records and the bus carries: `Event` (a type's name, a JSON payload, the
+accounts it is for), and `EventType`, how a kind of event is defined once with the type of its
+payload. The catalogue of the events clients are sent is domain/events.py (their payloads are
+the domain's shapes, which realtime/ may not import); the events between server processes
+("internal.*") and the one frame the gateway makes itself (`stream.resync`) are here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+P = TypeVar("P", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +33,32 @@ class Event:
         return self.type.startswith("internal.")
 
 
+@dataclass(frozen=True, slots=True)
+class EventType(Generic[P]):
+    """One kind of event: its name on the wire (the `type` of the frame a client gets) and
+    the model of its payload. `MESSAGE_NEW(message, users=members)` makes the event;
+    `MESSAGE_NEW.name` is what consumers match on."""
+
+    name: str
+    payload: type[P]
+
+    def __call__(self, payload: P, users: Iterable[int] = ()) -> Event:
+        return Event(self.name, payload.model_dump(mode="json"), tuple(users))
+
+    def read(self, event: Event) -> P:
+        """The typed payload of an event of this type (for consumers that want more than ids)."""
+        assert event.type == self.name, (event.type, self.name)
+        return self.payload.model_validate(event.payload)
+
+
 # Internal event types
 SESSIONS_REVOKED = "internal.sessions_revoked"  # payload: Revoked.payload()
 BUS_GAP = "internal.bus_gap"  # this process may have missed events (bus reconnected)
 ACCOUNTS_CHANGED = "internal.accounts_changed"  # payload: ids whose cached rows are stale
 POSTS_COUNTED = "internal.posts_counted"  # payload: id, post_count (its new value)
+
+# Told to native clients by the gateway itself when this process may have missed events
+STREAM_RESYNC = "stream.resync"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,108 +1,46 @@
-"""The WebSocket gateway: which sockets of this process belong to whom, and delivery to them.
+"""The gateway: every socket of this process, whatever its door, by the person it belongs to.
 
-Each connection has a bounded send queue. Frames are appended by bus handlers (synchronously)
-and written by a writer task that exists only while the queue is not empty, so an idle socket
-costs no task. A client that stops reading fills its queue and is disconnected (close code
-1013): the server's memory stays bounded and the client catches up when it reconnects.
+Every door registers its connections here (realtime/connection.py): the native stream, and
+Mastodon's streaming WebSocket and event streams of a person. That gives one revocation path
+(`revoke` closes the connections of ended sessions, all doors alike, with 4001) and one
+register-then-check against a revocation that came while a socket was being opened. The native
+stream's connections also get the account's events from the bus (`handle`): a frame is encoded
+once per event and pushed onto each connection's bounded queue; the Mastodon door has its own
+subscriptions (api/mastodon/hub.py), over the same connections.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from quanzi.obs import metrics
-from quanzi.obs.logging import get_logger
-from quanzi.realtime.events import BUS_GAP, Event, Revoked
+from quanzi.realtime.connection import (
+    CLOSE_SERVICE_RESTART,
+    CLOSE_SESSION_REVOKED,
+    Connection,
+    Sink,
+    WebSocketSink,
+)
+from quanzi.realtime.events import BUS_GAP, STREAM_RESYNC, Event, Revoked
 
-SendFn = Callable[[dict[str, Any]], Awaitable[None]]
-log = get_logger("quanzi.gateway")
-
-# Close codes (documented in docs/api.md)
-CLOSE_GOING_AWAY = 1001
-CLOSE_SERVICE_RESTART = 1012
-CLOSE_TRY_AGAIN_LATER = 1013  # the client did not keep up with its events
-CLOSE_SESSION_REVOKED = 4001  # logged out, session revoked, or account disabled
+SendFn = Callable[[dict[str, Any]], Any]
+Ended = Callable[[int, int], bool]  # (account id, session id) -> did that session end?
 
 
 def frame(type_: str, payload: dict[str, Any] | None = None) -> str:
+    """A native stream frame: {"type": ..., "payload": {...}}."""
     return orjson.dumps({"type": type_, "payload": payload or {}}).decode()
 
 
-class Connection:
-    __slots__ = (
-        "_queue",
-        "_send",
-        "_writer",
-        "account_id",
-        "closed",
-        "gateway",
-        "scratch",
-        "session_id",
-    )
-
-    def __init__(self, gateway: Gateway, send: SendFn, account_id: int, session_id: int) -> None:
-        self.gateway = gateway
-        self._send = send
-        self.account_id = account_id
-        self.session_id = session_id
-        self._queue: deque[str] = deque()
-        self._writer: asyncio.Task[None] | None = None
-        self.closed = False
-        self.scratch: dict[str, Any] | None = None  # per-socket state of frame handlers
-
-    def push(self, text: str) -> None:
-        if self.closed:
-            return
-        if len(self._queue) >= self.gateway.queue_limit:
-            metrics.ws_dropped.labels("slow_consumer").inc()
-            self.close(CLOSE_TRY_AGAIN_LATER, "too slow: reconnect and catch up")
-            return
-        self._queue.append(text)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._drain())
-
-    async def _drain(self) -> None:
-        try:
-            while self._queue and not self.closed:
-                await self._send({"type": "websocket.send", "text": self._queue.popleft()})
-        except Exception:  # the peer went away mid-send; the reader loop will see it too
-            self.closed = True
-            self._queue.clear()
-        finally:
-            self._writer = None
-
-    def close(self, code: int, reason: str = "") -> None:
-        """Stop delivering and close the socket; safe to call more than once."""
-        if self.closed:
-            return
-        self.closed = True
-        self._queue.clear()
-        self.gateway.detach(self)
-        task = asyncio.create_task(self._close(code, reason))
-        self.gateway.closing.add(task)
-        task.add_done_callback(self.gateway.closing.discard)
-
-    async def _close(self, code: int, reason: str) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-        # A client that is not reading may never let the close frame out; do not wait forever.
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                self._send({"type": "websocket.close", "code": code, "reason": reason}), timeout=2
-            )
-
-
 class Gateway:
-    def __init__(self, queue_limit: int) -> None:
+    def __init__(self, queue_limit: int, ended: Ended | None = None) -> None:
         self.queue_limit = queue_limit
-        self._by_account: dict[int, set[Connection]] = {}
-        self.closing: set[asyncio.Task[None]] = set()
+        self._ended = ended
+        self._by_account: dict[int, set[Connection]] = {}  # every door's, for revocation
+        self._native: dict[int, set[Connection]] = {}  # the native stream's, for events
 
     @property
     def count(self) -> int:
@@ -111,28 +49,54 @@ class Gateway:
     def connections_of(self, account_id: int) -> set[Connection]:
         return self._by_account.get(account_id, set())
 
-    def attach(self, send: SendFn, account_id: int, session_id: int) -> Connection:
-        conn = Connection(self, send, account_id, session_id)
+    def connect(
+        self, sink: Sink, account_id: int | None, session_id: int | None, *, native: bool
+    ) -> Connection:
+        """A new connection, registered (when it is a person's) and closed at once if its
+        session ended while the socket was being opened. `native`: it gets the account's
+        events as native frames."""
+        conn = Connection(
+            sink, account_id, session_id, limit=self.queue_limit, on_close=self.detach
+        )
+        if account_id is None or session_id is None:
+            return conn
         self._by_account.setdefault(account_id, set()).add(conn)
+        if native:
+            self._native.setdefault(account_id, set()).add(conn)
         metrics.ws_open.inc()
+        if self._ended is not None and self._ended(account_id, session_id):
+            self._close_revoked(conn)
         return conn
 
+    def attach(self, send: SendFn, account_id: int, session_id: int) -> Connection:
+        """A native stream connection on an ASGI WebSocket."""
+        return self.connect(WebSocketSink(send), account_id, session_id, native=True)
+
     def detach(self, conn: Connection) -> None:
-        conns = self._by_account.get(conn.account_id)
+        account_id = conn.account_id
+        if account_id is None:
+            return
+        conns = self._by_account.get(account_id)
         if conns is not None and conn in conns:
             conns.discard(conn)
             metrics.ws_open.dec()
             if not conns:
-                del self._by_account[conn.account_id]
+                del self._by_account[account_id]
+        native = self._native.get(account_id)
+        if native is not None:
+            native.discard(conn)
+            if not native:
+                del self._native[account_id]
 
     def handle(self, event: Event) -> None:
-        """Bus handler: route one event to the sockets of this process that should get it."""
+        """Bus handler: route one event to the native sockets of this process that get it."""
         if event.internal:
-            self._handle_internal(event)
+            if event.type == BUS_GAP:
+                self.broadcast(frame(STREAM_RESYNC))
             return
         text: str | None = None
         for account_id in event.users:
-            conns = self._by_account.get(account_id)
+            conns = self._native.get(account_id)
             if not conns:
                 continue
             if text is None:
@@ -141,20 +105,22 @@ class Gateway:
                 conn.push(text)
                 metrics.events_delivered.inc()
 
-    def revoke(self, revoked: Revoked) -> None:
-        """Close the sockets of sessions that ended (a listener of the process's revocations,
-        domain/accounts/revocations.py): no frame is taken from them after this."""
-        for conn in tuple(self.connections_of(revoked.account_id)):
-            if revoked.covers(conn.account_id, conn.session_id):
-                metrics.ws_dropped.labels("revoked").inc()
-                conn.close(CLOSE_SESSION_REVOKED, "session ended")
+    def broadcast(self, text: str) -> None:
+        for conns in tuple(self._native.values()):
+            for conn in tuple(conns):
+                conn.push(text)
 
-    def _handle_internal(self, event: Event) -> None:
-        if event.type == BUS_GAP:
-            text = frame("stream.resync")
-            for conns in tuple(self._by_account.values()):
-                for conn in tuple(conns):
-                    conn.push(text)
+    def revoke(self, revoked: Revoked) -> None:
+        """Close the sockets of sessions that ended, every door's (a listener of the process's
+        revocations, domain/accounts/revocations.py): no frame is taken from them after this."""
+        for conn in tuple(self.connections_of(revoked.account_id)):
+            if conn.session_id is not None and revoked.covers(revoked.account_id, conn.session_id):
+                self._close_revoked(conn)
+
+    @staticmethod
+    def _close_revoked(conn: Connection) -> None:
+        metrics.ws_dropped.labels("revoked").inc()
+        conn.close(CLOSE_SESSION_REVOKED, "session ended")
 
     def close_all(
         self, code: int = CLOSE_SERVICE_RESTART, reason: str = "server restarting"

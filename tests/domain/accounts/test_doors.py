@@ -20,10 +20,10 @@ from quanzi.domain.accounts.actions import do_set_status
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.chat.send import Draft
 from quanzi.errors import Unauthorized
+from tests.api.native.test_stream import open_stream, recv, ws_url
 from tests.chat_helpers import Chat
 from tests.conftest import serve_in_loop
 from tests.helpers import Personas
-from tests.test_stream import open_stream, recv, ws_url
 
 APP_SCOPES = ("read", "profile", "read write follow push")
 

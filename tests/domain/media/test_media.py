@@ -16,6 +16,7 @@ from PIL import Image
 
 from quanzi.domain.media.sweep import sweep_unattached
 from quanzi.domain.media.urls import Holder, MediaUrls
+from tests.api.native.test_stream import open_stream, recv
 from tests.chat_helpers import people_with_chat
 from tests.helpers import (
     MISSING_FILE,
@@ -31,7 +32,6 @@ from tests.helpers import (
     picture,
     png_with_text,
 )
-from tests.test_stream import open_stream, recv
 
 API = "/api/quanzi/v1"
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from quanzi.api.credentials import credentials_of
 from quanzi.domain.accounts.doors import Door, admit
 from quanzi.domain.accounts.oauth import AppCaller, app_of_token
 from quanzi.domain.accounts.sessions import Principal
@@ -25,11 +26,7 @@ Caller = Principal | AppCaller
 
 
 def bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" else ""
-    return request.query_params.get("access_token")
+    return credentials_of(request.scope).token
 
 
 def _invalid_token() -> Unauthorized:

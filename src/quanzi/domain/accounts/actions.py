@@ -34,6 +34,7 @@ from quanzi.domain.accounts.shapes import AccountSelf
 from quanzi.domain.chat.erase import do_erase_chats
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.actions import do_erase_contacts
+from quanzi.domain.events import ACCOUNT_UPDATED
 from quanzi.domain.idempotency import Idempotency, create_once
 from quanzi.domain.media.claims import claim_one
 from quanzi.domain.media.storage import MediaStore
@@ -49,7 +50,6 @@ from quanzi.kit.words import name_tokens
 MAX_PASSWORD = 1024
 GENDERS = ("male", "female", "other")
 MOMENTS_WINDOWS = ("all", "6m", "3d")
-ACCOUNT_UPDATED = "account.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,11 +423,7 @@ async def do_update_profile(tx: Tx, viewer: Principal, changes: ProfileChanges) 
     account.updated_at = tx.now
     await tx.session.flush()
     note_accounts_changed(tx, account.id)
-    tx.emit(
-        ACCOUNT_UPDATED,
-        AccountSelf.of(account, tx.media_urls).model_dump(mode="json"),
-        users=[account.id],
-    )
+    tx.emit(ACCOUNT_UPDATED(AccountSelf.of(account, tx.media_urls), users=[account.id]))
     return account
 
 

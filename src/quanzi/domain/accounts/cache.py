@@ -134,9 +134,9 @@ class AccountCache:
 def note_post_count(tx: Tx, account_id: int, post_count: int) -> None:
     """Call after changing an account's post count: cached rows take the new value (a value,
     not a change, so events that cross or repeat leave the right count)."""
-    tx.emit(POSTS_COUNTED, {"id": str(account_id), "post_count": post_count})
+    tx.emit(Event(POSTS_COUNTED, {"id": str(account_id), "post_count": post_count}))
 
 
 def note_accounts_changed(tx: Tx, *account_ids: int) -> None:
     """Call after changing account columns that views show (profile, counts, status)."""
-    tx.emit(ACCOUNTS_CHANGED, {"ids": [str(i) for i in account_ids]})
+    tx.emit(Event(ACCOUNTS_CHANGED, {"ids": [str(i) for i in account_ids]}))

@@ -13,9 +13,10 @@ Two paths then bring it to each process:
   event lost with a Redis connection.
 
 Both call `Revocations.apply`, which handles each revocation once (by its id) and hands it to
-the listeners: the authenticator's cache, the native gateway, the Mastodon streaming hub. A
-socket registers after it was authenticated, so it also asks `Revocations.ended` once it is
-registered: a revocation applied in between is not missed.
+the listeners: the authenticator's cache and the gateway, which closes the sockets and event
+streams of every door (realtime/gateway.py). A socket registers after it was authenticated, so
+the gateway also asks `Revocations.ends` as it registers it: a revocation applied in between
+is not missed.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ async def record_revocation(tx: Tx, account_id: int, session_ids: list[int] | No
     stored = None if session_ids is None else " ".join(str(s) for s in sorted(session_ids))
     conn = await tx.connection()
     await conn.execute(_INSERT, {"id": revoked.id, "account_id": account_id, "session_ids": stored})
-    tx.emit(SESSIONS_REVOKED, revoked.payload())
+    tx.emit(Event(SESSIONS_REVOKED, revoked.payload()))
 
 
 class Revocations:
@@ -105,10 +106,12 @@ class Revocations:
         """Whether a revocation this process applied covers the principal's session: for a
         socket authenticated just before a revocation and registered just after it, which the
         listeners could not see. Ask right after registering, with no await in between."""
-        recent = self._recent.get(principal.account_id)
-        return recent is not None and any(
-            r.covers(principal.account_id, principal.session_id) for r in recent.values()
-        )
+        return self.ends(principal.account_id, principal.session_id)
+
+    def ends(self, account_id: int, session_id: int) -> bool:
+        """`ended`, by ids: what the gateway asks of every connection it registers."""
+        recent = self._recent.get(account_id)
+        return recent is not None and any(r.covers(account_id, session_id) for r in recent.values())
 
     async def start(self) -> None:
         """Read the last minute's revocations (for `ended`), then poll every second."""

@@ -12,7 +12,8 @@ from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.append import append_message
 from quanzi.domain.chat.notices import announce
 from quanzi.domain.chat.queries import access_conversation, active_member_ids, total_unread
-from quanzi.domain.chat.shapes import CONVERSATION_READ, MessageRow
+from quanzi.domain.chat.shapes import MessageRow
+from quanzi.domain.events import CONVERSATION_READ, ReadState
 from quanzi.domain.tx import Tx
 from quanzi.errors import Conflict, Forbidden, NotFound
 from quanzi.kit.ids import new_id
@@ -29,16 +30,10 @@ async def do_mark_read(tx: Tx, viewer: Principal, conversation_id: int, seq: int
         await tx.session.flush()
     total, counts = await total_unread(tx, viewer)
     unread = counts.get(conv.id, 0)
-    tx.emit(
-        CONVERSATION_READ,
-        {
-            "conversation_id": str(conv.id),
-            "read_seq": me.read_seq,
-            "unread": unread,
-            "total_unread": total,
-        },
-        users=[viewer.account_id],
+    cursor = ReadState(
+        conversation_id=conv.id, read_seq=me.read_seq, unread=unread, total_unread=total
     )
+    tx.emit(CONVERSATION_READ(cursor, users=[viewer.account_id]))
     return unread
 
 

@@ -11,7 +11,8 @@ import orjson
 
 from quanzi.db.models import Conversation
 from quanzi.domain.chat.append import append_message
-from quanzi.domain.chat.shapes import CONVERSATION_UPDATED, MESSAGE_NEW, MessageRead, MessageRow
+from quanzi.domain.chat.shapes import MessageRead, MessageRow
+from quanzi.domain.events import CONVERSATION_UPDATED, MESSAGE_NEW, ConversationChange
 from quanzi.domain.tx import Tx
 
 
@@ -29,15 +30,12 @@ def announce(tx: Tx, messages: Iterable[MessageRow], members: list[int]) -> None
     """Push messages to every active member's devices after commit."""
     urls = tx.media_urls
     for message in messages:
-        tx.emit(MESSAGE_NEW, MessageRead.of(message, urls).model_dump(mode="json"), users=members)
+        tx.emit(MESSAGE_NEW(MessageRead.of(message, urls), users=members))
 
 
 def touched(
     tx: Tx, conv: Conversation, users: Iterable[int], *, version: int | None = None
 ) -> None:
     """Tell members' devices to refresh a conversation (settings, membership, name)."""
-    tx.emit(
-        CONVERSATION_UPDATED,
-        {"conversation_id": str(conv.id), "version": str(version or conv.version)},
-        users=list(users),
-    )
+    change = ConversationChange(conversation_id=conv.id, version=version or conv.version)
+    tx.emit(CONVERSATION_UPDATED(change, users=users))

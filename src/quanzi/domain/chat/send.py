@@ -40,7 +40,8 @@ from quanzi.domain.chat.append import (
 )
 from quanzi.domain.chat.queries import MENTION_ALL
 from quanzi.domain.chat.rules import direct_refusals
-from quanzi.domain.chat.shapes import MESSAGE_NEW, MessageRead, MessageRow
+from quanzi.domain.chat.shapes import MessageRead, MessageRow
+from quanzi.domain.events import MESSAGE_NEW
 from quanzi.domain.media.claims import claim_media
 from quanzi.domain.notifications.actions import NewNotification, do_notify_many
 from quanzi.domain.push.actions import queue_message_pushes
@@ -286,11 +287,7 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     await store(tx, fresh, next_seq)
     urls = tx.media_urls
     for message in fresh:
-        tx.emit(
-            MESSAGE_NEW,
-            MessageRead.of(message, urls).model_dump(mode="json"),
-            users=active[message.conversation_id],
-        )
+        tx.emit(MESSAGE_NEW(MessageRead.of(message, urls), users=active[message.conversation_id]))
     await queue_message_pushes(
         tx,
         [message.id for message in fresh],

@@ -18,10 +18,6 @@ from quanzi.kit.wire import Id
 MessageKind = Literal["text", "image", "system", "recall", "recalled"]
 
 # Stream event types
-MESSAGE_NEW = "message.new"
-CONVERSATION_UPDATED = "conversation.updated"
-CONVERSATION_READ = "conversation.read"
-TYPING = "typing"
 
 
 @dataclass(slots=True)

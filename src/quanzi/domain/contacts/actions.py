@@ -12,21 +12,21 @@ from datetime import timedelta
 import orjson
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from quanzi.db.models import (
-    Account,
-    Block,
-    Contact,
-    Follow,
-    FriendRequest,
-    Label,
-    LabelMember,
-)
+from quanzi.db.models import Account, Block, Contact, Follow, FriendRequest, Label, LabelMember
 from quanzi.domain.accounts.cache import note_accounts_changed
 from quanzi.domain.accounts.queries import access_account
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
 from quanzi.domain.contacts.queries import access_friend_request, access_label
 from quanzi.domain.contacts.shapes import label_ids_of
+from quanzi.domain.events import (
+    CONTACT_ADDED,
+    CONTACT_BLOCKED,
+    CONTACT_REMOVED,
+    CONTACT_UNBLOCKED,
+    CONTACT_UPDATED,
+    AccountRef,
+)
 from quanzi.domain.moments.actions import renew_photo_urls
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.ports import Limited
@@ -39,9 +39,6 @@ GREETING_MAX = 200
 REMARK_MAX = 50
 LABEL_NAME_MAX = 30
 
-CONTACT_ADDED = "contact.added"
-CONTACT_UPDATED = "contact.updated"
-CONTACT_REMOVED = "contact.removed"
 FRIEND_REQUEST = "friend_request"
 FRIEND_ACCEPTED = "friend_accepted"
 
@@ -100,7 +97,7 @@ async def _add_contact(
     for label_id in label_ids:
         tx.session.add(LabelMember(label_id=label_id, friend_id=friend_id))
     await tx.session.flush()
-    tx.emit(CONTACT_ADDED, {"account_id": str(friend_id)}, users=[owner_id])
+    tx.emit(CONTACT_ADDED(AccountRef(account_id=friend_id), users=[owner_id]))
     return True
 
 
@@ -290,7 +287,7 @@ async def do_update_friend(
             tx.session.add(LabelMember(label_id=label_id, friend_id=friend_id))
         await renew_photo_urls(tx, me)
     await tx.session.flush()
-    tx.emit(CONTACT_UPDATED, {"account_id": str(friend_id)}, users=[me])
+    tx.emit(CONTACT_UPDATED(AccountRef(account_id=friend_id), users=[me]))
 
 
 async def do_remove_friend(tx: Tx, viewer: Principal, friend_id: int) -> None:
@@ -311,7 +308,7 @@ async def do_remove_friend(tx: Tx, viewer: Principal, friend_id: int) -> None:
         )
     )
     await renew_photo_urls(tx, me)
-    tx.emit(CONTACT_REMOVED, {"account_id": str(friend_id)}, users=[me])
+    tx.emit(CONTACT_REMOVED(AccountRef(account_id=friend_id), users=[me]))
 
 
 # Labels
@@ -516,7 +513,7 @@ async def do_block(tx: Tx, viewer: Principal, account_id: int) -> None:
         .values(status="declined", updated_at=tx.now)
     )
     await tx.session.flush()
-    tx.emit("contact.blocked", {"account_id": str(account_id)}, users=[me])
+    tx.emit(CONTACT_BLOCKED(AccountRef(account_id=account_id), users=[me]))
 
 
 async def do_unblock(tx: Tx, viewer: Principal, account_id: int) -> None:
@@ -527,7 +524,7 @@ async def do_unblock(tx: Tx, viewer: Principal, account_id: int) -> None:
     )
     if removed.first() is None:
         raise NotFound("You have not blocked that account.")
-    tx.emit("contact.unblocked", {"account_id": str(account_id)}, users=[viewer.account_id])
+    tx.emit(CONTACT_UNBLOCKED(AccountRef(account_id=account_id), users=[viewer.account_id]))
 
 
 async def do_erase_contacts(tx: Tx, account_id: int) -> None:

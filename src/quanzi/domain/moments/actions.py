@@ -29,6 +29,17 @@ from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.checks import text_field
+from quanzi.domain.events import (
+    MOMENT_COMMENT_DELETED,
+    MOMENT_COMMENTED,
+    MOMENT_DELETED,
+    MOMENT_LIKED,
+    MOMENT_NEW,
+    MOMENT_UNLIKED,
+    MomentCommentRef,
+    MomentRef,
+    MomentUnlike,
+)
 from quanzi.domain.media.claims import claim_media
 from quanzi.domain.moments.queries import (
     access_comment,
@@ -39,14 +50,8 @@ from quanzi.domain.moments.queries import (
 )
 from quanzi.domain.moments.shapes import (
     MOMENT_COMMENT,
-    MOMENT_COMMENT_DELETED,
-    MOMENT_COMMENTED,
-    MOMENT_DELETED,
     MOMENT_LIKE,
-    MOMENT_LIKED,
-    MOMENT_NEW,
     MOMENT_REPLY,
-    MOMENT_UNLIKED,
     NOTIFICATION_KINDS,
     LikeEvent,
 )
@@ -177,11 +182,11 @@ async def do_post_moment(
     await tx.session.flush()
 
     [own] = await render_moments(tx, me, [moment])
-    tx.emit(MOMENT_NEW, own.model_dump(mode="json"), users=[me])
+    tx.emit(MOMENT_NEW(own, users=[me]))
     others = sorted((await viewers_of(tx, moment)) - {me})
     if others:
         seen = own.model_copy(update={"audience": None})
-        tx.emit(MOMENT_NEW, seen.model_dump(mode="json"), users=others)
+        tx.emit(MOMENT_NEW(seen, users=others))
     return moment
 
 
@@ -222,7 +227,7 @@ async def do_delete_moment(tx: Tx, viewer: Principal, moment_id: int) -> None:
     moment.text = moment.location = moment.media_ids = ""
     moment.deleted_at = tx.now
     await tx.session.flush()
-    tx.emit(MOMENT_DELETED, {"moment_id": str(moment.id)}, users=sorted(audience))
+    tx.emit(MOMENT_DELETED(MomentRef(moment_id=moment.id), users=sorted(audience)))
 
 
 async def _forget_notifications(tx: Tx, account_ids: set[int], subject_ids: list[int]) -> None:
@@ -261,7 +266,7 @@ async def do_like(tx: Tx, viewer: Principal, moment_id: int) -> Moment:
     rows = await load_account_rows(tx, [me])
     payload = LikeEvent(moment_id=moment.id, account=AccountPublic.of(rows[me], tx.media_urls))
     audience = await viewers_of(tx, moment, actor=me)
-    tx.emit(MOMENT_LIKED, payload.model_dump(mode="json"), users=sorted(audience | {me}))
+    tx.emit(MOMENT_LIKED(payload, users=sorted(audience | {me})))
     return moment
 
 
@@ -298,11 +303,8 @@ async def do_unlike(tx: Tx, viewer: Principal, moment_id: int) -> Moment:
             Notification.actor_id == me,
         )
     )
-    tx.emit(
-        MOMENT_UNLIKED,
-        {"moment_id": str(moment.id), "account_id": str(me)},
-        users=sorted(audience | {me}),
-    )
+    unliked = MomentUnlike(moment_id=moment.id, account_id=me)
+    tx.emit(MOMENT_UNLIKED(unliked, users=sorted(audience | {me})))
     return moment
 
 
@@ -359,7 +361,7 @@ async def do_comment(
     if replied is not None and replied not in (me, poster) and replied in audience:
         await do_notify(tx, replied, MOMENT_REPLY, subject_id=comment.id, actor_id=me, data=data)
     [read] = await render_comments(tx, [comment])
-    tx.emit(MOMENT_COMMENTED, read.model_dump(mode="json"), users=sorted(audience | {me}))
+    tx.emit(MOMENT_COMMENTED(read, users=sorted(audience | {me})))
     return comment
 
 
@@ -392,11 +394,8 @@ async def do_delete_comment(tx: Tx, viewer: Principal, moment_id: int, comment_i
     comment.text = ""
     comment.deleted_at = tx.now
     await tx.session.flush()
-    tx.emit(
-        MOMENT_COMMENT_DELETED,
-        {"moment_id": str(moment.id), "comment_id": str(comment.id)},
-        users=sorted(audience | {me, comment.author_id}),
-    )
+    gone = MomentCommentRef(moment_id=moment.id, comment_id=comment.id)
+    tx.emit(MOMENT_COMMENT_DELETED(gone, users=sorted(audience | {me, comment.author_id})))
 
 
 async def renew_photo_urls(tx: Tx, author_id: int) -> None:

@@ -18,14 +18,6 @@ from quanzi.kit.wire import Id
 
 AudienceKind = Literal["friends", "private", "include", "exclude"]
 
-# Stream event types
-MOMENT_NEW = "moment.new"  # payload: the Moment, as the recipient sees it
-MOMENT_DELETED = "moment.deleted"  # payload: {moment_id}
-MOMENT_LIKED = "moment.liked"  # payload: {moment_id, account}
-MOMENT_UNLIKED = "moment.unliked"  # payload: {moment_id, account_id}
-MOMENT_COMMENTED = "moment.commented"  # payload: the comment
-MOMENT_COMMENT_DELETED = "moment.comment_deleted"  # payload: {moment_id, comment_id}
-
 # Notification kinds
 MOMENT_LIKE = "moment_like"  # to the poster; one per Moment, refreshed by the latest like
 MOMENT_COMMENT = "moment_comment"  # to the poster

@@ -12,13 +12,11 @@ from sqlalchemy import Table, delete, update
 from quanzi.db.models import Notification
 from quanzi.db.upsert import upsert
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.events import NOTIFICATION_NEW, NOTIFICATIONS_READ, NotificationsRead
 from quanzi.domain.notifications.shapes import NotificationRead
 from quanzi.domain.push.actions import queue_notification_pushes
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
-
-NOTIFICATION_NEW = "notification.new"
-NOTIFICATIONS_READ = "notifications.read"
 
 NOTIFICATIONS = cast(Table, Notification.__table__)
 NOTIFY_CHUNK = 1000  # rows per statement: 8,000 values, far below SQLite and asyncpg limits
@@ -77,7 +75,7 @@ async def do_notify_many(tx: Tx, wanted: list[NewNotification]) -> list[Notifica
     notifications = []
     for (account_id, _, _), row in rows.items():
         notification = NotificationRead.of(Notification(**row))
-        tx.emit(NOTIFICATION_NEW, notification.model_dump(mode="json"), users=[account_id])
+        tx.emit(NOTIFICATION_NEW(notification, users=[account_id]))
         notifications.append(notification)
     await queue_notification_pushes(
         tx,
@@ -104,11 +102,8 @@ async def do_mark_read(tx: Tx, viewer: Principal, *, up_to_id: int | None, ids: 
     result = await tx.session.execute(query.values(read=True))
     changed = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if changed:
-        tx.emit(
-            NOTIFICATIONS_READ,
-            {"up_to_id": str(up_to_id) if up_to_id else None, "ids": [str(i) for i in ids]},
-            users=[viewer.account_id],
-        )
+        done = NotificationsRead(up_to_id=up_to_id or None, ids=ids)
+        tx.emit(NOTIFICATIONS_READ(done, users=[viewer.account_id]))
     return changed
 
 
@@ -125,9 +120,6 @@ async def do_dismiss(
     result = await tx.session.execute(query)
     gone = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if gone:
-        tx.emit(
-            NOTIFICATIONS_READ,
-            {"up_to_id": None, "ids": [str(i) for i in ids or []]},
-            users=[viewer.account_id],
-        )
+        done = NotificationsRead(up_to_id=None, ids=ids or [])
+        tx.emit(NOTIFICATIONS_READ(done, users=[viewer.account_id]))
     return gone

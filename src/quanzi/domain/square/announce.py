@@ -5,17 +5,25 @@ public post, to whoever watches the public square live."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from sqlalchemy import Connection, bindparam, select
 
 from quanzi.db.models import Follow, Post, PostMention
+from quanzi.domain.events import (
+    POST_NEW,
+    POST_PUBLIC,
+    PostRef,
+    PublicPost,
+)
 from quanzi.domain.notifications.actions import do_notify
 from quanzi.domain.square.queries import blocked_between
-from quanzi.domain.square.shapes import POST_NEW, POST_PUBLIC
 from quanzi.domain.tx import Tx
 from quanzi.kit import posttext
+from quanzi.realtime.events import EventType
 
-LIVE_CHUNK = 5000  # recipients per "post.new" / "post.updated" / "post.deleted" event
+LIVE_CHUNK = 5000  # recipients per POST_NEW / POST_UPDATED / POST_DELETED event
+Change = Literal["new", "updated", "deleted"]
 
 
 async def announce_post(tx: Tx, post: Post, mentioned: list[int], audience: list[int]) -> None:
@@ -78,24 +86,20 @@ _FOLLOWERS_OF = select(Follow.follower_id).where(
 _MENTIONED_IN = select(PostMention.account_id).where(PostMention.post_id == bindparam("post"))
 
 
-def emit_live(tx: Tx, kind: str, post: Post, audience: list[int]) -> None:
+def emit_live(tx: Tx, kind: EventType[PostRef], post: Post, audience: list[int]) -> None:
     """A post's live event for its author and `audience`, in chunks of LIVE_CHUNK recipients."""
-    payload = {"post_id": str(post.id), "author_id": str(post.author_id)}
+    ref = PostRef(post_id=post.id, author_id=post.author_id)
     for start in range(0, len(audience) + 1, LIVE_CHUNK):
         chunk = audience[start : start + LIVE_CHUNK]
-        tx.emit(kind, payload, users=[post.author_id, *chunk] if start == 0 else chunk)
+        tx.emit(kind(ref, users=[post.author_id, *chunk] if start == 0 else chunk))
 
 
-def broadcast(tx: Tx, change: str, post: Post, text: str | None = None) -> None:
+def broadcast(tx: Tx, change: Change, post: Post, text: str | None = None) -> None:
     """Tell the public square's live watchers about a public post (POST_PUBLIC); `text` is
     whose topics to name (the post's own text unless given: a deleted post has none left)."""
     if post.visibility != "public":
         return
     topics = posttext.topics(post.text if text is None else text)
-    payload = {
-        "post_id": str(post.id),
-        "author_id": str(post.author_id),
-        "change": change,
-        "topics": list(dict.fromkeys(posttext.topic_key(t) for t in topics)),
-    }
-    tx.emit(POST_PUBLIC, payload, users=())
+    keys = list(dict.fromkeys(posttext.topic_key(t) for t in topics))
+    public = PublicPost(post_id=post.id, author_id=post.author_id, change=change, topics=keys)
+    tx.emit(POST_PUBLIC(public))

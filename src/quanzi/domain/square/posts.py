@@ -33,6 +33,7 @@ from quanzi.domain.accounts.cache import note_post_count
 from quanzi.domain.accounts.queries import findable
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.checks import text_field
+from quanzi.domain.events import POST_DELETED, POST_UPDATED
 from quanzi.domain.media.claims import claim_media
 from quanzi.domain.square.announce import (
     announce_post,
@@ -42,7 +43,7 @@ from quanzi.domain.square.announce import (
     read_audience,
 )
 from quanzi.domain.square.queries import access_post
-from quanzi.domain.square.shapes import POST_DELETED, POST_UPDATED, MediaFacts
+from quanzi.domain.square.shapes import MediaFacts
 from quanzi.domain.square.shapes import media_ids as stored_media
 from quanzi.domain.square.topics import TopicIds, link_topics, record_topic_events, unlink_topics
 from quanzi.domain.tx import Tx

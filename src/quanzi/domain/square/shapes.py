@@ -18,16 +18,7 @@ from quanzi.kit.wire import Id
 
 Visibility = Literal["public", "followers", "mentioned"]
 
-# Live events of a post, for its author and its audience (`announce.py`)
-POST_NEW = "post.new"
-POST_UPDATED = "post.updated"
-POST_DELETED = "post.deleted"
-# For everyone watching the public square live (Mastodon's public and hashtag streams): a public
-# post was made, edited or deleted. Emitted with no users, so only processes that keep public
-# watchers act on it; the native gateway ignores it. Payload: post_id, author_id, change ("new",
-# "updated" or "deleted") and topics (the keys of its topics, `posttext.topic_key`). It carries
-# ids only: each watcher is shown the post as the domain renders it for them.
-POST_PUBLIC = "post.public"
+# A post's live events (post.new, .updated, .deleted, .public) are in domain/events.py.
 
 
 class PostFields(Protocol):

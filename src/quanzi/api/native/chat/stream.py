@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from quanzi.api.native import frames
 from quanzi.api.native.chat.schemas import MessageCreate
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.messages import do_mark_read
@@ -19,7 +20,8 @@ from quanzi.domain.chat.presence import announce_typing
 from quanzi.domain.chat.shapes import MessageRead
 from quanzi.errors import QuanziError
 from quanzi.kit.wire import Id
-from quanzi.realtime.gateway import Connection, frame
+from quanzi.realtime.connection import Connection
+from quanzi.realtime.gateway import frame
 from quanzi.services import Services
 
 TYPING_EVERY = 2.0  # seconds between typing notices for one conversation from one socket
@@ -30,7 +32,7 @@ class StreamSend(MessageCreate):
 
 
 def _error(code: str, message: str, **extra: Any) -> str:
-    return frame("message.error", {"code": code, "message": message, **extra})
+    return frame(frames.MESSAGE_ERROR, {"code": code, "message": message, **extra})
 
 
 async def send(
@@ -56,7 +58,7 @@ async def send(
         return
     conn.push(
         frame(
-            "message.ack",
+            frames.MESSAGE_ACK,
             {
                 "client_msg_id": client_msg_id,
                 "replayed": replayed,
@@ -81,7 +83,7 @@ async def typing(
         return
     scratch = conn.scratch if conn.scratch is not None else {}
     conn.scratch = scratch
-    last: dict[int, float] = scratch.setdefault("typing", {})
+    last: dict[int, float] = scratch.setdefault("typed_at", {})
     now = time.monotonic()
     if now - last.get(conversation_id, -TYPING_EVERY) < TYPING_EVERY:
         return
@@ -96,11 +98,14 @@ async def read(
     seq = data.get("seq")
     if conversation_id is None or not isinstance(seq, int) or seq < 0:
         conn.push(
-            frame("error", {"code": "bad_frame", "message": "read needs conversation_id and seq."})
+            frame(
+                frames.ERROR,
+                {"code": "bad_frame", "message": "read needs conversation_id and seq."},
+            )
         )
         return
     try:
         async with services.write() as tx:
             await do_mark_read(tx, principal, conversation_id, seq)
     except QuanziError as refused:
-        conn.push(frame("error", {"code": refused.code, "message": refused.message}))
+        conn.push(frame(frames.ERROR, {"code": refused.code, "message": refused.message}))

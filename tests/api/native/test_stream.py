@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import os
-import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +15,7 @@ from quanzi.obs import metrics
 from quanzi.realtime.events import Event
 from tests.conftest import serve_in_loop
 from tests.helpers import Personas, User
+from tests.socket_helpers import silent_client, until, upgrade
 
 
 def ws_url(base: str, token: str | None = None) -> str:
@@ -37,13 +34,6 @@ async def open_stream(base: str, user: User) -> ClientConnection:
     hello = await recv(ws)
     assert hello["type"] == "hello"
     return ws
-
-
-async def until(condition: Any, timeout: float = 5) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def test_stream_needs_a_valid_token(live: str, people: Personas) -> None:
@@ -139,35 +129,9 @@ async def test_log_out_everywhere_closes_every_socket(live: str, people: Persona
         assert ws.close_code == 4001
 
 
-async def test_cookie_auth_only_from_our_own_origin(live: str, people: Personas) -> None:
-    me = await people.register("cookiesock")
-    cookie = {"Cookie": f"quanzi_session={me.token}"}
-    host = urlsplit(live).netloc
-    with pytest.raises(InvalidStatus):
-        async with connect(ws_url(live), additional_headers=cookie, origin="https://evil.example"):  # type: ignore[arg-type]
-            pass
-    async with connect(ws_url(live), additional_headers=cookie, origin=f"http://{host}") as ws:  # type: ignore[arg-type]
-        assert (await recv(ws))["type"] == "hello"
-
-
 async def _raw_stream(base: str, token: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A WebSocket client that completes the handshake and then never reads again."""
-    parts = urlsplit(base)
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
-    reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        f"GET /api/quanzi/v1/stream?access_token={token} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
-    )
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    assert b" 101 " in head.split(b"\r\n")[0]
-    return reader, writer
+    return await silent_client(base, upgrade("/api/quanzi/v1/stream", token))
 
 
 async def test_client_that_stops_reading_is_disconnected(

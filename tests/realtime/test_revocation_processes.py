@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from quanzi.config import Settings
 from tests.helpers import ROOT, ServerProcess, settings_env
+from tests.socket_helpers import closed_with
 from tests.test_chat_processes import account, all_messages, auth, befriend_and_open, stream
 
 pytestmark = pytest.mark.slow
@@ -48,15 +49,6 @@ async def mastodon_socket(base: str, token: str) -> ClientConnection:
     await ws.send(json.dumps({"type": "subscribe", "stream": "no-such-stream"}))
     assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["status"] == 400
     return ws
-
-
-async def closed_with(ws: ClientConnection) -> int | None:
-    """The close code, once the server has closed the socket (skipping frames before it)."""
-    async with asyncio.timeout(WAIT):
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                await ws.recv()
-    return ws.close_code
 
 
 async def test_disabling_an_account_from_the_command_line_closes_its_sockets_everywhere(
