@@ -111,7 +111,9 @@ async def test_only_messages_the_forwarder_may_read(pals: Any) -> None:
     assert (await forward(carol, group, carols, [1], merged=True)).status_code == 404
     # the empty selection, too many, a bad id
     assert (await forward(alice, group, direct, [], merged=True)).status_code == 422
-    assert (await forward(alice, group, direct, list(range(1, 102)), merged=True)).status_code == 422
+    assert (
+        await forward(alice, group, direct, list(range(1, 102)), merged=True)
+    ).status_code == 422
     bad = await forward(alice, group, direct, [1], merged=True, key="a b")
     assert bad.json()["error"]["code"] == "invalid_client_msg_id"
     assert [m["kind"] for m in (await bob.messages(group)).json()["items"]] == ["system"]
