@@ -673,7 +673,8 @@
       const item = menuItem(event.target);
       const box = item && item.querySelector(".msg-pick");
       if (!box) return;
-      event.preventDefault();
+      event.preventDefault();  // not the link, picture or card under it
+      event.stopPropagation();
       box.checked = !box.checked;
       countSelected();
     }, true);
