@@ -293,14 +293,19 @@ async def test_chat_list_marks_an_unread_mention_until_read(
     assert "[有人@我]" in zh.text
 
 
-async def test_forwarding_copies_a_message_into_another_of_my_chats(
-    browser_for: NewBrowser, people: Personas
-) -> None:
+async def chats_to_forward(browser_for: NewBrowser, people: Personas) -> tuple[Any, ...]:
+    """Alice's chats with Bob and with Cat: (alice, bob, cat, bob's chat, cat's chat and its id)."""
     alice, bob, _, chat_url = await direct_chat(browser_for, people)
     cat = await browser_for("cat")
     _, cat_id = await befriend(people, "alice", "cat")
     cat_chat = (await alice.post(f"/chats/direct/{cat_id}")).headers["location"]
-    cat_chat_id = cat_chat.rsplit("/", 1)[1]
+    return alice, bob, cat, chat_url, cat_chat, cat_chat.rsplit("/", 1)[1]
+
+
+async def test_forwarding_copies_a_message_into_another_of_my_chats(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    alice, bob, cat, chat_url, cat_chat, cat_chat_id = await chats_to_forward(browser_for, people)
     await say(bob, chat_url, "see https://example.com/x", "b1")
     picture_form = {"client_msg_id": "b2", "text": "", "after_seq": "1"}
     sent = await bob.post(
@@ -347,11 +352,7 @@ async def test_forwarding_copies_a_message_into_another_of_my_chats(
 async def test_multi_select_forwards_as_one_record_and_shows_it(
     browser_for: NewBrowser, people: Personas
 ) -> None:
-    alice, bob, _, chat_url = await direct_chat(browser_for, people)
-    cat = await browser_for("cat")
-    _, cat_id = await befriend(people, "alice", "cat")
-    cat_chat = (await alice.post(f"/chats/direct/{cat_id}")).headers["location"]
-    cat_chat_id = cat_chat.rsplit("/", 1)[1]
+    alice, bob, cat, chat_url, cat_chat, cat_chat_id = await chats_to_forward(browser_for, people)
     await say(bob, chat_url, "first words", "b1")
     await say(alice, chat_url, "second words", "a1")
     sent = await bob.post(

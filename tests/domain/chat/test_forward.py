@@ -7,17 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.chat_helpers import Chat
-from tests.helpers import PASSWORD, assert_missing_file, encode, load_file, picture
-
-
-async def _upload(who: Chat) -> str:
-    r = await who.c.post(
-        "/api/quanzi/v1/media",
-        files={"file": ("p.png", encode(picture(), "PNG"))},
-        headers=who.user.auth,
-    )
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
+from tests.helpers import PASSWORD, assert_missing_file, load_file
 
 
 async def forward(
@@ -35,7 +25,7 @@ async def _three(alice: Chat, bob: Chat) -> tuple[str, str]:
     and a group of the two."""
     direct = await alice.direct_id(bob)
     await alice.say(direct, "one")
-    await bob.say(direct, "two", media_id=await _upload(bob))
+    await bob.say(direct, "two", media_id=await bob.upload())
     await alice.say(direct, "three")
     return direct, await alice.group_id(bob)
 

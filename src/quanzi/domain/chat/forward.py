@@ -28,6 +28,7 @@ from sqlalchemy import select
 from quanzi.db.models import Conversation, Message
 from quanzi.domain.accounts.queries import load_account_rows
 from quanzi.domain.accounts.sessions import Principal
+from quanzi.domain.chat.append import MESSAGE_COLUMNS
 from quanzi.domain.chat.queries import COUNTED_KINDS, quoted_messages
 from quanzi.domain.chat.send import CLIENT_MSG_ID_RE, Draft
 from quanzi.domain.chat.shapes import MessageRow
@@ -132,20 +133,7 @@ async def _sent_before(
 
 
 def _row(m: Message) -> MessageRow:
-    return MessageRow(
-        id=m.id,
-        conversation_id=m.conversation_id,
-        seq=m.seq,
-        sender_id=m.sender_id,
-        kind=m.kind,
-        body=m.body,
-        media_id=m.media_id,
-        reply_to_seq=m.reply_to_seq,
-        mentions=m.mentions,
-        client_msg_id=m.client_msg_id,
-        created_at=m.created_at,
-        recalled_at=m.recalled_at,
-    )
+    return MessageRow(**{name: getattr(m, name) for name in MESSAGE_COLUMNS})
 
 
 async def _forwardable(tx: Tx, viewer: Principal, from_id: int, seqs: list[int]) -> list[Message]:
