@@ -301,16 +301,7 @@ async def forward(
 ) -> Response:
     """Send a copy of a message I may read to another of my chats (its picture uploaded
     again as mine), as a new message of mine there, under the rules of any send."""
-    await do_forward(
-        page.services,
-        page.principal,
-        conversation_id,
-        [seq],
-        to,
-        merged=False,
-        client_msg_id=client_msg_id,
-    )
-    return redirect(page, f"/chats/{to}")
+    return await forward_many(conversation_id, page, to, [seq], client_msg_id)
 
 
 @router.get("/chats/{conversation_id}/forward")
@@ -331,6 +322,7 @@ async def forward_many(
     client_msg_id: Annotated[str, Form(min_length=1, max_length=64)],
     merged: Annotated[bool, Form()] = False,
 ) -> Response:
+    """Forward messages to one of my chats: domain/chat/forward.do_forward."""
     await do_forward(
         page.services,
         page.principal,
