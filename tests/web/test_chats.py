@@ -374,16 +374,19 @@ async def test_multi_select_forwards_as_one_record_and_shows_it(
     seen = await cat.page(cat_chat)
     assert shown(seen) == [1]
     assert "Chat history of Alice and Bob" in seen and "Bob: first words" in seen
+    await say(cat, cat_chat, "nice", "c1", reply_to_seq="1")
+    assert "[Chat history]</a>" in await cat.page(cat_chat)  # a reply quotes it as such
     record = await cat.page(f"{cat_chat}/messages/1/record")
     assert "first words" in record and "second words" in record
     assert "data-photos" in record and media_images(record)
     assert media_images(record)[0] not in media_images(await bob.page(chat_url))  # a copy
     zh = await cat.get(f"{cat_chat}/messages/1/record", headers={"accept-language": "zh-CN"})
     assert "Alice和Bob的聊天记录" in zh.text
-    # one by one: each its own message
+    # one by one: each its own message (the chooser's form carries the choice, even of one)
+    assert 'name="seqs" value="2"' in await alice.page(f"{chat_url}/forward?seqs=2")
     one = {"to": cat_chat_id, "client_msg_id": "o1", "seqs": ["1", "2"], "merged": "false"}
     assert (await alice.post(f"{chat_url}/forward", one)).status_code == 303
-    assert shown(await cat.page(cat_chat)) == [1, 2, 3]
+    assert shown(await cat.page(cat_chat)) == [1, 2, 3, 4]
     # what the forwarder may not read, and a record for someone outside its chat
     assert (await cat.get(f"{chat_url}/forward?seqs=1")).status_code == 404
     assert (await bob.get(f"{cat_chat}/messages/1/record")).status_code == 404
