@@ -1,15 +1,32 @@
 """Forwarding in a real browser, at phone and desktop sizes: multi-select three messages, forward
 them as one chat record to another chat, and open the record there (its picture in the
-viewer)."""
+viewer); axe finds nothing serious on the chat in multi-select, the card and the record."""
 
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import NewPerson
+from tests.e2e.test_accessibility_e2e import AXE, FAILING, TAGS
 from tests.e2e.test_chat_e2e import befriend, open_chat
 from tests.e2e.test_chat_reading_e2e import post_messages
+
+
+async def serious(page: Page) -> list[str]:
+    """axe's serious and critical findings on the page as it is now (run through the
+    debugger, so the page's content security policy stays on)."""
+    await page.evaluate(AXE.read_text())
+    result = await page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+    )
+    return [
+        f"{v['id']}: {n['target']} {n.get('failureSummary', '')[:160]}"
+        for v in result["violations"]
+        if v["impact"] in FAILING
+        for n in v["nodes"][:3]
+    ]
+
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -43,6 +60,7 @@ async def test_multi_select_and_forward_as_one_record(
     await messages.filter(has_text="third").locator(".msg-pick").check()
     await expect(page.locator("#select-count")).to_have_text("3 selected")
     await expect(page.locator(".pv")).to_have_count(0)
+    assert await serious(page) == []
     await bar.get_by_role("button", name="Forward as one").click()
 
     await page.wait_for_url(f"**{chat}/forward?**")
@@ -53,6 +71,7 @@ async def test_multi_select_and_forward_as_one_record(
     await expect(card).to_contain_text("Chat history of Alice and Bob")
     await expect(card).to_contain_text("Bob: first line")
     await expect(card).to_contain_text("Bob: [Picture]")
+    assert await serious(page) == []
     await card.click()
 
     await page.wait_for_url("**/record")
@@ -60,5 +79,6 @@ async def test_multi_select_and_forward_as_one_record(
     await expect(items).to_have_count(3)
     await expect(items.nth(0)).to_contain_text("first line")
     await expect(items.nth(2)).to_contain_text("third")
+    assert await serious(page) == []
     await items.nth(1).locator(".pg-cell").click()
     await expect(page.locator(".pv")).to_be_visible()
