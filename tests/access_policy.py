@@ -144,6 +144,7 @@ GET    /conversations/{conversation_id}/messages                 direct         
 POST   /conversations/{conversation_id}/messages                 group             MEMBERS_WRITE    401
 POST   /conversations/{conversation_id}/messages                 direct            FRIENDS          401
 POST   /conversations/{conversation_id}/messages/{seq}/recall    direct_message    DIRECT_OWNER     401   fresh
+POST   /conversations/{conversation_id}/forward                  direct_message    FRIENDS          401
 POST   /conversations/{conversation_id}/messages/{seq}/recall    group_message     GROUP_OWNER      401   fresh
 POST   /conversations/{conversation_id}/read                     group             MEMBERS_OWN      401
 POST   /conversations/{conversation_id}/read                     direct            FRIENDS          401
@@ -317,6 +318,14 @@ REQUESTS: dict[tuple[str, ...], dict[str, Any]] = {
         "json": {"client_msg_id": "matrix-1", "text": "hi"}
     },
     ("POST", "/conversations/{conversation_id}/read"): {"json": {"seq": 1}},
+    ("POST", "/conversations/{conversation_id}/forward"): {
+        "json": {
+            "from_conversation_id": "{conversation_id}",
+            "seqs": ["{seq}"],
+            "merged": True,
+            "client_msg_id": "matrix-forward",
+        }
+    },
     ("POST", "/notifications/read"): {"json": {"ids": ["{notification_id}"]}},
     ("POST", "/moments"): {"json": {"text": "mine", "media_ids": ["{media_id}"]}},
     ("POST", "/moments/{moment_id}/comments"): {"json": {"text": "nice"}},
@@ -399,6 +408,8 @@ GET    /chats/{conversation_id}/messages        group           MEMBERS     logi
 GET    /chats/{conversation_id}/settings        group           MEMBERS     login
 GET    /chats/{conversation_id}/messages/{seq}/forward  direct_message  FRIENDS  login
 GET    /chats/{conversation_id}/messages/{seq}/forward  group_message   MEMBERS  login
+GET    /chats/{conversation_id}/forward         direct_message  FRIENDS     login
+GET    /chats/{conversation_id}/messages/{seq}/record  direct_record  FRIENDS  login
 GET    /contacts/labels/{label_id}              label           OWNER_ONLY  login
 GET    /people/{account_id}                     owner           PUBLIC      login
 GET    /people/{account_id}/add                 owner           ACCOUNT     login
@@ -429,6 +440,7 @@ POST   /chats/{conversation_id}/messages                     group            ME
 POST   /chats/{conversation_id}/messages                     direct           FRIENDS          login
 POST   /chats/{conversation_id}/messages/{seq}/recall        direct_message   DIRECT_OWNER     login  fresh
 POST   /chats/{conversation_id}/messages/{seq}/forward       direct_message   FRIENDS          login
+POST   /chats/{conversation_id}/forward                      direct_message   FRIENDS          login
 POST   /chats/{conversation_id}/settings                     group            GROUP_OWNER      login
 POST   /chats/{conversation_id}/me                           group            MEMBERS_OWN      login
 POST   /chats/{conversation_id}/members                      group            ok,no,miss,miss,miss,left  login
@@ -482,6 +494,15 @@ WEB_REQUESTS: dict[tuple[str, ...], dict[str, Any]] = {
     },
     ("POST", "/chats/{conversation_id}/messages/{seq}/forward"): {
         "data": {"to": "{conversation_id}", "client_msg_id": "forward-1"}
+    },
+    ("GET", "/chats/{conversation_id}/forward"): {"params": {"seqs": "{seq}", "merged": "true"}},
+    ("POST", "/chats/{conversation_id}/forward"): {
+        "data": {
+            "to": "{conversation_id}",
+            "seqs": "{seq}",
+            "merged": "true",
+            "client_msg_id": "f-2",
+        }
     },
     ("POST", "/chats/{conversation_id}/settings"): {"data": {"announcement": "{announcement}"}},
     ("POST", "/chats/{conversation_id}/me"): {"data": {"muted": "false"}},

@@ -430,6 +430,23 @@ class World:
             {"conversation_id": direct["id"], "seq": str(said["seq"])}, "seq", MISSING_SEQ
         )
         t["chat_media"] = _media(chat_media)
+        # a chat record (merged forward) of the owner's picture message, in the same chat
+        forwarded = await self.ok(
+            "POST",
+            f"/conversations/{direct['id']}/forward",
+            owner,
+            json={
+                "from_conversation_id": direct["id"],
+                "seqs": [said["seq"]],
+                "merged": True,
+                "client_msg_id": "record-1",
+            },
+        )
+        t["direct_record"] = Target(
+            {"conversation_id": direct["id"], "seq": str(forwarded["items"][0]["seq"])},
+            "seq",
+            MISSING_SEQ,
+        )
         await self.befriend(owner, p["exmember"])
         their_chat = await self.ok(
             "POST", "/conversations/direct", p["exmember"], json={"account_id": owner.id}

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import Personas, User
+from tests.helpers import Personas, User, encode, picture
 
 _ids = itertools.count(1)
 
@@ -115,6 +115,16 @@ class Chat:
             json={"seq": seq},
             headers=self.user.auth,
         )
+
+    async def upload(self) -> str:
+        """A picture uploaded through the API; returns its media id."""
+        r = await self.c.post(
+            "/api/quanzi/v1/media",
+            files={"file": ("p.png", encode(picture(), "PNG"))},
+            headers=self.user.auth,
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return await self.c.request(

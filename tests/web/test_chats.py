@@ -293,14 +293,19 @@ async def test_chat_list_marks_an_unread_mention_until_read(
     assert "[有人@我]" in zh.text
 
 
-async def test_forwarding_copies_a_message_into_another_of_my_chats(
-    browser_for: NewBrowser, people: Personas
-) -> None:
+async def chats_to_forward(browser_for: NewBrowser, people: Personas) -> tuple[Any, ...]:
+    """Alice's chats with Bob and with Cat: (alice, bob, cat, bob's chat, cat's chat and its id)."""
     alice, bob, _, chat_url = await direct_chat(browser_for, people)
     cat = await browser_for("cat")
     _, cat_id = await befriend(people, "alice", "cat")
     cat_chat = (await alice.post(f"/chats/direct/{cat_id}")).headers["location"]
-    cat_chat_id = cat_chat.rsplit("/", 1)[1]
+    return alice, bob, cat, chat_url, cat_chat, cat_chat.rsplit("/", 1)[1]
+
+
+async def test_forwarding_copies_a_message_into_another_of_my_chats(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    alice, bob, cat, chat_url, cat_chat, cat_chat_id = await chats_to_forward(browser_for, people)
     await say(bob, chat_url, "see https://example.com/x", "b1")
     picture_form = {"client_msg_id": "b2", "text": "", "after_seq": "1"}
     sent = await bob.post(
@@ -342,3 +347,47 @@ async def test_forwarding_copies_a_message_into_another_of_my_chats(
     assert refused.status_code == 404
     zh = await alice.get(f"{chat_url}/messages/2/forward", headers={"accept-language": "zh-CN"})
     assert "转发给" in zh.text
+
+
+async def test_multi_select_forwards_as_one_record_and_shows_it(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    alice, bob, cat, chat_url, cat_chat, cat_chat_id = await chats_to_forward(browser_for, people)
+    await say(bob, chat_url, "first words", "b1")
+    await say(alice, chat_url, "second words", "a1")
+    sent = await bob.post(
+        f"{chat_url}/messages",
+        {"client_msg_id": "b2", "text": "", "after_seq": "2"},
+        htmx=True,
+        files={"image": ("p.png", encode(picture(), "PNG"), "image/png")},
+    )
+    assert sent.status_code == 200, sent.text
+    chat = await alice.page(chat_url)
+    assert 'data-menu="select"' in chat and 'id="select-bar"' in chat
+    chooser = await alice.page(f"{chat_url}/forward?seqs=1&seqs=2&seqs=3&merged=true")
+    assert "first words" in chooser and f'name="to" value="{cat_chat_id}"' in chooser
+    assert 'name="merged" value="true"' in chooser
+    form = {"to": cat_chat_id, "client_msg_id": "r1", "seqs": ["1", "2", "3"], "merged": "true"}
+    r = await alice.post(f"{chat_url}/forward", form)
+    assert r.status_code == 303 and r.headers["location"] == cat_chat
+    assert (await alice.post(f"{chat_url}/forward", form)).status_code == 303  # once only
+    seen = await cat.page(cat_chat)
+    assert shown(seen) == [1]
+    assert "Chat history of Alice and Bob" in seen and "Bob: first words" in seen
+    await say(cat, cat_chat, "nice", "c1", reply_to_seq="1")
+    assert "[Chat history]</a>" in await cat.page(cat_chat)  # a reply quotes it as such
+    record = await cat.page(f"{cat_chat}/messages/1/record")
+    assert "first words" in record and "second words" in record
+    assert "data-photos" in record and media_images(record)
+    assert media_images(record)[0] not in media_images(await bob.page(chat_url))  # a copy
+    zh = await cat.get(f"{cat_chat}/messages/1/record", headers={"accept-language": "zh-CN"})
+    assert "Alice和Bob的聊天记录" in zh.text
+    # one by one: each its own message (the chooser's form carries the choice, even of one)
+    assert 'name="seqs" value="2"' in await alice.page(f"{chat_url}/forward?seqs=2")
+    one = {"to": cat_chat_id, "client_msg_id": "o1", "seqs": ["1", "2"], "merged": "false"}
+    assert (await alice.post(f"{chat_url}/forward", one)).status_code == 303
+    assert shown(await cat.page(cat_chat)) == [1, 2, 3, 4]
+    # what the forwarder may not read, and a record for someone outside its chat
+    assert (await cat.get(f"{chat_url}/forward?seqs=1")).status_code == 404
+    assert (await bob.get(f"{cat_chat}/messages/1/record")).status_code == 404
+    assert (await alice.get(f"{chat_url}/forward?seqs=99")).status_code == 404

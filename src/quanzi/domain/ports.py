@@ -15,6 +15,7 @@ from quanzi.domain.tx import Transactions
 if TYPE_CHECKING:
     from quanzi.config import Settings
     from quanzi.domain.accounts.passwords import Passwords
+    from quanzi.domain.chat.send import MessageSender
     from quanzi.domain.media.storage import MediaStore
     from quanzi.ratelimit import RateLimiter
 
@@ -52,3 +53,10 @@ class AccountWork(PasswordWork, Protocol):
 
     @property
     def media_store(self) -> MediaStore: ...
+
+
+class ForwardWork(MediaWork, Protocol):
+    """And this process's writer of chat messages (forwarding copies pictures, then sends)."""
+
+    @property
+    def sender(self) -> MessageSender: ...

@@ -24,6 +24,7 @@ from quanzi.domain.chat.conversations import (
     do_open_direct,
     do_update_group,
 )
+from quanzi.domain.chat.forward import MAX_FORWARD, do_forward
 from quanzi.domain.chat.membership import (
     do_answer_invitation,
     do_invite,
@@ -35,10 +36,10 @@ from quanzi.domain.chat.membership import (
 )
 from quanzi.domain.chat.messages import do_recall
 from quanzi.domain.chat.send import Draft
-from quanzi.domain.chat.shapes import ConversationRead, MessageRead
+from quanzi.domain.chat.shapes import ConversationRead, MessageRead, RecordRead
 from quanzi.domain.contacts.queries import list_friends, my_remarks
-from quanzi.domain.media.actions import copy_image, upload_image
-from quanzi.errors import Invalid
+from quanzi.domain.media.actions import upload_image
+from quanzi.errors import Invalid, NotFound
 from quanzi.kit import posttext
 from quanzi.kit.wire import Id
 from quanzi.web.i18n import _, when_in_chat
@@ -241,22 +242,53 @@ async def recall(
 # Forwarding
 
 
-@router.get("/chats/{conversation_id}/messages/{seq}/forward")
-async def forward_form(conversation_id: Id, seq: int, page: MemberPage) -> Response:
+def record_title(record: RecordRead) -> str:
+    """A chat record's title in the reader's language."""
+    title = record.title
+    if title.group or not title.names:
+        return _("Group chat history")
+    if len(title.names) == 1 or title.names[0] == title.names[1]:
+        return _("Chat history of %(name)s", name=title.names[0])
+    return _("Chat history of %(a)s and %(b)s", a=title.names[0], b=title.names[1])
+
+
+templates.globals["record_title"] = record_title
+
+Seqs = Annotated[list[int], Query(min_length=1, max_length=MAX_FORWARD)]
+
+
+async def _chooser(
+    page: MemberPage, conversation_id: int, seqs: list[int], *, merged: bool, action: str
+) -> Response:
+    """The chats to forward to, under a preview of what goes."""
     async with page.services.read() as tx:
-        message = await queries.access_message(tx, page.principal, conversation_id, seq)
+        found = await queries.quoted_messages(tx, page.principal, conversation_id, seqs)
+        shown = [found[s] for s in sorted(set(seqs)) if s in found]
+        if not shown or any(m.kind not in queries.COUNTED_KINDS for m in shown):
+            raise NotFound("No such message.")
         conversations = await queries.list_conversations(tx, page.principal)
+        people = await load_account_rows(tx, {m.sender_id for m in shown if m.sender_id})
+    urls = page.services.media_urls
     return await show(
         page,
         "chats/forward.html",
         tab="chats",
         source=conversation_id,
-        message=MessageRead.of(message, page.services.media_urls),
+        messages=[MessageRead.of(m, urls) for m in shown],
+        people=people,
+        merged=merged,
+        action=action,
         conversations=[
             c for c in _ordered(conversations) if c.me.state == "active" and c.status == "active"
         ],
         client_msg_id=secrets.token_urlsafe(12),
     )
+
+
+@router.get("/chats/{conversation_id}/messages/{seq}/forward")
+async def forward_form(conversation_id: Id, seq: int, page: MemberPage) -> Response:
+    action = f"/chats/{conversation_id}/messages/{seq}/forward"
+    return await _chooser(page, conversation_id, [seq], merged=False, action=action)
 
 
 @router.post("/chats/{conversation_id}/messages/{seq}/forward")
@@ -269,14 +301,62 @@ async def forward(
 ) -> Response:
     """Send a copy of a message I may read to another of my chats (its picture uploaded
     again as mine), as a new message of mine there, under the rules of any send."""
+    return await forward_many(conversation_id, page, to, [seq], client_msg_id)
+
+
+@router.get("/chats/{conversation_id}/forward")
+async def forward_many_form(
+    conversation_id: Id, page: MemberPage, seqs: Seqs, merged: bool = False
+) -> Response:
+    """Forwarding the messages chosen in multi-select: one by one, or merged (合并转发)."""
+    action = f"/chats/{conversation_id}/forward"
+    return await _chooser(page, conversation_id, seqs, merged=merged, action=action)
+
+
+@router.post("/chats/{conversation_id}/forward")
+async def forward_many(
+    conversation_id: Id,
+    page: MemberPage,
+    to: Annotated[int, Form(ge=1, le=2**63)],
+    seqs: Annotated[list[int], Form(min_length=1, max_length=MAX_FORWARD)],
+    client_msg_id: Annotated[str, Form(min_length=1, max_length=64)],
+    merged: Annotated[bool, Form()] = False,
+) -> Response:
+    """Forward messages to one of my chats: domain/chat/forward.do_forward."""
+    await do_forward(
+        page.services,
+        page.principal,
+        conversation_id,
+        seqs,
+        to,
+        merged=merged,
+        client_msg_id=client_msg_id,
+    )
+    return redirect(page, f"/chats/{to}")
+
+
+@router.get("/chats/{conversation_id}/messages/{seq}/record")
+async def record(
+    conversation_id: Id, seq: int, page: MemberPage, at: int | None = None
+) -> Response:
+    """A chat record, whole; `at` opens the record forwarded as its item `at`."""
     async with page.services.read() as tx:
         message = await queries.access_message(tx, page.principal, conversation_id, seq)
-    media_id = None
-    if message.media_id is not None:
-        media_id = (await copy_image(page.services, page.principal, message.media_id)).id
-    draft = Draft(client_msg_id=client_msg_id, text=message.body, media_id=media_id)
-    await page.services.sender.send(page.principal, to, draft)
-    return redirect(page, f"/chats/{to}")
+    shown = MessageRead.of(message, page.services.media_urls).record
+    if shown is not None and at is not None:
+        inner = shown.items[at].record if 0 <= at < len(shown.items) else None
+        shown = inner
+    if shown is None:
+        raise NotFound("No such message.")
+    return await show(
+        page,
+        "chats/record.html",
+        tab="chats",
+        source=conversation_id,
+        seq=seq,
+        nested=at is not None,
+        record=shown,
+    )
 
 
 # Starting chats

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from quanzi.domain.chat.shapes import MessageRead
+from quanzi.domain.chat.shapes import MessageRead, RecordItem
 from quanzi.web.page import media_path, templates
 
 ONE_SIDE = 224  # CSS pixels: the long side of a photo shown alone
@@ -76,8 +76,9 @@ def one_box(width: int | None, height: int | None) -> tuple[int, int] | None:
     return max(1, round(ONE_SIDE * ratio)), ONE_SIDE
 
 
-def message_grid(m: MessageRead) -> Grid:
-    """A chat picture, as a grid of one (messages do not carry the picture's size)."""
+def message_grid(m: MessageRead | RecordItem) -> Grid:
+    """A chat picture (or one in a chat record), as a grid of one (messages do not carry the
+    picture's size)."""
     return Grid(
         [Photo(media_path(m.media_url) or "", media_path(m.thumbnail_url) or "", "", None, None)],
         1,

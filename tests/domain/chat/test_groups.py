@@ -256,16 +256,6 @@ async def test_many_concurrent_conversation_lists_do_not_exhaust_the_readers(
 # Former members: the group as it was when they went
 
 
-async def _upload(who: Chat) -> str:
-    r = await who.c.post(
-        "/api/quanzi/v1/media",
-        files={"file": ("g.png", encode(picture(), "PNG"))},
-        headers=who.user.auth,
-    )
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
-
-
 async def _group_of_four(people: Personas) -> tuple[Chat, Chat, Chat, Chat, str]:
     owner, bob, carol, dave = await people_with_chat(people, "owner", "bob", "carol", "dave")
     for f in (bob, carol, dave):
@@ -276,7 +266,7 @@ async def _group_of_four(people: Personas) -> tuple[Chat, Chat, Chat, Chat, str]
 
 async def _change_everything(owner: Chat, carol: Chat, dave: Chat, conv: str) -> str:
     """Rename, new announcement and picture, a new member, a new owner, then dissolution."""
-    avatar = await _upload(owner)
+    avatar = await owner.upload()
     r = await owner.call(
         "PATCH",
         f"/conversations/{conv}",
@@ -354,7 +344,7 @@ async def test_changed_since_shows_nothing_new_of_a_group_after_one_left(
 
 async def test_former_member_cannot_fetch_the_group_avatar(people: Personas) -> None:
     owner, bob, carol, dave, _ = await _group_of_four(people)
-    before = await _upload(owner)
+    before = await owner.upload()
     conv = await owner.group_id(bob, carol, avatar_id=before)
     shown = (await bob.conversation(conv)).json()["avatar_url"]
     assert (await load_file(bob.c, shown)).status_code == 200

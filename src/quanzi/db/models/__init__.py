@@ -2,7 +2,7 @@
 
 from quanzi.db.models.accounts import Account, AuthSession, Invite, Revocation
 from quanzi.db.models.base import Base, BigId, UTCDateTime
-from quanzi.db.models.chat import Conversation, Member, Message
+from quanzi.db.models.chat import Conversation, Member, Message, MessageMedia
 from quanzi.db.models.contacts import Block, Contact, Follow, FriendRequest, Label, LabelMember
 from quanzi.db.models.jobs import JobRow
 from quanzi.db.models.media import Media
@@ -52,6 +52,7 @@ __all__ = [
     "Media",
     "Member",
     "Message",
+    "MessageMedia",
     "Moment",
     "MomentAudience",
     "MomentComment",

@@ -85,7 +85,7 @@ class Message(Base):
     )
     seq: Mapped[int] = mapped_column(BigId)
     sender_id: Mapped[int | None] = mapped_column(BigId)  # None: a system message
-    kind: Mapped[str] = mapped_column(String(10))  # text | image | system | recall | recalled
+    kind: Mapped[str] = mapped_column(String(10))  # text|image|record|system|recall|recalled
     body: Mapped[str] = mapped_column(Text, default="")
     media_id: Mapped[int | None] = mapped_column(BigId)
     reply_to_seq: Mapped[int | None] = mapped_column(BigId)
@@ -93,3 +93,17 @@ class Message(Base):
     client_msg_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MessageMedia(Base):
+    """The pictures of a chat record ("record" message, domain/chat/forward.py): copies the
+    record holds, each `attached_to` "record" and shown by URLs signed for the message."""
+
+    __tablename__ = "message_media"
+    __table_args__ = (Index("ix_message_media_media", "media_id"),)
+
+    message_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from quanzi.db.models import Conversation, Member, Message
 from quanzi.domain.chat.membership import end_membership
+from quanzi.domain.chat.queries import COUNTED_KINDS
 from quanzi.domain.tx import Tx
 from quanzi.kit.ids import new_id
 
@@ -15,7 +16,7 @@ async def do_erase_chats(tx: Tx, account_id: int) -> None:
     sequence, and the others see a message that is gone), and it leaves every conversation."""
     await tx.session.execute(
         update(Message)
-        .where(Message.sender_id == account_id, Message.kind.in_(("text", "image")))
+        .where(Message.sender_id == account_id, Message.kind.in_(COUNTED_KINDS))
         .values(kind="recalled", body="", media_id=None, mentions="", recalled_at=tx.now)
     )
     memberships = (

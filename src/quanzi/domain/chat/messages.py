@@ -7,11 +7,16 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import select, update
 
-from quanzi.db.models import Media, Message
+from quanzi.db.models import Media, Message, MessageMedia
 from quanzi.domain.accounts.sessions import Principal
 from quanzi.domain.chat.append import append_message
 from quanzi.domain.chat.notices import announce
-from quanzi.domain.chat.queries import access_conversation, active_member_ids, total_unread
+from quanzi.domain.chat.queries import (
+    COUNTED_KINDS,
+    access_conversation,
+    active_member_ids,
+    total_unread,
+)
 from quanzi.domain.chat.shapes import MessageRow
 from quanzi.domain.events import CONVERSATION_READ, ReadState
 from quanzi.domain.tx import Tx
@@ -51,7 +56,7 @@ async def do_recall(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -
     )
     if message is None or message.seq < me.joined_seq:
         raise NotFound("No such message.")
-    if message.sender_id != viewer.account_id or message.kind not in ("text", "image"):
+    if message.sender_id != viewer.account_id or message.kind not in COUNTED_KINDS:
         raise Forbidden("You can only recall your own messages.", code="not_yours")
     if (tx.now - message.created_at).total_seconds() > tx.settings.recall_seconds:
         raise Conflict("Too late to recall this message.", code="recall_window_passed")
@@ -59,6 +64,9 @@ async def do_recall(tx: Tx, viewer: Principal, conversation_id: int, seq: int) -
         await tx.session.execute(
             update(Media).where(Media.id == message.media_id).values(attached_to=None)
         )
+    if message.kind == "record":  # its pictures' URLs end with it (media/queries.holders_of)
+        held = select(MessageMedia.media_id).where(MessageMedia.message_id == message.id)
+        await tx.session.execute(update(Media).where(Media.id.in_(held)).values(attached_to=None))
     message.kind, message.body, message.media_id, message.mentions = "recalled", "", None, ""
     message.recalled_at = tx.now
     notice = await append_message(

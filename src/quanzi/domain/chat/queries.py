@@ -23,7 +23,7 @@ S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 _MESSAGES = cast(Table, Message.__table__)
 _LAST_MESSAGES_Q = KeyedSelect(select(_MESSAGES), (_MESSAGES.c.conversation_id, _MESSAGES.c.seq))
 SYNC_OVERLAP = timedelta(seconds=10)  # covers transactions that commit after a sync read
-COUNTED_KINDS = ("text", "image")  # what unread counts count
+COUNTED_KINDS = ("text", "image", "record")  # what unread counts count
 MENTION_ALL = '"all"'  # how Message.mentions stores an @all (a JSON list of id strings else)
 
 

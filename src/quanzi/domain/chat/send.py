@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, insert, or_, select
 
 from quanzi.db.keyed import KeyedSelect
-from quanzi.db.models import Block
+from quanzi.db.models import Block, MessageMedia
 from quanzi.domain.accounts.sessions import Principal, ended_sessions
 from quanzi.domain.chat.append import (
     CONVERSATIONS,
@@ -67,6 +67,9 @@ class Draft:
     reply_to_seq: int | None = None
     mentions: tuple[int, ...] = ()
     mention_all: bool = False
+    # A chat record (forward.py): its body, already checked, and the copies of its pictures.
+    record: str | None = None
+    record_media: tuple[int, ...] = ()
 
 
 def check_draft(draft: Draft, max_chars: int) -> Draft:
@@ -77,6 +80,8 @@ def check_draft(draft: Draft, max_chars: int) -> Draft:
             code="invalid_client_msg_id",
             details={"field": "client_msg_id"},
         )
+    if draft.record is not None:
+        return draft
     text = clean_text(draft.text)
     if len(text) > max_chars:
         raise Invalid(
@@ -271,10 +276,21 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     next_seq = {cid: conv.last_seq for cid, conv in convs.items()}
     fresh: list[MessageRow] = []
     mentioned: dict[int, list[int]] = {}
+    pictures: list[dict[str, int]] = []
     for send in batch:
         try:
             message, replayed = await _check_and_place(
-                tx, send, convs, members, existing, active, permissions, walls, next_seq, mentioned
+                tx,
+                send,
+                convs,
+                members,
+                existing,
+                active,
+                permissions,
+                walls,
+                next_seq,
+                mentioned,
+                pictures,
             )
         except QuanziError as refused:
             send.result = refused
@@ -285,6 +301,8 @@ async def write_batch(tx: Tx, batch: list[_Send]) -> None:
     if not fresh:
         return
     await store(tx, fresh, next_seq)
+    if pictures:
+        await conn.execute(insert(MessageMedia), pictures)
     urls = tx.media_urls
     for message in fresh:
         tx.emit(MESSAGE_NEW(MessageRead.of(message, urls), users=active[message.conversation_id]))
@@ -321,6 +339,7 @@ async def _check_and_place(
     walls: set[tuple[int, int]],
     next_seq: dict[int, int],
     mentioned: dict[int, list[int]],
+    pictures: list[dict[str, int]],
 ) -> tuple[MessageRow, bool]:
     """Check one send against what the batch read; give it the next seq if it passes.
     Nothing is written here except attaching an image, after every check has passed."""
@@ -364,18 +383,25 @@ async def _check_and_place(
         notified = others if draft.mention_all else mentions
     if draft.media_id is not None:
         await claim_media(tx, sender, [draft.media_id], "message", field="media_id")
+    if draft.record_media:
+        await claim_media(tx, sender, draft.record_media, "record", field="seqs")
     message = place(
         next_seq,
         cid,
         tx.now,
         sender_id=sender,
-        kind="image" if draft.media_id else "text",
-        body=draft.text,
+        kind="record" if draft.record is not None else "image" if draft.media_id else "text",
+        body=draft.text if draft.record is None else draft.record,
         media_id=draft.media_id,
         reply_to_seq=draft.reply_to_seq,
         mentions=_encode_mentions(mentions, draft.mention_all),
         client_msg_id=draft.client_msg_id,
     )
+    if draft.record_media:
+        pictures.extend(
+            {"message_id": message.id, "media_id": media_id, "position": position}
+            for position, media_id in enumerate(draft.record_media)
+        )
     existing[key] = message  # a repeat later in the same batch replays this one
     if notified:
         mentioned[message.id] = notified

@@ -15,7 +15,7 @@ from quanzi.domain.accounts.shapes import AccountPublic
 from quanzi.domain.media.urls import Holder, MediaUrls
 from quanzi.kit.wire import Id
 
-MessageKind = Literal["text", "image", "system", "recall", "recalled"]
+MessageKind = Literal["text", "image", "record", "system", "recall", "recalled"]
 
 # Stream event types
 
@@ -38,10 +38,71 @@ class MessageRow:
     recalled_at: datetime | None = None
 
 
+class RecordTitle(BaseModel):
+    """What a record's title is made of, for each reader to say in their language: a group's
+    chat history ("群聊的聊天记录"), or that of the people of a direct chat ("X和Y的聊天记录")."""
+
+    group: bool
+    names: list[str]
+
+
+class RecordItem(BaseModel):
+    """One forwarded message as it was: its sender's name in that chat, what it said, its
+    picture (a copy the record holds) or, for a record forwarded in a record, that record
+    (one level deep: a record inside that shows as a "[Chat history]" line)."""
+
+    sender_id: Id | None
+    name: str
+    kind: Literal["text", "image", "record"]
+    text: str
+    created_at: datetime
+    media_id: Id | None
+    media_url: str | None
+    thumbnail_url: str | None
+    record: RecordRead | None
+
+
+class RecordRead(BaseModel):
+    """A chat record: messages forwarded together as one (合并转发)."""
+
+    title: RecordTitle
+    items: list[RecordItem]
+
+    @classmethod
+    def of(cls, body: str, urls: MediaUrls, holder: Holder) -> RecordRead:
+        return cls._of(orjson.loads(body), urls, holder)
+
+    @classmethod
+    def _of(cls, data: dict[str, Any], urls: MediaUrls, holder: Holder) -> RecordRead:
+        items = []
+        for item in data["items"]:
+            media_id = int(item["media_id"]) if item.get("media_id") else None
+            links = urls.links(media_id, holder) if media_id else None
+            nested = item.get("record")
+            items.append(
+                RecordItem(
+                    sender_id=item.get("sender_id"),
+                    name=item["name"],
+                    kind=item["kind"],
+                    text=item.get("text", ""),
+                    created_at=item["created_at"],
+                    media_id=media_id,
+                    media_url=links.url if links else None,
+                    thumbnail_url=links.thumbnail_url if links else None,
+                    record=cls._of(nested, urls, holder) if nested else None,
+                )
+            )
+        return cls(title=RecordTitle(**data["title"]), items=items)
+
+
+RecordItem.model_rebuild()
+
+
 class MessageRead(BaseModel):
     """A message. `seq` orders it in its conversation, without gaps: a client that holds seq n
     asks for what comes after n. A "recall" message says that the message at `reply_to_seq`
-    was recalled (it now reads as kind "recalled", with nothing left of its content)."""
+    was recalled (it now reads as kind "recalled", with nothing left of its content). A
+    "record" carries the messages forwarded in it (`record`)."""
 
     id: Id
     conversation_id: Id
@@ -58,6 +119,7 @@ class MessageRead(BaseModel):
     system: dict[str, Any] | None  # what a system message records (who joined, the new name ...)
     client_msg_id: str | None
     created_at: datetime
+    record: RecordRead | None = None
 
     @classmethod
     def of(cls, m: Message | MessageRow, urls: MediaUrls) -> MessageRead:
@@ -70,7 +132,7 @@ class MessageRead(BaseModel):
             seq=m.seq,
             sender_id=m.sender_id,
             kind=m.kind,
-            text=m.body if m.kind in ("text", "image") else "",
+            text=m.body if m.kind in ("text", "image") else "",  # a record's is in `record`
             media_id=m.media_id,
             media_url=links.url if links else None,
             thumbnail_url=links.thumbnail_url if links else None,
@@ -80,6 +142,9 @@ class MessageRead(BaseModel):
             system=system,
             client_msg_id=m.client_msg_id,
             created_at=m.created_at,
+            record=RecordRead.of(m.body, urls, Holder("record", m.id))
+            if m.kind == "record"
+            else None,
         )
 
 

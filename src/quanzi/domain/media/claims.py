@@ -1,6 +1,6 @@
 """Claiming uploads: the one rule for every path that attaches a media to something (a chat
-message, a square post, a Moment, an account's avatar, a group's picture), as Zulip has one
-`do_claim_attachments` for send and edit alike.
+message, the pictures of a chat record, a square post, a Moment, an account's avatar, a
+group's picture), as Zulip has one `do_claim_attachments` for send and edit alike.
 
 An upload is its owner's alone and attached to nothing (`media.attached_to` is NULL) until
 something claims it; from then on its URLs are signed for that holder (`urls.Holder`: the
@@ -26,7 +26,7 @@ from quanzi.db.models import Media
 from quanzi.domain.tx import Tx
 from quanzi.errors import Invalid, NotFound
 
-MediaKind = Literal["message", "post", "moment", "avatar", "group_avatar"]
+MediaKind = Literal["message", "record", "post", "moment", "avatar", "group_avatar"]
 # Kinds that may claim a media already attached to the same kind.
 SHAREABLE: frozenset[str] = frozenset({"avatar", "group_avatar"})
 

@@ -10,6 +10,7 @@ from quanzi.db.models import (
     Media,
     Member,
     Message,
+    MessageMedia,
     Moment,
     MomentMedia,
     Post,
@@ -51,17 +52,20 @@ async def access_media(tx: Tx, viewer: Principal | None, media_id: int) -> Media
             and (viewer is None or not await is_blocked(tx, owner.id, viewer.account_id))
         ):
             return media
-    elif viewer is not None and media.attached_to == "message":
+    elif viewer is not None and media.attached_to in ("message", "record"):
         # Members who may read the message that carries it (not those who joined later or
         # left before it was sent).
-        rows = await tx.session.execute(
-            select(Member.joined_seq, Member.left_seq, Message.seq)
-            .join(Message, Message.conversation_id == Member.conversation_id)
-            .where(
-                Message.media_id == media.id,
-                Member.account_id == viewer.account_id,
-                Member.state != "invited",
+        query = select(Member.joined_seq, Member.left_seq, Message.seq).join(
+            Message, Message.conversation_id == Member.conversation_id
+        )
+        if media.attached_to == "message":
+            query = query.where(Message.media_id == media.id)
+        else:
+            query = query.join(MessageMedia, MessageMedia.message_id == Message.id).where(
+                MessageMedia.media_id == media.id, Message.kind == "record"
             )
+        rows = await tx.session.execute(
+            query.where(Member.account_id == viewer.account_id, Member.state != "invited")
         )
         for joined, left, seq in rows.all():
             if seq >= joined and (left is None or seq <= left):
@@ -110,6 +114,10 @@ _HOLDERS = {
     .join(Moment, Moment.id == MomentMedia.moment_id)
     .where(MomentMedia.media_id == MEDIA, Moment.deleted_at.is_(None)),
     "message": select(Message.id).where(Message.media_id == MEDIA),
+    # a chat record's pictures, while it is not recalled or erased
+    "record": select(MessageMedia.message_id)
+    .join(Message, Message.id == MessageMedia.message_id)
+    .where(MessageMedia.media_id == MEDIA, Message.kind == "record"),
 }
 
 

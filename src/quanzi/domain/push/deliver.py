@@ -236,7 +236,13 @@ async def message_deliveries(tx: Tx, message_ids: list[int]) -> list[Delivery]:
                 }
                 if subscription.previews:
                     name = names.get((account_id, sender_id))
-                    said = words.picture(language) if kind == "image" else words.cut(body)
+                    said = (
+                        words.picture(language)
+                        if kind == "image"
+                        else words.record(language)
+                        if kind == "record"
+                        else words.cut(body)
+                    )
                     if chat_kind == "group":
                         payload["title"] = chat_name or words.APP[language]
                         payload["body"] = f"{name}: {said}" if name else said

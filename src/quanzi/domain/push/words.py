@@ -28,6 +28,7 @@ _TITLES = {
     "chat_mention": {"zh": "{name} 在群聊中@了你", "en": "{name} mentioned you"},
 }
 _PICTURE = {"zh": "[图片]", "en": "[Photo]"}
+_RECORD = {"zh": "[聊天记录]", "en": "[Chat history]"}
 _SOMEONE = {"zh": "有人", "en": "Someone"}
 
 
@@ -49,6 +50,10 @@ def titled(kind: str, name: str | None, language: str) -> str:
 
 def picture(language: str) -> str:
     return _PICTURE[language]
+
+
+def record(language: str) -> str:
+    return _RECORD[language]
 
 
 def cut(text: str, limit: int = 120) -> str:

@@ -627,12 +627,60 @@
       else if (button.dataset.menu === "copy") copyText(item);
       else if (button.dataset.menu === "recall") recall(seq);
       else if (button.dataset.menu === "forward") location.href = `/chats/${chatId}/messages/${seq}/forward`;
+      else if (button.dataset.menu === "select") startSelect(item);
     });
     document.addEventListener("pointerdown", (event) => {
       if (!menu.hidden && !menu.contains(event.target)) closeMenu(false);
     });
     window.addEventListener("resize", () => closeMenu(false));
   }
+  // Multi-select (多选): a checkbox on each message, of the bar's form (a GET to the chooser of
+  // chats, one by one or merged); a click on a message ticks it.
+  const selectBar = document.getElementById("select-bar");
+  const selecting = () => selectBar && !selectBar.hidden;
+  function countSelected() {
+    const n = list.querySelectorAll(".msg-pick:checked").length;
+    document.getElementById("select-count").textContent = selectBar.dataset.count.replace("{n}", n);
+    selectBar.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = n < 1 || n > 100; });
+  }
+  function startSelect(first) {
+    if (!selectBar) return;
+    list.querySelectorAll(":scope > .msg[data-seq]:not(.msg-system)").forEach((item) => {
+      if (item.querySelector(".msg-pick")) return;
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.className = "msg-pick";
+      box.name = "seqs";
+      box.value = item.dataset.seq;
+      box.setAttribute("form", "select-bar");
+      box.setAttribute("aria-label", selectBar.dataset.pick);
+      box.checked = item === first;
+      item.prepend(box);
+    });
+    list.classList.add("selecting");
+    selectBar.hidden = false;
+    countSelected();
+  }
+  function endSelect() {
+    list.querySelectorAll(".msg-pick").forEach((box) => box.remove());
+    list.classList.remove("selecting");
+    selectBar.hidden = true;
+  }
+  if (selectBar && list) {
+    list.addEventListener("change", (event) => { if (event.target.matches(".msg-pick")) countSelected(); });
+    list.addEventListener("click", (event) => {
+      if (!selecting() || event.target.matches(".msg-pick")) return;
+      const item = menuItem(event.target);
+      const box = item && item.querySelector(".msg-pick");
+      if (!box) return;
+      event.preventDefault();  // not the link, picture or card under it
+      event.stopPropagation();
+      box.checked = !box.checked;
+      countSelected();
+    }, true);
+    selectBar.querySelector("[data-action=end-select]").addEventListener("click", endSelect);
+  }
+
   async function copyText(item) {
     const words = item.querySelector(".bubble > p").textContent;
     try {

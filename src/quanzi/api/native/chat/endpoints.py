@@ -15,6 +15,8 @@ from quanzi.api.deps import (
 from quanzi.api.native.chat.schemas import (
     ConversationList,
     DirectOpen,
+    ForwardCreate,
+    ForwardResult,
     GroupCreate,
     GroupUpdate,
     InvitationAnswer,
@@ -41,6 +43,7 @@ from quanzi.domain.chat.conversations import (
     do_open_direct,
     do_update_group,
 )
+from quanzi.domain.chat.forward import do_forward
 from quanzi.domain.chat.membership import (
     do_answer_invitation,
     do_invite,
@@ -276,6 +279,32 @@ async def send_message(
     message, again = await services.sender.send(viewer, conversation_id, body.draft())
     replayed(response, again)
     return MessageRead.of(message, services.media_urls)
+
+
+@router.post(
+    "/conversations/{conversation_id}/forward",
+    status_code=201,
+    summary="Forward messages of another chat here, one by one or as one chat record",
+)
+async def forward(
+    conversation_id: Id,
+    body: ForwardCreate,
+    response: Response,
+    viewer: Viewer,
+    services: ServicesDep,
+) -> ForwardResult:
+    messages, again = await do_forward(
+        services,
+        viewer,
+        body.from_conversation_id,
+        body.seqs,
+        conversation_id,
+        merged=body.merged,
+        client_msg_id=body.client_msg_id,
+    )
+    replayed(response, again)
+    urls = services.media_urls
+    return ForwardResult(items=[MessageRead.of(m, urls) for m in messages])
 
 
 @router.post(

@@ -87,6 +87,29 @@ class MessageCreate(Strict):
         )
 
 
+class ForwardCreate(Strict):
+    from_conversation_id: Id
+    seqs: Annotated[
+        list[Annotated[int, Field(ge=1, le=2**62)]], Field(min_length=1, max_length=100)
+    ]
+    merged: bool = Field(
+        False, description="One chat record (合并转发) rather than one message per message"
+    )
+    client_msg_id: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=56,
+            description="Your id for this forward: a retry with the same one returns what "
+            "was sent, copying nothing again",
+        ),
+    ]
+
+
+class ForwardResult(BaseModel):
+    items: list[MessageRead]  # the messages sent to the chat, in order
+
+
 class ReadCursor(Strict):
     seq: Annotated[int, Field(ge=0)]
 
