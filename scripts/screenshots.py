@@ -131,6 +131,9 @@ async def views(page: Page, base: str, *, english: bool) -> list[tuple[str, str]
     await page.goto(base + "/square?tab=public")
     nine = page.locator("[data-post-id]", has_text="周六去香山看红叶").last  # not a repost
     post = f"/posts/{await nine.get_attribute('data-post-id')}"
+    await page.goto(base + "/contacts")
+    alice = page.locator("#friends a.row-link", has_text="Alice").first
+    profile = await alice.get_attribute("href") or "/contacts"
     with_photos = [
         ("chat", chat),
         ("moments", "/moments"),
@@ -145,6 +148,7 @@ async def views(page: Page, base: str, *, english: bool) -> list[tuple[str, str]
         ("contacts", "/contacts"),
         ("discover", "/discover"),
         ("me", "/me"),
+        ("profile", profile),
         *with_photos,
         ("notifications", "/me/notifications"),
         ("offline", "/offline"),

@@ -66,27 +66,25 @@ templates.globals["chat_title"] = title_of
 
 @router.get("/chats")
 async def chat_list(page: MemberPage) -> Response:
-    async with page.services.read() as tx:
-        conversations = await queries.list_conversations(tx, page.principal)
-        mentioned = await queries.unread_mentions(tx, page.principal, [c.id for c in conversations])
-    return await show(
-        page,
-        "chats/list.html",
-        tab="chats",
-        conversations=_ordered(conversations),
-        mentioned=mentioned,
-    )
+    return await show(page, "chats/list.html", tab="chats", **await _listing(page))
 
 
 @router.get("/chats/list")
-async def chat_list_fragment(page: MemberPage) -> Response:
+async def chat_list_fragment(
+    page: MemberPage, current: Annotated[int | None, Query(ge=1, le=2**62)] = None
+) -> Response:
+    """The list again (live updates); `current` is the chat open beside it on a desktop."""
+    context = await _listing(page)
+    await page.load_remarks()
+    return render(page, "chats/_list.html", current=current, **context)
+
+
+async def _listing(page: Page) -> dict[str, Any]:
+    """The chat list: my conversations (pinned first) and those with an unread @me."""
     async with page.services.read() as tx:
         conversations = await queries.list_conversations(tx, page.principal)
         mentioned = await queries.unread_mentions(tx, page.principal, [c.id for c in conversations])
-    await page.load_remarks()
-    return render(
-        page, "chats/_list.html", conversations=_ordered(conversations), mentioned=mentioned
-    )
+    return {"conversations": _ordered(conversations), "mentioned": mentioned}
 
 
 def _ordered(conversations: list[ConversationRead]) -> list[ConversationRead]:
@@ -160,6 +158,8 @@ async def chat(conversation_id: Id, page: MemberPage) -> Response:
         more=bool(messages) and messages[0].seq > me.joined_seq,
         read_seq=me.read_seq,
         client_msg_id=secrets.token_urlsafe(12),
+        current=conversation_id,
+        **await _listing(page),
     )
 
 

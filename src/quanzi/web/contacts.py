@@ -303,6 +303,7 @@ async def profile(
         friend=friend,
         label_names=label_names,
         added=added,
+        **await _home(page),  # the contact list beside the profile on a desktop
     )
 
 
