@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import httpx
 
@@ -52,7 +53,7 @@ def pages(base: str, cookie: str) -> list[tuple[str, str]]:
     ]
 
 
-def lighthouse(url: str, cookie: str | None) -> dict[str, float]:
+def lighthouse(url: str, cookie: str | None, keep: Path | None) -> dict[str, float]:
     """One Lighthouse run: each category's score (0–100) and the metrics in milliseconds."""
     with tempfile.TemporaryDirectory() as profile:
         command = [
@@ -74,6 +75,8 @@ def lighthouse(url: str, cookie: str | None) -> dict[str, float]:
             check=True,
             timeout=300,
         )
+    if keep is not None:
+        keep.write_text(done.stdout)
     report = json.loads(done.stdout)
     if report.get("runtimeError"):
         raise RuntimeError(f"{url}: {report['runtimeError']}")
@@ -99,7 +102,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per page; the median counts")
     parser.add_argument("--only", nargs="*", help="only these pages (chats, chat, login, …)")
+    parser.add_argument("--reports", type=Path, help="keep each run's full JSON report here")
     args = parser.parse_args()
+    if args.reports:
+        args.reports.mkdir(parents=True, exist_ok=True)
     with demo_server() as base:
         login = {"login": "xiaoming", "password": "quanzi-demo"}
         token = httpx.post(f"{base}/api/quanzi/v1/sessions", json=login).raise_for_status()
@@ -111,7 +117,8 @@ def main() -> None:
             runs = []
             for run in range(args.runs):
                 print(f"{name} {path} run {run + 1}", file=sys.stderr)
-                runs.append(lighthouse(base + path, None if name == "login" else cookie))
+                keep = args.reports / f"{name}-{run + 1}.json" if args.reports else None
+                runs.append(lighthouse(base + path, None if name == "login" else cookie, keep))
             results[name] = {
                 key: {
                     "median": statistics.median(r[key] for r in runs),
