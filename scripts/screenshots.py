@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import httpx
 from playwright.async_api import Page, async_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+from demo_server import ROOT, demo_server
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -35,16 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def quanzi(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "quanzi", *args], env=env, check=True, cwd=ROOT)
 
 
 async def shoot(base: str, out: Path, only: list[str] | None = None) -> None:
@@ -223,34 +208,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="only these views (chats, chat, me, …)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "QUANZI_DATA_DIR": data, "QUANZI_PUBLIC_URL": base}
-        quanzi(env, "migrate")
-        quanzi(env, "demo", "--if-empty")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "quanzi", "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            stage_chat(base)
-            asyncio.run(shoot(base, args.out, args.only))
-        finally:
-            server.terminate()
-            server.wait()
+    with demo_server() as base:
+        stage_chat(base)
+        asyncio.run(shoot(base, args.out, args.only))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import re
 import orjson
 from playwright.async_api import expect
 
-from quanzi import __version__
+from quanzi.web.static import STATIC_VERSION
 from tests.e2e.conftest import NewPerson, Person
 from tests.e2e.test_chat_e2e import befriend, open_chat, say
 
@@ -63,8 +63,8 @@ async def test_service_worker_registers_keeps_no_personal_page_and_shows_offline
         await alice.go(path)
         await alice.page.wait_for_load_state("networkidle")
     urls = await cached(alice)
-    assert "/offline" in urls and f"/static/app.css?v={__version__}" in urls
-    personal = [u for u in urls if u != "/offline" and not u.endswith(f"?v={__version__}")]
+    assert "/offline" in urls and f"/static/app.css?v={STATIC_VERSION}" in urls
+    personal = [u for u in urls if u != "/offline" and not u.endswith(f"?v={STATIC_VERSION}")]
     assert personal == [], personal
 
     before = len(alice.errors)

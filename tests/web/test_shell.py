@@ -10,7 +10,7 @@ import httpx
 import orjson
 from PIL import Image
 
-from quanzi import __version__
+from quanzi.web.static import STATIC_VERSION
 from tests.helpers import Personas
 from tests.web.conftest import NewBrowser
 from tests.web_helpers import WebUser
@@ -71,11 +71,11 @@ async def test_service_worker_from_the_root_keeps_no_personal_page(
     precache = orjson.loads(found.group(1))
     assert "/offline" in precache
     assert all(
-        p == "/offline" or re.fullmatch(rf"/static/[\w.]+\?v={__version__}", p) for p in precache
+        p == "/offline" or re.fullmatch(rf"/static/[\w.]+\?v={STATIC_VERSION}", p) for p in precache
     )
     # what it stores as pages load: this version's static files only, never a page, the API
     # or media (every other request goes to the network untouched)
-    assert f'const VERSION = "{__version__}";' in script
+    assert f'const VERSION = "{STATIC_VERSION}";' in script
     assert 'url.pathname.startsWith("/static/")' in script and "cache.put(request" in script
     assert script.count("cache.put(") == 1 and script.count("caches.match(") == 1
     assert "caches.match(OFFLINE)" in script

@@ -10,6 +10,7 @@ from PIL import Image
 
 from tests.helpers import Personas, encode, load_file, picture
 from tests.web.conftest import NewBrowser
+from tests.web.test_chats import direct_chat
 from tests.web_helpers import WebUser
 
 
@@ -152,3 +153,26 @@ async def test_posting_claims_the_uploads_by_the_one_rule(
     square = await alice.page("/square?tab=public")
     grid = re.search(r'<ul class="pg pg-cols-2"[^>]*>(.*?)</ul>', square, re.S)
     assert grid is not None and re.findall(r'href="/media/(\d+)/', grid.group(1)) == ten[:4]
+
+
+async def test_a_chat_picture_has_its_box_before_it_loads(
+    browser_for: NewBrowser, people: Personas
+) -> None:
+    """Its width and height on the page, so the messages below do not jump as it loads."""
+    alice, bob, _, chat_url = await direct_chat(browser_for, people)
+    for n, (size, box) in enumerate([((300, 200), (224, 149)), ((100, 400), (90, 224))]):
+        sent = await bob.post(
+            f"{chat_url}/messages",
+            {"client_msg_id": f"p{n}", "text": "", "after_seq": str(n)},
+            htmx=True,
+            files={"image": ("p.jpg", jpeg(size), "image/jpeg")},
+        )
+        assert sent.status_code == 200, sent.text
+        sized = (
+            r'<ul class="pg pg-cols-1 pg-one"[^>]*>\s*<li><a [^>]*>'
+            rf'<img src="[^"]+" width="{box[0]}" height="{box[1]}"'
+        )
+        assert re.search(sized, await alice.page(chat_url)), size
+        fragment = await alice.get(f"{chat_url}/messages?after_seq={n}")
+        assert re.search(sized, fragment.text), size
+    assert "pg-free" not in await alice.page(chat_url)

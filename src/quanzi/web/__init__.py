@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter
-from starlette.staticfiles import StaticFiles
 
 from quanzi.web import auth, chats, contacts, discover, me, moments, oauth, shell, uploads
 from quanzi.web import photos as photos  # the photo grids' template globals
 from quanzi.web.square import comments, communities, posts, search, timelines, topics
+from quanzi.web.static import Static
 
-STATIC_DIR = Path(__file__).parent / "static"
 routers: list[APIRouter] = [
     auth.router,
     chats.router,
@@ -31,5 +28,5 @@ routers: list[APIRouter] = [
 ]
 
 
-def static_files() -> StaticFiles:
-    return StaticFiles(directory=STATIC_DIR)
+def static_files() -> Static:
+    return Static()

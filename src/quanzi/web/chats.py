@@ -39,6 +39,7 @@ from quanzi.domain.chat.send import Draft
 from quanzi.domain.chat.shapes import ConversationRead, MessageRead, RecordRead
 from quanzi.domain.contacts.queries import list_friends, my_remarks
 from quanzi.domain.media.actions import upload_image
+from quanzi.domain.media.queries import image_sizes
 from quanzi.errors import Invalid, NotFound
 from quanzi.kit import posttext
 from quanzi.kit.wire import Id
@@ -94,10 +95,13 @@ def _ordered(conversations: list[ConversationRead]) -> list[ConversationRead]:
 
 async def _shown(
     page: Page, conversation_id: int, rows: list[Message]
-) -> tuple[list[MessageRead], dict[int, MessageRead], dict[int, AccountRow]]:
+) -> tuple[
+    list[MessageRead], dict[int, MessageRead], dict[int, AccountRow], dict[int, tuple[int, int]]
+]:
     """Messages as the page shows them: with the messages their replies quote (those the
-    viewer may read) and everyone they name (senders, quoted senders, the people of system
-    notices); the viewer's remarks are loaded for naming them."""
+    viewer may read), everyone they name (senders, quoted senders, the people of system
+    notices) and the sizes of their pictures (laid out before they load); the viewer's
+    remarks are loaded for naming them."""
     urls = page.services.media_urls
     messages = [MessageRead.of(m, urls) for m in rows]
     ids: set[int] = set()
@@ -122,8 +126,9 @@ async def _shown(
                         ids.add(int(m.system[key]))
                 ids.update(int(t) for t in m.system.get("targets", []))
         people = await load_account_rows(tx, ids)
+        sizes = await image_sizes(tx, (m.media_id for m in messages if m.media_id))
         page.remarks = await my_remarks(tx, page.principal)
-    return messages, quoted, people
+    return messages, quoted, people, sizes
 
 
 @router.get("/chats/{conversation_id}")
@@ -138,7 +143,7 @@ async def chat(conversation_id: Id, page: MemberPage) -> Response:
             if conv.kind == "group" and conv.me.state == "active"
             else []
         )
-    messages, quoted, people = await _shown(page, conversation_id, rows)
+    messages, quoted, people, sizes = await _shown(page, conversation_id, rows)
     names = {str(m.account.id): page.name(m.account) for m in members}
     if conv.peer is not None:
         names[str(conv.peer.id)] = page.name(conv.peer)
@@ -151,6 +156,7 @@ async def chat(conversation_id: Id, page: MemberPage) -> Response:
         messages=messages,
         quoted=quoted,
         people=people,
+        sizes=sizes,
         group=conv.kind == "group",
         recall_seconds=page.services.settings.recall_seconds,
         members=members,
@@ -182,7 +188,7 @@ async def _fragment(
             before_seq=before_seq if after_seq is None else None,
             limit=PAGE_SIZE if after_seq is None else queries.MAX_MESSAGES,
         )
-    found, quoted, people = await _shown(page, conversation_id, rows)
+    found, quoted, people, sizes = await _shown(page, conversation_id, rows)
     return render(
         page,
         "chats/_messages.html",
@@ -190,6 +196,7 @@ async def _fragment(
         messages=found,
         quoted=quoted,
         people=people,
+        sizes=sizes,
         group=conv.kind == "group",
         recall_seconds=page.services.settings.recall_seconds,
         older=after_seq is None,

@@ -22,7 +22,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from quanzi import __version__
 from quanzi.api.deps import SAFE_METHODS, SESSION_COOKIE
 from quanzi.domain.accounts.cache import AccountRow
 from quanzi.domain.accounts.doors import Door, admits
@@ -36,6 +35,7 @@ from quanzi.errors import Forbidden, QuanziError
 from quanzi.services import Services
 from quanzi.web import i18n
 from quanzi.web.i18n import _
+from quanzi.web.static import STATIC_VERSION
 
 CSRF_COOKIE = "quanzi_csrf"
 CSRF_FIELD = "csrf_token"
@@ -71,7 +71,7 @@ templates.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.raw_gettext, i18n.raw_ngettext, newstyle=True
 )
 templates.globals.update(
-    version=__version__,
+    version=STATIC_VERSION,
     languages=i18n.LANGUAGES,
     when=i18n.when,
     html_lang=i18n.html_lang,

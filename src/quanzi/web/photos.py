@@ -6,7 +6,7 @@ opens the viewer on them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -76,14 +76,16 @@ def one_box(width: int | None, height: int | None) -> tuple[int, int] | None:
     return max(1, round(ONE_SIDE * ratio)), ONE_SIDE
 
 
-def message_grid(m: MessageRead | RecordItem) -> Grid:
-    """A chat picture (or one in a chat record), as a grid of one (messages do not carry the
-    picture's size)."""
-    return Grid(
-        [Photo(media_path(m.media_url) or "", media_path(m.thumbnail_url) or "", "", None, None)],
-        1,
-        None,
+def message_grid(
+    m: MessageRead | RecordItem, sizes: Mapping[int, tuple[int, int]] | None = None
+) -> Grid:
+    """A chat picture (or one in a chat record), as a grid of one, in its box when its size
+    is among `sizes` (the message does not carry it; see `image_sizes`)."""
+    width, height = (sizes or {}).get(m.media_id or 0, (None, None))
+    photo = Photo(
+        media_path(m.media_url) or "", media_path(m.thumbnail_url) or "", "", width, height
     )
+    return Grid([photo], 1, one_box(width, height))
 
 
 templates.globals.update(photo_grid_of=grid, message_photo_grid=message_grid)

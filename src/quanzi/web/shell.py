@@ -12,10 +12,10 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from quanzi import __version__
 from quanzi.web import i18n
 from quanzi.web.i18n import _
 from quanzi.web.page import Page, finish, render, templates
+from quanzi.web.static import STATIC_VERSION
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,8 +75,8 @@ async def manifest(request: Request) -> Response:
 @router.get("/sw.js")
 async def service_worker(request: Request) -> Response:
     page = _public_page(request)
-    precache = ["/offline", *(f"/static/{name}?v={__version__}" for name in OFFLINE_FILES)]
-    script = templates.get_template("shell/sw.js").render(version=__version__, precache=precache)
+    precache = ["/offline", *(f"/static/{name}?v={STATIC_VERSION}" for name in OFFLINE_FILES)]
+    script = templates.get_template("shell/sw.js").render(version=STATIC_VERSION, precache=precache)
     response = Response(script, media_type="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return _public(page, response)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import BindParameter, bindparam, select
 
 from quanzi.db.models import (
@@ -155,3 +157,15 @@ async def media_by_url(tx: Tx, urls: MediaUrls, media_id: str, token: str) -> Me
                 if urls.matches(token, media.id, holder):
                     return media
     raise NotFound("No such media.")
+
+
+async def image_sizes(tx: Tx, media_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """The width and height of each of these images (of ones the caller already may show), so a
+    page can lay them out before they load."""
+    wanted = set(media_ids)
+    if not wanted:
+        return {}
+    rows = await tx.session.execute(
+        select(Media.id, Media.width, Media.height).where(Media.id.in_(wanted))
+    )
+    return {media_id: (width, height) for media_id, width, height in rows}
