@@ -13,6 +13,7 @@ from PIL import Image
 from playwright.async_api import Locator, Request, expect
 
 from tests.e2e.conftest import PHONE, NewPerson, Person
+from tests.e2e.test_chat_e2e import befriend, open_chat, token
 from tests.helpers import PASSWORD, encode
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -300,5 +301,47 @@ async def test_a_body_the_edge_refuses_is_said_in_the_page(person: NewPerson) ->
     await someone.page.get_by_role("button", name="发表").click()
     await expect(someone.page.locator("#toast")).to_have_text("内容太大，无法发送。")
     await expect(someone.page.locator("#moment-text")).to_have_value("写了很久的一段话")
+    assert "too_large" not in await someone.page.content()
+    someone.errors[:] = [e for e in someone.errors if "status of 413" not in e]
+
+
+async def test_a_chat_picture_from_a_phone_is_shrunk_and_a_refusal_said_in_the_chat(
+    person: NewPerson,
+) -> None:
+    """The chat composer sends its picture as the Moments composer does: shrunk in the
+    browser first; and a picture over the request limit is said in the person's language."""
+    someone, friend = await person("snapper"), await person("friend")
+    await someone.context.add_cookies(
+        [{"name": "quanzi_lang", "value": "zh_CN", "url": someone.base}]
+    )
+    _, friend_id = await befriend(someone, friend)
+    chat = await open_chat(someone, friend_id)
+    sent: list[int] = []
+
+    def note(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith(f"{chat}/messages"):
+            sent.append(len(request.post_data_buffer or b""))
+
+    someone.page.on("request", note)
+    files = someone.page.locator("#composer input[type=file]")
+    await files.set_input_files(
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(1)}]
+    )
+    await someone.page.locator("#composer [type=submit]").click()
+    await expect(someone.page.locator("#messages .msg.mine a[data-photo]")).to_have_count(1)
+    assert len(sent) == 1 and sent[0] < 3_000_000, sent
+    async with someone.api() as http:
+        auth = {"Authorization": f"Bearer {await token(someone)}"}
+        items = (await http.get(f"{API}/conversations{chat[6:]}/messages", headers=auth)).json()
+        media = await http.get(f"{API}/media/{items['items'][0]['media_id']}", headers=auth)
+    assert max(media.json()["width"], media.json()["height"]) == 2560
+
+    await files.set_input_files(
+        files=[
+            {"name": "huge.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + bytes(22_000_000)}
+        ]
+    )
+    await someone.page.locator("#composer [type=submit]").click()
+    await expect(someone.page.locator("#toast")).to_have_text("内容太大，无法发送。")
     assert "too_large" not in await someone.page.content()
     someone.errors[:] = [e for e in someone.errors if "status of 413" not in e]

@@ -41,12 +41,17 @@ class Credentials:
         return self.source == "cookie"
 
 
-def headers_of(scope: Mapping[str, Any]) -> dict[str, str]:
-    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
+def header(scope: Mapping[str, Any], name: bytes) -> str | None:
+    """One header of the request (`name` in lower case, as ASGI gives them), or None. Only
+    that one is decoded: this runs on every request."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
-def cookie_of(headers: Mapping[str, str], name: str = SESSION_COOKIE) -> str | None:
-    return cookie_parser(headers.get("cookie", "")).get(name)
+def cookie_of(scope: Mapping[str, Any], name: str = SESSION_COOKIE) -> str | None:
+    return cookie_parser(header(scope, b"cookie") or "").get(name)
 
 
 def credentials_of(
@@ -55,9 +60,8 @@ def credentials_of(
     """The caller's token as this door takes it (see the module's docstring). A cookie is
     returned whatever the origin: the door asks `same_origin` when the cookie must come from
     our own pages (`by_cookie`)."""
-    headers = headers_of(scope)
     offered = next(iter(scope.get("subprotocols") or ()), None) if protocol else None
-    auth = headers.get("authorization")
+    auth = header(scope, b"authorization")
     if auth is not None:
         scheme, _, token = auth.partition(" ")
         return Credentials(token.strip() if scheme.lower() == "bearer" else "", "header", offered)
@@ -68,7 +72,7 @@ def credentials_of(
     if offered:
         return Credentials(offered, "protocol", offered)
     if cookie:
-        found = cookie_of(headers)
+        found = cookie_of(scope)
         if found is not None:
             return Credentials(found, "cookie")
     return Credentials(None)
@@ -78,12 +82,11 @@ def same_origin(scope: Mapping[str, Any], public_base: str) -> bool:
     """True if the request says it comes from a page of this server: its `Origin` (for an
     HTTP request without one, its `Referer`) is our public address or the host it was sent
     to, by either scheme (a proxy may end TLS in front of us)."""
-    headers = headers_of(scope)
-    origin = headers.get("origin")
+    origin = header(scope, b"origin")
     if origin is None and scope.get("type") == "http":
-        origin = headers.get("referer")
+        origin = header(scope, b"referer")
     if not origin:
         return False
-    host = headers.get("host", "")
+    host = header(scope, b"host") or ""
     own = {public_base.rstrip("/"), f"http://{host}", f"https://{host}"}
     return any(origin == o or origin.startswith(o + "/") for o in own)

@@ -353,6 +353,7 @@
       if (!text.value.trim() && !hasFile) return;
       const data = new FormData(composer);
       const item = { id: idField.value, data: data, el: pendingItem(idField.value, text.value, hasFile) };
+      if (hasFile) item.file = fileInput.files[0]; // shrunk before it is sent (uploads.js)
       text.value = "";
       fileInput.value = "";
       preview.hidden = true;
@@ -432,6 +433,14 @@
     body.addEventListener("qz:reconnected", resendAll);
 
     async function post(item) {
+      const uploads = window.quanziUploads;
+      if (item.file && uploads) {
+        try {
+          const shrunk = await uploads.shrink(item.file);
+          item.data.set(fileInput.name, shrunk, shrunk === item.file ? item.file.name : "picture.jpg");
+        } catch (e) { /* a file the browser cannot draw goes as it is; the server says why */ }
+        item.file = null;
+      }
       for (let attempt = 0; attempt < 3; attempt++) {
         item.data.set("after_seq", String(lastSeq()));
         let response;
@@ -457,7 +466,11 @@
           markRead();
           return "sent";
         }
-        showToast(html);
+        if ((response.headers.get("content-type") || "").startsWith("application/json") && uploads) {
+          uploads.sayRefused(response.status); // the edge's 413, in the person's language
+        } else {
+          showToast(html);
+        }
         return "failed";
       }
       return "failed";

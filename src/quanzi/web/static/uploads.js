@@ -21,14 +21,22 @@
     const type = xhr.getResponseHeader("content-type") || "";
     if (xhr.status < 400 || !type.startsWith("application/json") || !refusals) return;
     event.detail.shouldSwap = false;
+    sayRefused(xhr.status);
+  });
+
+  function sayRefused(status) {
     const toast = document.getElementById("toast");
     const note = document.createElement("p");
     note.className = "toast toast-error";
     note.dataset.autohide = "";
-    note.textContent = xhr.status === 413 ? refusals.dataset.tooLarge : refusals.dataset.failed;
+    note.textContent = status === 413 ? refusals.dataset.tooLarge : refusals.dataset.failed;
     toast.replaceChildren(note);
     setTimeout(() => note.remove(), 5000);
-  });
+  }
+
+  // The chat composer (app.js) sends its picture with fetch: it shrinks it the same way, and
+  // says a refusal that came as JSON the same way.
+  window.quanziUploads = { shrink: shrink, sayRefused: sayRefused };
 
   function setup(form) {
     const input = form.querySelector("input[type=file][data-upload-input]");
