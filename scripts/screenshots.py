@@ -136,6 +136,7 @@ async def views(page: Page, base: str, *, english: bool) -> list[tuple[str, str]
         ("profile", profile),
         *with_photos,
         ("notifications", "/me/notifications"),
+        ("alerts", "/me/alerts"),
         ("offline", "/offline"),
     ]
 
