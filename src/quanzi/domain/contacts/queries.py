@@ -85,6 +85,39 @@ async def my_remarks(tx: Tx, viewer: Principal) -> dict[int, str]:
     return {int(friend): str(remark) for friend, remark in rows.all()}
 
 
+async def names_seen_by(
+    tx: Tx, viewers: set[int], people: set[int]
+) -> dict[tuple[int, int | None], str]:
+    """How each of several viewers sees each person's name: their remark (备注) for them, else
+    the name the person chose (the rule `my_remarks` and the web's `Page.name` apply for one
+    viewer), for people who are active. Two reads, whatever the numbers."""
+    if not viewers or not people:
+        return {}
+    chosen = {
+        int(i): name or handle
+        for i, name, handle in await tx.session.execute(
+            select(Account.id, Account.display_name, Account.handle).where(
+                Account.id.in_(sorted(people)), Account.status == "active"
+            )
+        )
+    }
+    remarks = {
+        (int(owner), int(friend)): str(remark)
+        for owner, friend, remark in await tx.session.execute(
+            select(Contact.owner_id, Contact.friend_id, Contact.remark).where(
+                Contact.owner_id.in_(sorted(viewers)),
+                Contact.friend_id.in_(sorted(people)),
+                Contact.remark != "",
+            )
+        )
+    }
+    return {
+        (viewer, person): remarks.get((viewer, person)) or chosen[person]
+        for viewer in viewers
+        for person in chosen
+    }
+
+
 async def get_friend(tx: Tx, viewer: Principal, friend_id: int) -> FriendRead:
     found = await list_friends(tx, viewer, only=friend_id)
     if not found:

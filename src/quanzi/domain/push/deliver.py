@@ -23,8 +23,6 @@ import orjson
 from sqlalchemy import delete, select
 
 from quanzi.db.models import (
-    Account,
-    Contact,
     Conversation,
     Follow,
     Member,
@@ -32,6 +30,7 @@ from quanzi.db.models import (
     Notification,
     PushSubscription,
 )
+from quanzi.domain.contacts.queries import names_seen_by
 from quanzi.domain.notifications.shapes import MASTODON_TYPES
 from quanzi.domain.push import words
 from quanzi.domain.tx import Transactions, Tx
@@ -140,35 +139,6 @@ async def _subscriptions(tx: Tx, account_ids: set[int]) -> dict[int, list[PushSu
     return found
 
 
-async def _names(tx: Tx, viewers: set[int], people: set[int]) -> dict[tuple[int, int | None], str]:
-    """How each viewer sees each person's name: their remark, else the name chosen."""
-    if not viewers or not people:
-        return {}
-    chosen = {
-        int(i): name or handle
-        for i, name, handle in await tx.session.execute(
-            select(Account.id, Account.display_name, Account.handle).where(
-                Account.id.in_(sorted(people)), Account.status == "active"
-            )
-        )
-    }
-    remarks = {
-        (int(owner), int(friend)): str(remark)
-        for owner, friend, remark in await tx.session.execute(
-            select(Contact.owner_id, Contact.friend_id, Contact.remark).where(
-                Contact.owner_id.in_(sorted(viewers)),
-                Contact.friend_id.in_(sorted(people)),
-                Contact.remark != "",
-            )
-        )
-    }
-    return {
-        (viewer, person): remarks.get((viewer, person)) or chosen[person]
-        for viewer in viewers
-        for person in chosen
-    }
-
-
 def _mentions(raw: str, account_id: int) -> bool:
     if not raw:
         return False
@@ -207,7 +177,7 @@ async def message_deliveries(tx: Tx, message_ids: list[int]) -> list[Delivery]:
     recipients = {a for r in rows for a, _ in members[r[1]] if a != r[2]}
     subscriptions = await _subscriptions(tx, recipients)
     wanting = {a for a in recipients if subscriptions.get(a)}
-    names = await _names(
+    names = await names_seen_by(
         tx,
         {a for a in wanting if any(s.previews for s in subscriptions[a])},
         {int(r[2]) for r in rows if r[2] is not None},
@@ -281,7 +251,7 @@ async def notification_deliveries(tx: Tx, notification_ids: list[int]) -> list[D
         return []
     subscriptions = await _subscriptions(tx, {n.account_id for n in rows})
     actors = {n.actor_id for n in rows if n.actor_id is not None}
-    names = await _names(
+    names = await names_seen_by(
         tx, {n.account_id for n in rows if subscriptions.get(n.account_id)}, actors
     )
     pairs = {(n.account_id, n.actor_id) for n in rows if n.actor_id is not None}
