@@ -155,7 +155,7 @@ async def do_unsubscribe(tx: Tx, viewer: Principal) -> None:
 _SUBSCRIBED_Q = (
     select(PushSubscription.account_id)
     .where(PushSubscription.account_id.in_(bindparam("ids", expanding=True)))
-    .distinct()
+    .limit(1)
 )
 
 
@@ -164,7 +164,7 @@ async def _subscribed(tx: Tx, account_ids: Iterable[int]) -> bool:
     if not ids:
         return False
     conn = await tx.connection()
-    return (await conn.execute(_SUBSCRIBED_Q.limit(1), {"ids": ids})).first() is not None
+    return (await conn.execute(_SUBSCRIBED_Q, {"ids": ids})).first() is not None
 
 
 async def queue_message_pushes(tx: Tx, message_ids: list[int], recipients: Iterable[int]) -> None:
